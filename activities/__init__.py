@@ -1,0 +1,1 @@
+"""Everything that touches the world: the read model, letters, calendars, credit."""

@@ -1,0 +1,56 @@
+"""The integrity archive (诚信档案): assess an applicant, write records exactly once."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+from temporalio import activity
+
+from db.models import CreditRecord
+from db.session import SessionFactory
+from workflows.rules import credit_grade
+from workflows.types import AssessCreditInput, CreditAssessment, CreditRecordInput
+
+
+def unrepaired_kinds(session: Session, applicant_id: str) -> list[str]:
+    rows = session.exec(
+        select(CreditRecord.kind).where(CreditRecord.applicant_id == applicant_id, CreditRecord.repaired == False)  # noqa: E712
+    )
+    return list(rows)
+
+
+class CreditActivities:
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+
+    @activity.defn
+    def assess_credit(self, inp: AssessCreditInput) -> CreditAssessment:
+        """Grade the applicant; the grade decides eligibility and verification intensity."""
+        with self._sessions() as session:
+            kinds = unrepaired_kinds(session, inp.applicant_id)
+        grade, barred, reason = credit_grade(kinds)
+        return CreditAssessment(grade=grade, barred=barred, clean=grade == "A", reason=reason)
+
+    @activity.defn
+    def record_credit(self, inp: CreditRecordInput) -> bool:
+        """Insert the record keyed on its business id; a retry finds it there. True if written now."""
+        with self._sessions() as session:
+            if session.get(CreditRecord, inp.business_id) is not None:
+                return False
+            session.add(
+                CreditRecord(
+                    business_id=inp.business_id,
+                    applicant_id=inp.applicant_id,
+                    application_id=inp.application_id,
+                    matter_code=inp.matter_code,
+                    kind=inp.kind,
+                    severity=inp.severity,
+                    note=inp.note,
+                    at=inp.at,
+                )
+            )
+            try:
+                session.commit()
+            except IntegrityError:  # a concurrent attempt of the same activity won
+                return False
+        return True

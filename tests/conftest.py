@@ -1,0 +1,64 @@
+"""Fixtures: one time-skipping Temporal test server for the session, a fresh read model and
+worker per test, and a replay of every history a test produced."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import Engine
+from sqlmodel import Session, SQLModel
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
+
+from db.session import make_engine
+from tests.factories import TEST_MATTERS
+from tests.harness import Harness
+from worker import WORKFLOWS, build_worker
+
+BIN = Path(sys.executable).parent
+
+
+@pytest_asyncio.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server")
+    ) as env:
+        yield env
+
+
+def seeded_engine(url: str, **kwargs: object) -> Engine:
+    engine = make_engine(url, **kwargs)
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        for m in TEST_MATTERS:
+            session.merge(m)
+        session.commit()
+    return engine
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    return seeded_engine(f"sqlite:///{tmp_path}/read.db")
+
+
+@pytest_asyncio.fixture
+async def case(env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Harness]:
+    """A worker on its own task queue; after the test, every history it made must replay."""
+    harness = Harness(env, engine, task_queue=f"tq-{uuid.uuid4()}")
+    async with build_worker(env.client, engine, task_queue=harness.task_queue):
+        yield harness
+    await replay_all(harness)
+
+
+async def replay_all(harness: Harness) -> None:
+    replayer = Replayer(workflows=WORKFLOWS)
+    for handle in harness.handles:
+        history = await handle.fetch_history()
+        await replayer.replay_workflow(history)
+    harness.replayed = len(harness.handles)
+    assert harness.replayed == len(harness.handles)

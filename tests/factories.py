@@ -1,0 +1,58 @@
+"""Test data: catalogue entries with the properties a test needs, and actors."""
+
+from __future__ import annotations
+
+from db.models import Matter
+from workflows.types import Actor, Applicant, Role
+
+APPLICANT = Actor("citizen-1", Role.applicant)
+CASEWORKER = Actor("cw-1", Role.caseworker)
+VERIFIER = Actor("vf-1", Role.verifier)
+SUPERVISOR = Actor("sv-1", Role.supervisor)
+PUBLIC = Actor("anon", Role.public)
+
+
+def applicant(n: int = 1, kind: str = "person") -> Applicant:
+    return Applicant(id=f"app-{n}", name=f"测试申请人{n}", kind=kind)
+
+
+def matter(code: str, **overrides: object) -> Matter:
+    """A catalogue entry: committable, verified 10 working days after the decision, by default."""
+    fields: dict[str, object] = dict(
+        code=code,
+        name=f"测试证明{code}",
+        services=["测试事项"],
+        department="湛河区测试局",
+        issuing_unit="测试开具单位",
+        basis="《测试条例》第一条",
+        content="申请人符合测试条件",
+        commitment_allowed=True,
+        exclusion_reason=None,
+        verification_exempt=False,
+        verification_stage="after",
+        verification_days=10,
+        verification_deadline_days=5,
+        verification_method="data_sharing",
+        verification_method_label="数据共享核查",
+        verification_standard="信息一致",
+        supervision_days=90,
+        consequences="承诺不实的，撤销行政决定，纳入信用记录",
+        publication="不公开",
+    )
+    fields.update(overrides)
+    return Matter(**fields)  # type: ignore[arg-type]
+
+
+AFTER = "T-AFTER"
+AFTER2 = "T-AFTER2"
+DURING = "T-DURING"
+EXEMPT = "T-EXEMPT"
+EXCLUDED = "T-EXCLUDED"
+
+TEST_MATTERS = [
+    matter(AFTER),
+    matter(AFTER2, verification_days=30, supervision_days=180),
+    matter(DURING, verification_stage="during", verification_days=3),
+    matter(EXEMPT, verification_exempt=True),
+    matter(EXCLUDED, commitment_allowed=False, exclusion_reason="直接涉及公共安全"),
+]

@@ -1,0 +1,82 @@
+"""Drive application workflows in tests the way the API does: updates with actors."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from temporalio.client import WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.testing import WorkflowEnvironment
+
+from activities.projection import workflow_id
+from tests.factories import CASEWORKER, applicant
+from workflows.application import ApplicationWorkflow
+from workflows.types import Applicant, ApplicationView, OpenApplicationInput
+
+
+@dataclass
+class Harness:
+    env: WorkflowEnvironment
+    engine: Engine
+    task_queue: str
+    handles: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
+    replayed: int = 0
+    _n: int = 0
+
+    async def open(
+        self,
+        matters: list[str],
+        who: Applicant | None = None,
+        sampling: float = 1.0,
+        application_id: str | None = None,
+    ) -> tuple[WorkflowHandle[Any, Any], ApplicationView]:
+        self._n += 1
+        app_id = application_id or f"t-{self.task_queue[-8:]}-{self._n}"
+        handle = await self.env.client.start_workflow(
+            ApplicationWorkflow.run,
+            OpenApplicationInput(
+                application_id=app_id,
+                applicant=who or applicant(),
+                service="测试行政事项",
+                matter_codes=matters,
+                opened_by=CASEWORKER,
+                sampling_probability=sampling,
+            ),
+            id=workflow_id(app_id),
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        if all(h.id != handle.id for h in self.handles):
+            self.handles.append(handle)
+        view = await handle.execute_update(ApplicationWorkflow.opened)
+        return handle, view
+
+    @staticmethod
+    async def state(handle: WorkflowHandle[Any, Any]) -> ApplicationView:
+        return await handle.query(ApplicationWorkflow.state)
+
+    async def until(
+        self, handle: WorkflowHandle[Any, Any], check: Callable[[ApplicationView], bool], timeout: float = 20
+    ) -> ApplicationView:
+        """Poll the state (real time) until check holds: timers fire asynchronously."""
+        end = time.monotonic() + timeout
+        while True:
+            view = await self.state(handle)
+            if check(view):
+                return view
+            if time.monotonic() > end:
+                raise AssertionError(f"condition never held; last state {view.status}: {view.matters}")
+            await asyncio.sleep(0.05)
+
+    async def skip(self, days: float) -> None:
+        await self.env.sleep(timedelta(days=days))
+
+    @staticmethod
+    def matter(view: ApplicationView, code: str) -> Any:
+        return next(m for m in view.matters if m.code == code)

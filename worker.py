@@ -1,0 +1,66 @@
+"""The Temporal worker: the one composition root of workflows and activities."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.calendar import CalendarActivities
+from activities.catalogue import CatalogueActivities
+from activities.credit import CreditActivities
+from activities.letters import LetterActivities, letter_templates
+from activities.projection import ProjectionActivities
+from config import get_settings
+from db.session import init_db, make_engine, session_factory
+from workflows import TASK_QUEUE
+from workflows.application import ApplicationWorkflow
+
+WORKFLOWS = [ApplicationWorkflow]
+
+
+def activities(engine: Engine) -> list[object]:
+    """Every activity, bound to its dependencies."""
+    sessions = session_factory(engine)
+    credit = CreditActivities(sessions)
+    return [
+        CatalogueActivities(sessions).load_matters,
+        credit.assess_credit,
+        credit.record_credit,
+        LetterActivities(sessions, letter_templates()).render_letters,
+        CalendarActivities(sessions).schedule_verification,
+        ProjectionActivities(sessions).project_application,
+    ]
+
+
+def build_worker(client: Client, engine: Engine, task_queue: str = TASK_QUEUE, **kwargs: object) -> Worker:
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=activities(engine),
+        activity_executor=ThreadPoolExecutor(max_workers=16),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO)
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    async with build_worker(client, engine):
+        logging.info("worker polling task queue %s at %s", TASK_QUEUE, settings.temporal_address)
+        await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass

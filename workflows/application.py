@@ -1,0 +1,602 @@
+"""ApplicationWorkflow: one application under 证明事项告知承诺制, from opening to closing.
+
+The process (DESIGN.md, "An application's life"):
+  open → eligibility per matter (catalogue entry, applicant's credit) → notify (a commitment
+  letter per eligible matter, kept by hash) → per matter commit or prove, withdraw until the
+  decision → 事中 verification → decide → after approval a verification timer per committed,
+  non-exempt matter (working days, drawn by credit), complaints, escalation of overdue
+  verification, disposition of untrue findings, rectification → close when the supervision
+  window is over and every verification is settled.
+
+Human steps are Updates whose validators refuse wrong roles and wrong states before anything
+reaches history: opened, commit, submit_proof, withdraw_commitment, decide, complain,
+record_verification, dispose, submit_rectification, cancel. Query: state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.calendar import CalendarActivities
+    from activities.catalogue import CatalogueActivities
+    from activities.credit import CreditActivities
+    from activities.letters import LetterActivities
+    from activities.projection import ProjectionActivities
+    from workflows.rules import (
+        AFTER_APPROVAL,
+        BEFORE_DECISION,
+        CREDIT_KINDS,
+        DISPOSITION_LABELS,
+        DISPOSITION_ROLES,
+        FINAL_STATUSES,
+        MAX_RECTIFY_DAYS,
+        ROLE_LABELS,
+        STATUS_LABELS,
+        VERIFICATION_LABELS,
+        check_action,
+        check_transition,
+        conflict,
+        forbidden,
+    )
+    from workflows.types import (
+        Actor,
+        ApplicationStatus as S,
+        ApplicationView,
+        AssessCreditInput,
+        CancelInput,
+        CommitInput,
+        ComplaintInput,
+        CreditAssessment,
+        CreditRecordInput,
+        DecisionInput,
+        DispositionAction as D,
+        DispositionInput,
+        LoadMattersInput,
+        MatterCase,
+        MatterEntry,
+        MatterMode,
+        OpenApplicationInput,
+        ProjectionInput,
+        ProofInput,
+        RectificationInput,
+        RenderLettersInput,
+        ScheduleInput,
+        TimelineEntry,
+        VerificationInput,
+        VerificationSchedule,
+        VerificationState as V,
+        WithdrawInput,
+    )
+
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# Every activity is safe to repeat (writes key on business ids), so retry until the database
+# or template store answers; a non-retryable ApplicationError still stops at once.
+IDEMPOTENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+SYSTEM = "system"
+SETTLED = frozenset({V.none, V.exempt, V.sampled_out, V.true, V.rectified})
+CHOSEN_STATES = (V.scheduled, V.sampled_out)
+
+
+def _sha256(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+@workflow.defn
+class ApplicationWorkflow:
+    @workflow.init
+    def __init__(self, inp: OpenApplicationInput) -> None:
+        self._inp = inp
+        self._status = S.opening
+        self._matters: dict[str, MatterCase] = {}
+        self._entries: dict[str, MatterEntry] = {}
+        self._credit: CreditAssessment | None = None
+        self._events: list[TimelineEntry] = []
+        self._projected = 0
+        self._lock = asyncio.Lock()
+        self._wake = False
+        self._penalized = False
+        self._referred = False
+        self._decision_reason: str | None = None
+        self._opened_at: datetime | None = None
+        self._approved_at: datetime | None = None
+        self._window_end: datetime | None = None
+        self._closed_at: datetime | None = None
+
+    # ---- the process -------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, inp: OpenApplicationInput) -> str:
+        self._opened_at = workflow.now()
+        actor = inp.opened_by
+        self._event(actor.id, actor.role, "open", f"受理申请「{inp.service}」，涉及证明事项{len(inp.matter_codes)}项")
+        entries: list[MatterEntry] = await self._call(CatalogueActivities.load_matters, LoadMattersInput(inp.matter_codes))
+        self._credit = await self._call(CreditActivities.assess_credit, AssessCreditInput(inp.applicant.id))
+        self._check_eligibility(entries)
+        await self._notify()
+        self._refresh_status()
+        await self._sync()
+
+        await workflow.wait_condition(lambda: self._status not in BEFORE_DECISION)
+        if self._status == S.approved:
+            await self._supervise()
+        return await self._finish()
+
+    def _check_eligibility(self, entries: list[MatterEntry]) -> None:
+        assert self._credit is not None
+        for e in entries:
+            self._entries[e.code] = e
+            if not e.commitment_allowed:
+                reason = f"该证明事项不适用告知承诺制：{e.exclusion_reason or '风险较大'}"
+            elif self._credit.barred:
+                reason = f"申请人{self._credit.reason}，信用修复前不适用告知承诺制"
+            else:
+                reason = None
+            self._matters[e.code] = MatterCase(
+                code=e.code,
+                name=e.name,
+                stage=e.verification_stage,
+                exempt=e.verification_exempt,
+                eligible=reason is None,
+                ineligible_reason=reason,
+                mode=MatterMode.undecided if reason is None else MatterMode.proof,
+                verification_days=e.verification_days,
+                deadline_days=e.verification_deadline_days,
+            )
+            if reason:
+                self._event(SYSTEM, SYSTEM, "eligibility", f"「{e.name}」须提交证明：{reason}")
+
+    async def _notify(self) -> None:
+        eligible = [m.code for m in self._matters.values() if m.eligible]
+        if not eligible:
+            return
+        letters = await self._call(
+            LetterActivities.render_letters,
+            RenderLettersInput(
+                application_id=self._inp.application_id,
+                applicant=self._inp.applicant,
+                service=self._inp.service,
+                issued_on=workflow.now().date().isoformat(),
+                matter_codes=eligible,
+            ),
+        )
+        for letter in letters:
+            self._matters[letter.matter_code].letter_sha256 = letter.sha256
+        names = "、".join(self._matters[c].name for c in eligible)
+        self._event(SYSTEM, SYSTEM, "notify", f"已书面告知证明事项告知承诺书：{names}")
+
+    async def _supervise(self) -> None:
+        """After approval: schedule verifications, then wake on each deadline or action."""
+        assert self._credit is not None and self._approved_at is not None
+        for m in self._matters.values():
+            if m.mode != MatterMode.commitment or m.verification == V.true:
+                continue
+            if m.exempt:
+                m.verification = V.exempt
+                continue
+            if self._credit.clean:
+                draw = workflow.random().random()
+                m.sampled = draw < self._inp.sampling_probability
+                note = f"信用良好，随机抽取（抽中概率{self._inp.sampling_probability:.0%}，抽签值{draw:.3f}）"
+            else:
+                m.sampled = True
+                note = f"信用等级{self._credit.grade}，全部核查"
+            if not m.sampled:
+                m.verification = V.sampled_out
+                self._event(SYSTEM, SYSTEM, "sampling", f"「{m.name}」未抽中事后核查：{note}")
+                continue
+            await self._schedule(m, self._approved_at, m.verification_days)
+            m.verification = V.scheduled
+            self._event(SYSTEM, SYSTEM, "schedule", f"「{m.name}」事后核查于{self._fmt(m.due_at)}到期：{note}{self._calendar_note(m)}")
+        window = max((e.supervision_days for e in self._entries.values()), default=0)
+        self._window_end = self._approved_at + timedelta(days=window)
+        self._refresh_status()
+        await self._sync()
+
+        while not self._ready_to_close():
+            self._wake = False
+            deadline = self._next_deadline()
+            timeout = max(deadline - workflow.now(), timedelta(seconds=1)) if deadline else None
+            try:
+                await workflow.wait_condition(lambda: self._wake or self._status in FINAL_STATUSES, timeout=timeout)
+            except asyncio.TimeoutError:
+                pass
+            if self._status in FINAL_STATUSES:
+                return
+            if await self._fire_deadlines():
+                self._refresh_status()
+                await self._sync()
+        self._set_status(S.rectified if any(m.verification == V.rectified for m in self._matters.values()) else S.fulfilled)
+        if self._status == S.fulfilled and any(m.mode == MatterMode.commitment for m in self._matters.values()):
+            await self._record_credit("kept_promise", None, "监管期满，承诺均已履行")
+
+    def _next_deadline(self) -> datetime | None:
+        times: list[datetime] = []
+        for m in self._matters.values():
+            if m.verification == V.scheduled and m.due_at:
+                times.append(m.due_at)
+            elif m.verification in (V.due, V.reverifying) and m.deadline_at and not m.escalated:
+                times.append(m.deadline_at)
+            elif m.verification == V.rectifying and m.rectify_by:
+                times.append(m.rectify_by)
+        if self._window_end and workflow.now() < self._window_end:
+            times.append(self._window_end)
+        return min(times, default=None)
+
+    async def _fire_deadlines(self) -> bool:
+        now = workflow.now()
+        fired = False
+        for m in self._matters.values():
+            if m.verification == V.scheduled and m.due_at and m.due_at <= now:
+                m.verification = V.due
+                self._event(SYSTEM, SYSTEM, "due", f"「{m.name}」事后核查到期，请核查人员于{self._fmt(m.deadline_at)}前登记结果")
+                fired = True
+            elif m.verification in (V.due, V.reverifying) and m.deadline_at and m.deadline_at <= now and not m.escalated:
+                m.escalated = True
+                self._event(SYSTEM, SYSTEM, "escalate", f"「{m.name}」核查逾期未登记结果，已上报负责人督办（不视为核查通过）")
+                fired = True
+            elif m.verification == V.rectifying and m.rectify_by and m.rectify_by <= now:
+                m.verification = V.revoked
+                self._event(SYSTEM, SYSTEM, "rectify_missed", f"「{m.name}」逾期未整改，撤销行政决定")
+                self._set_status(S.revoked)
+                await self._record_credit("revoked", m.code, "逾期未整改，撤销行政决定")
+                return True
+        return fired
+
+    def _ready_to_close(self) -> bool:
+        return (
+            self._window_end is not None
+            and workflow.now() >= self._window_end
+            and all(m.verification in SETTLED for m in self._matters.values())
+        )
+
+    async def _finish(self) -> str:
+        self._closed_at = workflow.now()
+        self._event(SYSTEM, SYSTEM, "close", f"办结：{STATUS_LABELS[self._status]}")
+        await self._sync()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._status.value
+
+    # ---- updates -------------------------------------------------------------------------
+
+    @workflow.update
+    async def opened(self) -> ApplicationView:
+        """Returns the case once eligibility and notification are done (for the opening POST)."""
+        await workflow.wait_condition(lambda: self._status != S.opening)
+        return self._view()
+
+    @workflow.update
+    async def commit(self, inp: CommitInput) -> ApplicationView:
+        m = self._matters[inp.matter]
+        now = workflow.now()
+        m.mode = MatterMode.commitment
+        m.committed_at = now
+        m.withdrawn_reason = None
+        m.commitment_sha256 = _sha256(m.letter_sha256 or "", inp.actor.id, now.isoformat())
+        m.verification = V.pending if (m.stage == "during" and not m.exempt) else V.none
+        self._event(inp.actor.id, inp.actor.role, "commit", f"申请人签署「{m.name}」告知承诺书（承诺书摘要 {(m.letter_sha256 or '')[:12]}）")
+        return await self._changed()
+
+    @commit.validator
+    def validate_commit(self, inp: CommitInput) -> None:
+        m = self._check(inp.actor, "commit", inp.matter)
+        if not m.eligible:
+            raise conflict(f"「{m.name}」不能以承诺方式办理：{m.ineligible_reason}")
+        if m.mode == MatterMode.commitment:
+            raise conflict(f"「{m.name}」已作出承诺")
+        if m.mode == MatterMode.proof:
+            raise conflict(f"「{m.name}」已选择提交证明")
+        if inp.letter_sha256 and inp.letter_sha256 != m.letter_sha256:
+            raise conflict("承诺书版本与告知的版本不一致，请阅读最新告知承诺书后再承诺")
+
+    @workflow.update
+    async def submit_proof(self, inp: ProofInput) -> ApplicationView:
+        m = self._matters[inp.matter]
+        m.mode = MatterMode.proof
+        m.proof_sha256 = _sha256(inp.document)
+        self._event(inp.actor.id, inp.actor.role, "proof", f"提交「{m.name}」证明材料：{inp.document}")
+        return await self._changed()
+
+    @submit_proof.validator
+    def validate_submit_proof(self, inp: ProofInput) -> None:
+        m = self._check(inp.actor, "proof", inp.matter)
+        if m.mode == MatterMode.commitment:
+            raise conflict(f"「{m.name}」已作出承诺；如改为提交证明，请先撤回承诺")
+        if m.proof_sha256:
+            raise conflict(f"「{m.name}」的证明材料已提交")
+
+    @workflow.update
+    async def withdraw_commitment(self, inp: WithdrawInput) -> ApplicationView:
+        m = self._matters[inp.matter]
+        m.mode = MatterMode.proof
+        m.withdrawn_reason = inp.reason
+        m.commitment_sha256 = None
+        m.verification = V.none
+        self._event(inp.actor.id, inp.actor.role, "withdraw", f"撤回「{m.name}」承诺，改按原程序提交证明。理由：{inp.reason}")
+        return await self._changed()
+
+    @withdraw_commitment.validator
+    def validate_withdraw_commitment(self, inp: WithdrawInput) -> None:
+        m = self._check(inp.actor, "withdraw", inp.matter)
+        if m.mode != MatterMode.commitment:
+            raise conflict(f"「{m.name}」没有可撤回的承诺")
+
+    @workflow.update
+    async def decide(self, inp: DecisionInput) -> ApplicationView:
+        self._decision_reason = inp.reason
+        if inp.approve:
+            self._approved_at = workflow.now()
+            self._set_status(S.approved)
+            self._event(inp.actor.id, inp.actor.role, "approve", f"作出准予决定。理由：{inp.reason}")
+        else:
+            self._set_status(S.rejected)
+            self._event(inp.actor.id, inp.actor.role, "reject", f"作出不予批准决定。理由：{inp.reason}")
+        return await self._changed(refresh=False)
+
+    @decide.validator
+    def validate_decide(self, inp: DecisionInput) -> None:
+        check_action("decision", inp.actor.role, self._status)
+        pending = [m.name for m in self._matters.values() if m.verification == V.pending]
+        if inp.approve and pending:
+            raise conflict(f"事中核查尚未完成：{'、'.join(pending)}")
+
+    @workflow.update
+    async def complain(self, inp: ComplaintInput) -> ApplicationView:
+        now = workflow.now()
+        before = self._status in BEFORE_DECISION
+        touched = []
+        for m in self._matters.values():
+            if m.mode != MatterMode.commitment or m.exempt:
+                continue
+            if before and m.verification == V.none:
+                m.verification = V.pending
+                touched.append(m)
+            elif not before and m.verification in CHOSEN_STATES:
+                m.verification = V.due
+                m.due_at = now
+                touched.append(m)
+        names = "、".join(m.name for m in touched) or "无待核查的承诺事项"
+        effect = "决定前须先行核查" if before else "核查即时到期"
+        self._event(inp.actor.id, inp.actor.role, "complaint", f"收到投诉举报：{inp.text}。{effect}：{names}")
+        self._refresh_status()
+        for m in touched if not before else []:
+            await self._schedule(m, now, 0)
+        return await self._changed()
+
+    @complain.validator
+    def validate_complain(self, inp: ComplaintInput) -> None:
+        check_action("complaint", inp.actor.role, self._status)
+
+    @workflow.update
+    async def record_verification(self, inp: VerificationInput) -> ApplicationView:
+        m = self._matters[inp.matter]
+        m.findings = inp.findings
+        actor = inp.actor
+        if inp.truthful:
+            m.verification = V.rectified if m.verification == V.reverifying else V.true
+            self._event(actor.id, actor.role, "verify", f"「{m.name}」{'整改复核通过' if m.verification == V.rectified else '核查属实'}：{inp.findings}")
+            return await self._changed()
+        if self._status in BEFORE_DECISION:
+            m.verification = V.untrue
+            self._set_status(S.terminated)
+            self._event(actor.id, actor.role, "verify", f"「{m.name}」事中核查发现承诺不实，终止办理：{inp.findings}")
+            await self._record_credit("false_commitment", m.code, f"事中核查承诺不实：{inp.findings}")
+            return await self._changed(refresh=False)
+        if m.verification == V.reverifying:
+            m.verification = V.revoked
+            self._set_status(S.revoked)
+            self._event(actor.id, actor.role, "verify", f"「{m.name}」整改复核仍不符合，撤销行政决定：{inp.findings}")
+            await self._record_credit("revoked", m.code, f"整改复核不合格：{inp.findings}")
+            return await self._changed(refresh=False)
+        m.verification = V.untrue
+        self._event(actor.id, actor.role, "verify", f"「{m.name}」事后核查发现承诺不实，待处置：{inp.findings}")
+        await self._record_credit("false_commitment", m.code, f"事后核查承诺不实：{inp.findings}")
+        return await self._changed()
+
+    @record_verification.validator
+    def validate_record_verification(self, inp: VerificationInput) -> None:
+        m = self._check(inp.actor, "verification", inp.matter)
+        allowed = (V.pending,) if self._status in BEFORE_DECISION else (V.scheduled, V.due, V.reverifying)
+        if m.verification not in allowed:
+            raise conflict(f"「{m.name}」当前为「{VERIFICATION_LABELS[m.verification]}」，不能登记核查结果")
+
+    @workflow.update
+    async def dispose(self, inp: DispositionInput) -> ApplicationView:
+        now = workflow.now()
+        actor = inp.actor
+        reason = inp.reason
+        for action in self._actions(inp):
+            label = DISPOSITION_LABELS[action]
+            if action == D.rectify:
+                assert inp.deadline_days is not None
+                for m in self._awaiting_disposition():
+                    m.verification = V.rectifying
+                    m.rectify_by = now + timedelta(days=inp.deadline_days)
+                self._event(actor.id, actor.role, "rectify", f"{label}，限{inp.deadline_days}日内（{self._fmt(now + timedelta(days=inp.deadline_days))}前）整改。理由：{reason}")
+            elif action == D.revoke:
+                for m in self._awaiting_disposition():
+                    m.verification = V.revoked
+                self._set_status(S.revoked)
+                self._event(actor.id, actor.role, "revoke", f"{label}。理由：{reason}")
+                await self._record_credit("revoked", None, reason)
+            elif action == D.penalize:
+                self._penalized = True
+                self._event(actor.id, actor.role, "penalize", f"{label}。理由：{reason}")
+                await self._record_credit("penalized", None, reason)
+            else:
+                self._referred = True
+                self._event(actor.id, actor.role, "refer", f"{label}。理由：{reason}")
+                await self._record_credit("referred", None, reason)
+        return await self._changed(refresh=self._status != S.revoked)
+
+    @dispose.validator
+    def validate_dispose(self, inp: DispositionInput) -> None:
+        check_action("disposition", inp.actor.role, self._status)
+        actions = self._actions(inp)
+        for action in actions:
+            if inp.actor.role not in DISPOSITION_ROLES[action]:
+                raise forbidden(f"{DISPOSITION_LABELS[action]}须由负责人作出")
+        if any(a in (D.rectify, D.revoke) for a in inp.also):
+            raise conflict("整改与撤销只能作为主处置措施")
+        if inp.action in (D.rectify, D.revoke) and not self._awaiting_disposition():
+            raise conflict("没有待处置的不实承诺")
+        if not any(m.verification in (V.untrue, V.rectifying, V.reverifying) for m in self._matters.values()):
+            raise conflict("本案没有核查不实的承诺，不能处置")
+        if inp.action == D.rectify and not (inp.deadline_days and 1 <= inp.deadline_days <= MAX_RECTIFY_DAYS):
+            raise conflict(f"责令整改须给出1至{MAX_RECTIFY_DAYS}日的期限")
+        if D.penalize in actions and self._penalized:
+            raise conflict("已作出行政处罚")
+        if D.refer in actions and self._referred:
+            raise conflict("已移送司法机关")
+
+    @workflow.update
+    async def submit_rectification(self, inp: RectificationInput) -> ApplicationView:
+        m = self._matters[inp.matter]
+        now = workflow.now()
+        m.verification = V.reverifying
+        m.due_at = now
+        m.escalated = False
+        self._event(inp.actor.id, inp.actor.role, "rectification", f"提交「{m.name}」整改材料：{inp.evidence}，待复核")
+        self._refresh_status()
+        await self._schedule(m, now, 0)
+        return await self._changed()
+
+    @submit_rectification.validator
+    def validate_submit_rectification(self, inp: RectificationInput) -> None:
+        m = self._check(inp.actor, "rectification", inp.matter)
+        if m.verification != V.rectifying:
+            raise conflict(f"「{m.name}」没有待整改的事项")
+        if m.rectify_by and workflow.now() >= m.rectify_by:
+            raise conflict(f"「{m.name}」整改期限已过")
+
+    @workflow.update
+    async def cancel(self, inp: CancelInput) -> ApplicationView:
+        self._set_status(S.cancelled)
+        self._event(inp.actor.id, inp.actor.role, "cancel", f"撤回申请。理由：{inp.reason}")
+        return await self._changed(refresh=False)
+
+    @cancel.validator
+    def validate_cancel(self, inp: CancelInput) -> None:
+        check_action("cancel", inp.actor.role, self._status)
+
+    @workflow.query
+    def state(self) -> ApplicationView:
+        return self._view()
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def _check(self, actor: Actor, action: str, code: str) -> MatterCase:
+        check_action(action, actor.role, self._status)
+        if code not in self._matters:
+            raise conflict(f"本申请不涉及证明事项 {code}")
+        return self._matters[code]
+
+    @staticmethod
+    def _actions(inp: DispositionInput) -> list[D]:
+        return [inp.action, *(a for a in dict.fromkeys(inp.also) if a != inp.action)]
+
+    def _awaiting_disposition(self) -> list[MatterCase]:
+        return [m for m in self._matters.values() if m.verification == V.untrue]
+
+    async def _changed(self, refresh: bool = True) -> ApplicationView:
+        """After an action: derive the status, wake the supervisor, project, return the view."""
+        if refresh:
+            self._refresh_status()
+        self._wake = True
+        await self._sync()
+        return self._view()
+
+    def _refresh_status(self) -> None:
+        if self._status in FINAL_STATUSES:
+            return
+        states = {m.verification for m in self._matters.values()}
+        if self._status in (S.opening, *BEFORE_DECISION):
+            chosen = all(m.mode == MatterMode.commitment or m.proof_sha256 for m in self._matters.values())
+            self._set_status(S.reviewing if chosen else S.notified)
+        elif V.rectifying in states:
+            self._set_status(S.rectifying)
+        elif states & {V.due, V.untrue, V.reverifying}:
+            self._set_status(S.verifying)
+        else:
+            self._set_status(S.approved)
+
+    def _set_status(self, status: S) -> None:
+        check_transition(self._status, status)
+        self._status = status
+
+    async def _schedule(self, m: MatterCase, start: datetime, working_days: int) -> None:
+        sched: VerificationSchedule = await self._call(
+            CalendarActivities.schedule_verification,
+            ScheduleInput(start=start, working_days=working_days, deadline_working_days=m.deadline_days),
+        )
+        m.due_at = sched.due_at if working_days else start
+        m.deadline_at = sched.deadline_at
+        m.provisional_deadline = sched.provisional
+        m.calendar_note = sched.note
+
+    async def _record_credit(self, kind: str, matter: str | None, note: str) -> None:
+        severity = CREDIT_KINDS[kind][0]
+        await self._call(
+            CreditActivities.record_credit,
+            CreditRecordInput(
+                business_id=f"{self._inp.application_id}:{kind}:{matter or '-'}",
+                applicant_id=self._inp.applicant.id,
+                application_id=self._inp.application_id,
+                kind=kind,
+                severity=severity,
+                matter_code=matter,
+                at=workflow.now(),
+                note=note,
+            ),
+        )
+
+    async def _sync(self) -> None:
+        """Write the read model: the projection is serialized so a later state always wins."""
+        async with self._lock:
+            new = self._events[self._projected :]
+            await self._call(ProjectionActivities.project_application, ProjectionInput(self._view(), new))
+            self._projected += len(new)
+
+    async def _call(self, fn: Callable[..., Any], arg: Any) -> Any:
+        return await workflow.execute_activity_method(
+            fn, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=IDEMPOTENT_RETRY
+        )
+
+    def _event(self, actor_id: str, role: str, action: str, summary: str) -> None:
+        who = "系统" if role == SYSTEM else f"{ROLE_LABELS[role]}（{actor_id}）"  # type: ignore[index]
+        self._events.append(
+            TimelineEntry(len(self._events) + 1, workflow.now(), actor_id, str(role), action, f"{who}：{summary}")
+        )
+
+    @staticmethod
+    def _fmt(at: datetime | None) -> str:
+        return (at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") if at else "—"
+
+    @staticmethod
+    def _calendar_note(m: MatterCase) -> str:
+        return f"（暂定：{m.calendar_note}）" if m.provisional_deadline else ""
+
+    def _view(self) -> ApplicationView:
+        return ApplicationView(
+            application_id=self._inp.application_id,
+            applicant=self._inp.applicant,
+            service=self._inp.service,
+            status=self._status,
+            matters=list(self._matters.values()),
+            credit_grade=self._credit.grade if self._credit else None,
+            barred_reason=self._credit.reason if self._credit and self._credit.barred else None,
+            penalized=self._penalized,
+            referred=self._referred,
+            decision_reason=self._decision_reason,
+            approved_at=self._approved_at,
+            window_ends_at=self._window_end,
+            closed_at=self._closed_at,
+            opened_at=self._opened_at,
+        )

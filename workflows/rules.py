@@ -1,0 +1,168 @@
+"""The rules of an application, as data: who may do what, in which status, and the labels.
+
+Update validators and the API both read these tables; nothing else decides them.
+"""
+
+from __future__ import annotations
+
+from temporalio.exceptions import ApplicationError
+
+from workflows.types import (
+    ApplicationStatus as S,
+    DispositionAction,
+    MatterMode,
+    Role,
+    VerificationState as V,
+)
+
+FINAL_STATUSES = frozenset(
+    {S.fulfilled, S.rectified, S.rejected, S.terminated, S.revoked, S.cancelled}
+)
+BEFORE_DECISION = frozenset({S.notified, S.reviewing})
+AFTER_APPROVAL = frozenset({S.approved, S.verifying, S.rectifying})
+
+ALLOWED_TRANSITIONS: dict[S, frozenset[S]] = {
+    S.opening: frozenset({S.notified}),
+    S.notified: frozenset({S.reviewing, S.cancelled, S.terminated}),
+    S.reviewing: frozenset({S.notified, S.approved, S.rejected, S.cancelled, S.terminated}),
+    S.approved: frozenset({S.verifying, S.fulfilled, S.rectified}),
+    S.verifying: frozenset({S.approved, S.rectifying, S.revoked}),
+    S.rectifying: frozenset({S.verifying, S.approved, S.revoked}),
+}
+
+# action -> (roles allowed, statuses allowed)
+ACTIONS: dict[str, tuple[frozenset[Role], frozenset[S]]] = {
+    "open": (frozenset({Role.applicant, Role.caseworker}), frozenset()),
+    "commit": (frozenset({Role.applicant}), BEFORE_DECISION),
+    "proof": (frozenset({Role.applicant, Role.caseworker}), BEFORE_DECISION),
+    "withdraw": (frozenset({Role.applicant}), BEFORE_DECISION),
+    "decision": (frozenset({Role.caseworker, Role.supervisor}), frozenset({S.reviewing})),
+    "complaint": (
+        frozenset({Role.public, Role.applicant, Role.caseworker, Role.supervisor}),
+        BEFORE_DECISION | AFTER_APPROVAL,
+    ),
+    "verification": (frozenset({Role.verifier}), BEFORE_DECISION | AFTER_APPROVAL),
+    "disposition": (frozenset({Role.caseworker, Role.supervisor}), AFTER_APPROVAL),
+    "rectification": (frozenset({Role.applicant}), frozenset({S.rectifying})),
+    "cancel": (frozenset({Role.applicant, Role.caseworker}), BEFORE_DECISION),
+}
+
+# Revocation, penalty and referral are signed off by the 负责人; rectification may be ordered
+# by the caseworker.
+DISPOSITION_ROLES: dict[DispositionAction, frozenset[Role]] = {
+    DispositionAction.rectify: frozenset({Role.caseworker, Role.supervisor}),
+    DispositionAction.revoke: frozenset({Role.supervisor}),
+    DispositionAction.penalize: frozenset({Role.supervisor}),
+    DispositionAction.refer: frozenset({Role.supervisor}),
+}
+MAX_RECTIFY_DAYS = 365
+
+STATUS_LABELS: dict[S, str] = {
+    S.opening: "受理中",
+    S.notified: "已告知",
+    S.reviewing: "审查中",
+    S.approved: "已批准（监管期）",
+    S.verifying: "核查中",
+    S.rectifying: "限期整改中",
+    S.fulfilled: "已履诺办结",
+    S.rectified: "整改到位办结",
+    S.rejected: "不予批准",
+    S.terminated: "终止办理",
+    S.revoked: "撤销行政决定",
+    S.cancelled: "申请人撤回申请",
+}
+ROLE_LABELS: dict[Role, str] = {
+    Role.applicant: "申请人",
+    Role.caseworker: "承办人",
+    Role.verifier: "核查人员",
+    Role.supervisor: "负责人",
+    Role.admin: "管理员",
+    Role.auditor: "督查审计",
+    Role.public: "社会公众",
+}
+MODE_LABELS: dict[MatterMode, str] = {
+    MatterMode.undecided: "待选择",
+    MatterMode.commitment: "告知承诺",
+    MatterMode.proof: "提交证明",
+}
+VERIFICATION_LABELS: dict[V, str] = {
+    V.none: "—",
+    V.exempt: "免于核查",
+    V.pending: "事中核查待完成",
+    V.scheduled: "事后核查已排期",
+    V.sampled_out: "未抽中（投诉举报时核查）",
+    V.due: "核查到期",
+    V.true: "核查属实",
+    V.untrue: "承诺不实，待处置",
+    V.rectifying: "责令限期整改",
+    V.reverifying: "整改复核中",
+    V.rectified: "整改到位",
+    V.revoked: "已撤销",
+}
+DISPOSITION_LABELS: dict[DispositionAction, str] = {
+    DispositionAction.rectify: "责令限期整改",
+    DispositionAction.revoke: "撤销行政决定",
+    DispositionAction.penalize: "行政处罚",
+    DispositionAction.refer: "移送司法机关",
+}
+
+
+def forbidden(message: str) -> ApplicationError:
+    """The actor's role may not take this action (HTTP 403)."""
+    return ApplicationError(message, type="Forbidden", non_retryable=True)
+
+
+def conflict(message: str) -> ApplicationError:
+    """The action does not fit the case's present state (HTTP 409)."""
+    return ApplicationError(message, type="Conflict", non_retryable=True)
+
+
+def check_action(action: str, role: Role, status: S) -> None:
+    """Refuse an action its role or the case's status does not allow."""
+    roles, statuses = ACTIONS[action]
+    if role not in roles:
+        allowed = "、".join(ROLE_LABELS[r] for r in sorted(roles))
+        raise forbidden(f"{ROLE_LABELS[role]}无权执行此操作（仅限{allowed}）")
+    if status not in statuses:
+        raise conflict(f"申请当前状态为「{STATUS_LABELS[status]}」，不能执行此操作")
+
+
+def check_transition(old: S, new: S) -> None:
+    """Every status change passes here; an illegal one is a bug, not a user error."""
+    if new != old and new not in ALLOWED_TRANSITIONS.get(old, frozenset()):
+        raise ApplicationError(
+            f"illegal transition {old} -> {new}", type="IllegalTransition", non_retryable=True
+        )
+
+# credit record kind -> (severity, label). Severity follows the 2026 NDRC repair rules:
+# minor / general / serious; a kept promise is a positive record.
+CREDIT_KINDS: dict[str, tuple[str, str]] = {
+    "kept_promise": ("positive", "履行承诺"),
+    "false_commitment": ("general", "虚假承诺"),
+    "revoked": ("serious", "虚假承诺致撤销行政决定"),
+    "penalized": ("general", "虚假承诺受到行政处罚"),
+    "referred": ("serious", "虚假承诺涉嫌犯罪移送司法机关"),
+    "serious_dishonesty": ("serious", "严重失信记录（信用平台归集）"),
+}
+
+GRADES = (  # (grade, label, worst unrepaired severity), best first
+    ("A", "守信", None),
+    ("B", "轻微失信", "minor"),
+    ("C", "一般失信", "general"),
+    ("D", "严重失信", "serious"),
+)
+
+
+def credit_grade(kinds: list[str]) -> tuple[str, bool, str | None]:
+    """Grade an applicant from the kinds of their unrepaired records.
+
+    Returns (grade, barred, reason). An unrepaired false commitment or a serious record bars
+    commitment until credit repair (实施方案：信用修复前不适用告知承诺制).
+    """
+    severities = {CREDIT_KINDS[k][0] for k in kinds} - {"positive"}
+    grade = next(g for g, _, sev in reversed(GRADES) if sev is None or sev in severities)
+    if "serious" in severities:
+        return grade, True, "有严重不良信用记录"
+    if "false_commitment" in kinds:
+        return grade, True, "曾作出虚假承诺"
+    return grade, False, None

@@ -1,0 +1,304 @@
+"""Payloads of the application workflow: plain dataclasses, no I/O, safe in the sandbox.
+
+One input dataclass per workflow, activity and update, so fields can be added later without
+breaking recorded histories. Names and ID numbers never go into workflow ids or failure
+messages; they travel only inside payloads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    applicant = "applicant"
+    caseworker = "caseworker"
+    verifier = "verifier"
+    supervisor = "supervisor"
+    admin = "admin"
+    auditor = "auditor"
+    public = "public"
+
+
+class ApplicationStatus(StrEnum):
+    opening = "opening"
+    notified = "notified"
+    reviewing = "reviewing"
+    approved = "approved"
+    verifying = "verifying"
+    rectifying = "rectifying"
+    fulfilled = "fulfilled"
+    rectified = "rectified"
+    rejected = "rejected"
+    terminated = "terminated"
+    revoked = "revoked"
+    cancelled = "cancelled"
+
+
+class MatterMode(StrEnum):
+    """How a matter is being proven."""
+
+    undecided = "undecided"
+    commitment = "commitment"
+    proof = "proof"
+
+
+class VerificationState(StrEnum):
+    """Where a committed matter stands in verification (核查)."""
+
+    none = "none"  # not committed, or not yet approved
+    exempt = "exempt"
+    pending = "pending"  # verified during processing, result not yet in
+    scheduled = "scheduled"  # timer running until due_at
+    sampled_out = "sampled_out"  # not drawn; only a complaint makes it due
+    due = "due"
+    true = "true"
+    untrue = "untrue"  # awaiting disposition
+    rectifying = "rectifying"  # rectification ordered, evidence awaited
+    reverifying = "reverifying"  # evidence in, re-verification due
+    rectified = "rectified"
+    revoked = "revoked"
+
+
+class DispositionAction(StrEnum):
+    rectify = "rectify"
+    revoke = "revoke"
+    penalize = "penalize"
+    refer = "refer"
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class Applicant:
+    id: str
+    name: str
+    kind: str  # person | company
+
+
+@dataclass(frozen=True)
+class MatterEntry:
+    """A catalogue entry as the application saw it when it opened (its version is kept)."""
+
+    code: str
+    name: str
+    department: str
+    commitment_allowed: bool
+    exclusion_reason: str | None
+    verification_exempt: bool
+    verification_stage: str  # during | after
+    verification_days: int
+    verification_deadline_days: int
+    supervision_days: int
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class OpenApplicationInput:
+    application_id: str
+    applicant: Applicant
+    service: str
+    matter_codes: list[str]
+    opened_by: Actor
+    sampling_probability: float = 0.3
+    """Chance that a clean-credit applicant's after-decision verification is drawn."""
+
+
+@dataclass(frozen=True)
+class LoadMattersInput:
+    codes: list[str]
+
+
+@dataclass(frozen=True)
+class CreditAssessment:
+    grade: str
+    barred: bool
+    clean: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AssessCreditInput:
+    applicant_id: str
+
+
+@dataclass(frozen=True)
+class RenderLettersInput:
+    application_id: str
+    applicant: Applicant
+    service: str
+    issued_on: str  # ISO date, workflow time
+    matter_codes: list[str]
+
+
+@dataclass(frozen=True)
+class LetterRef:
+    matter_code: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ScheduleInput:
+    start: datetime
+    working_days: int
+    deadline_working_days: int
+
+
+@dataclass(frozen=True)
+class VerificationSchedule:
+    due_at: datetime
+    deadline_at: datetime
+    provisional: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CreditRecordInput:
+    business_id: str
+    """Unique per fact (application, matter, kind): retries and replays never write it twice."""
+    applicant_id: str
+    application_id: str
+    kind: str
+    severity: str
+    matter_code: str | None
+    at: datetime
+    note: str
+
+
+# --- updates (one input per human action) ---
+
+
+@dataclass(frozen=True)
+class CommitInput:
+    actor: Actor
+    matter: str
+    letter_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class ProofInput:
+    actor: Actor
+    matter: str
+    document: str
+
+
+@dataclass(frozen=True)
+class WithdrawInput:
+    actor: Actor
+    matter: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    actor: Actor
+    approve: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class ComplaintInput:
+    actor: Actor
+    text: str
+
+
+@dataclass(frozen=True)
+class VerificationInput:
+    actor: Actor
+    matter: str
+    truthful: bool
+    findings: str
+
+
+@dataclass(frozen=True)
+class DispositionInput:
+    actor: Actor
+    action: DispositionAction
+    reason: str
+    deadline_days: int | None = None
+    also: list[DispositionAction] = field(default_factory=list)
+    """Penalty or referral taken together with the main action."""
+
+
+@dataclass(frozen=True)
+class RectificationInput:
+    actor: Actor
+    matter: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class CancelInput:
+    actor: Actor
+    reason: str
+
+
+# --- state, as queried and projected ---
+
+
+@dataclass
+class MatterCase:
+    code: str
+    name: str
+    stage: str
+    exempt: bool
+    eligible: bool
+    ineligible_reason: str | None = None
+    letter_sha256: str | None = None
+    mode: MatterMode = MatterMode.undecided
+    commitment_sha256: str | None = None
+    committed_at: datetime | None = None
+    proof_sha256: str | None = None
+    withdrawn_reason: str | None = None
+    verification: VerificationState = VerificationState.none
+    sampled: bool | None = None
+    due_at: datetime | None = None
+    deadline_at: datetime | None = None
+    provisional_deadline: bool = False
+    calendar_note: str | None = None
+    escalated: bool = False
+    findings: str | None = None
+    rectify_by: datetime | None = None
+    verification_days: int = 0
+    deadline_days: int = 0
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    seq: int
+    at: datetime
+    actor_id: str
+    role: str
+    action: str
+    summary: str
+    """Plain Chinese: what happened and why."""
+
+
+@dataclass
+class ApplicationView:
+    application_id: str
+    applicant: Applicant
+    service: str
+    status: ApplicationStatus
+    matters: list[MatterCase]
+    credit_grade: str | None = None
+    barred_reason: str | None = None
+    penalized: bool = False
+    referred: bool = False
+    decision_reason: str | None = None
+    approved_at: datetime | None = None
+    window_ends_at: datetime | None = None
+    closed_at: datetime | None = None
+    opened_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ProjectionInput:
+    view: ApplicationView
+    new_events: list[TimelineEntry]
