@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
@@ -52,7 +53,18 @@ async def case(env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Harnes
     harness = Harness(env, engine, task_queue=f"tq-{uuid.uuid4()}")
     async with build_worker(env.client, engine, task_queue=harness.task_queue):
         yield harness
+        await stop_all(harness)
     await replay_all(harness)
+
+
+async def stop_all(harness: Harness) -> None:
+    """Let in-flight steps finish, then end what the test left running: an activity orphaned by
+    the worker's shutdown would stop the shared test server from skipping time."""
+    for handle in harness.handles:
+        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+            await harness.quiet(handle)
+            if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+                await handle.terminate("test finished")
 
 
 async def replay_all(harness: Harness) -> None:
@@ -62,3 +74,4 @@ async def replay_all(harness: Harness) -> None:
         await replayer.replay_workflow(history)
     harness.replayed = len(harness.handles)
     assert harness.replayed == len(harness.handles)
+

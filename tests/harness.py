@@ -74,9 +74,45 @@ class Harness:
                 raise AssertionError(f"condition never held; last state {view.status}: {view.matters}")
             await asyncio.sleep(0.05)
 
+    async def outcome(self, handle: WorkflowHandle[Any, Any], skip_days: float = 0) -> str:
+        """The workflow's result after skipping skip_days of workflow time.
+
+        Never awaits the result with time skipping unlocked: the test server, once idle, would
+        jump years ahead to its own housekeeping timers.
+        """
+        if skip_days:
+            await self.skip(skip_days)
+        with self.env.auto_time_skipping_disabled():
+            return await asyncio.wait_for(handle.result(), timeout=20)
+
     async def skip(self, days: float) -> None:
         await self.env.sleep(timedelta(days=days))
 
     @staticmethod
     def matter(view: ApplicationView, code: str) -> Any:
         return next(m for m in view.matters if m.code == code)
+
+    def timeline_rows(self, application_id: str) -> list[Any]:
+        from sqlmodel import Session, select
+
+        from db.models import CaseEvent
+
+        with Session(self.engine) as s:
+            return list(s.exec(select(CaseEvent).where(CaseEvent.application_id == application_id).order_by(CaseEvent.seq)))
+
+    async def timeline(self, handle: WorkflowHandle[Any, Any]) -> list[Any]:
+        view = await self.state(handle)
+        return self.timeline_rows(view.application_id)
+
+    @staticmethod
+    async def quiet(handle: WorkflowHandle[Any, Any], timeout: float = 20) -> None:
+        """Wait until the workflow has nothing in flight: no activity, no workflow task."""
+        end = time.monotonic() + timeout
+        calm = 0
+        while calm < 2:
+            raw = (await handle.describe()).raw_description
+            busy = bool(raw.pending_activities) or raw.HasField("pending_workflow_task")
+            calm = 0 if busy else calm + 1
+            if time.monotonic() > end:
+                raise AssertionError("workflow never became quiet")
+            await asyncio.sleep(0.05)

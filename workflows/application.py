@@ -109,6 +109,7 @@ class ApplicationWorkflow:
         self._approved_at: datetime | None = None
         self._window_end: datetime | None = None
         self._closed_at: datetime | None = None
+        self._opened = False
 
     # ---- the process -------------------------------------------------------------------
 
@@ -123,6 +124,7 @@ class ApplicationWorkflow:
         await self._notify()
         self._refresh_status()
         await self._sync()
+        self._opened = True
 
         await workflow.wait_condition(lambda: self._status not in BEFORE_DECISION)
         if self._status == S.approved:
@@ -268,8 +270,8 @@ class ApplicationWorkflow:
 
     @workflow.update
     async def opened(self) -> ApplicationView:
-        """Returns the case once eligibility and notification are done (for the opening POST)."""
-        await workflow.wait_condition(lambda: self._status != S.opening)
+        """Returns the case once it is notified and projected (for the opening POST)."""
+        await workflow.wait_condition(lambda: self._opened)
         return self._view()
 
     @workflow.update

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.factories import AFTER, APPLICANT, CASEWORKER, EXEMPT, VERIFIER
+from tests.factories import AFTER, APPLICANT, CASEWORKER, EXEMPT, PUBLIC, VERIFIER
 from tests.harness import Harness
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
     CommitInput,
+    ComplaintInput,
     DecisionInput,
     MatterMode,
     VerificationInput,
@@ -40,6 +41,58 @@ async def test_fulfilled_after_window(case: Harness) -> None:
     assert case.matter(view, AFTER).verification == V.due
     await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "数据共享比对一致"))
 
-    assert await handle.result() == S.fulfilled
+    assert await case.outcome(handle, skip_days=100) == S.fulfilled
     view = await case.state(handle)
     assert view.closed_at - view.approved_at >= timedelta(days=90)
+
+
+async def test_sampled_out_closes_without_verification(case: Harness) -> None:
+    handle, _ = await case.open([AFTER], sampling=0.0)
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    view = await case.until(handle, lambda v: case.matter(v, AFTER).verification == V.sampled_out)
+    assert case.matter(view, AFTER).sampled is False
+    assert await case.outcome(handle, skip_days=100) == S.fulfilled
+    history = await handle.fetch_history()
+    timers = [e for e in history.events if e.HasField("timer_started_event_attributes")]
+    assert len(timers) == 1  # the supervision window only; no verification timer
+
+
+async def test_exempt_matters_are_not_verified(case: Harness) -> None:
+    handle, _ = await case.open([EXEMPT])
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, EXEMPT))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    assert await case.outcome(handle, skip_days=100) == S.fulfilled
+    view = await case.state(handle)
+    assert case.matter(view, EXEMPT).verification == V.exempt
+    assert case.matter(view, EXEMPT).due_at is None
+
+
+async def test_complaint_makes_sampled_out_matter_due_at_once(case: Harness) -> None:
+    handle, _ = await case.open([AFTER], sampling=0.0)
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    await case.until(handle, lambda v: case.matter(v, AFTER).verification == V.sampled_out)
+    await case.skip(3)
+    view = await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报其承诺内容不实"))
+    m = case.matter(view, AFTER)
+    assert view.status == S.verifying and m.verification == V.due
+    assert m.due_at <= await case.env.get_current_time()
+    assert m.deadline_at > m.due_at
+    await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "实地核查属实"))
+    assert await case.outcome(handle, skip_days=100) == S.fulfilled
+
+
+async def test_overdue_verification_escalates_and_never_passes(case: Harness) -> None:
+    handle, _ = await case.open([AFTER])
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    await case.until(handle, lambda v: case.matter(v, AFTER).verification == V.scheduled)
+    await case.skip(200)  # far past due, deadline and the 90-day window
+    view = await case.until(handle, lambda v: case.matter(v, AFTER).escalated)
+    assert view.status == S.verifying  # still open: an unverified promise is not a kept one
+    assert case.matter(view, AFTER).verification == V.due
+    await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "补核属实"))
+    assert await case.outcome(handle) == S.fulfilled
+    events = [e.action for e in (await case.timeline(handle))]
+    assert events.index("due") < events.index("escalate") < events.index("verify") < events.index("close")

@@ -1,0 +1,56 @@
+# Chengnuo (承诺) — developer tasks.  `make` / `make help` lists them.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+ARGS   ?=
+
+.PHONY: help install run worker api test bench clean-data
+
+help:
+	@echo "承诺 Chengnuo — make targets:"
+	@echo "  make install     create .venv and install the project (.[dev]); re-runs when pyproject.toml changes"
+	@echo "  make run         Temporal dev server + worker + API (http://127.0.0.1:8000, UI http://127.0.0.1:8233)"
+	@echo "  make worker      run only the Temporal worker (expects Temporal at \$$TEMPORAL_ADDRESS)"
+	@echo "  make api         run only the API on http://127.0.0.1:8000"
+	@echo "  make test        run the test suite  (extra pytest args: make test ARGS='-k foo -x')"
+	@echo "  make bench       run benchmarks (tests/bench) if present"
+	@echo "  make clean-data  delete ./data (local SQLite DB and Temporal state)"
+
+$(STAMP): pyproject.toml
+	@if command -v python3.11 >/dev/null 2>&1; then \
+		python3.11 -m venv $(VENV); \
+	else \
+		echo "python3.11 not found, falling back to python3"; \
+		python3 -m venv $(VENV); \
+	fi
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e ".[dev]"
+	touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) scripts/run_dev.py
+
+worker: $(STAMP)
+	$(PY) worker.py
+
+api: $(STAMP)
+	$(PY) -m uvicorn api.main:app --host 127.0.0.1 --port 8000
+
+test: $(STAMP)
+	$(PY) -m pytest -q $(ARGS)
+
+bench: $(STAMP)
+	@if [ -d tests/bench ]; then \
+		$(PY) -m pytest -q tests/bench -s $(ARGS); \
+	else \
+		echo "no benchmarks yet"; \
+	fi
+
+clean-data:
+	rm -rf data

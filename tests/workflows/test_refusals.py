@@ -1,0 +1,153 @@
+"""Choices before the decision, and actions refused without a trace in history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from tests.factories import AFTER, APPLICANT, CASEWORKER, DURING, EXCLUDED, PUBLIC, SUPERVISOR, VERIFIER
+from tests.harness import Harness
+from workflows.application import ApplicationWorkflow as W
+from workflows.types import (
+    Actor,
+    ApplicationStatus as S,
+    CancelInput,
+    CommitInput,
+    ComplaintInput,
+    DecisionInput,
+    DispositionAction as D,
+    DispositionInput,
+    MatterMode,
+    ProofInput,
+    Role,
+    VerificationInput,
+    VerificationState as V,
+    WithdrawInput,
+)
+
+WORKFLOW_TASK_EVENTS = {
+    EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+}
+
+
+async def refused(handle: WorkflowHandle[Any, Any], update: Any, arg: Any, kind: str = "Conflict") -> str:
+    """Send an update that must be refused; nothing but an empty workflow task may reach history.
+
+    The time-skipping test server has no speculative workflow tasks, so it records the task that
+    ran the validator; the real server (tests/api/test_e2e.py) records nothing at all.
+    """
+    await Harness.quiet(handle)
+    before = len((await handle.fetch_history()).events)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(update, arg)
+    cause = err.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == kind, cause
+    added = (await handle.fetch_history()).events[before:]
+    assert {e.event_type for e in added} <= WORKFLOW_TASK_EVENTS, added
+    return cause.message
+
+
+async def test_withdrawal_before_decision_then_proof(case: Harness) -> None:
+    handle, _ = await case.open([AFTER])
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    view = await handle.execute_update(W.withdraw_commitment, WithdrawInput(APPLICANT, AFTER, "无法确认能否按期符合条件"))
+    m = case.matter(view, AFTER)
+    assert view.status == S.notified and m.mode == MatterMode.proof and m.withdrawn_reason
+    await refused(handle, W.commit, CommitInput(APPLICANT, AFTER))
+    view = await handle.execute_update(W.submit_proof, ProofInput(APPLICANT, AFTER, "房产证复印件"))
+    assert view.status == S.reviewing
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "证明齐全"))
+    assert await case.outcome(handle, skip_days=100) == S.fulfilled
+
+
+async def test_withdrawal_after_decision_refused(case: Harness) -> None:
+    handle, _ = await case.open([AFTER])
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    await case.until(handle, lambda v: case.matter(v, AFTER).verification == V.scheduled)
+    message = await refused(handle, W.withdraw_commitment, WithdrawInput(APPLICANT, AFTER, "想撤回"))
+    assert "不能执行此操作" in message
+    assert case.matter(await case.state(handle), AFTER).mode == MatterMode.commitment
+    await handle.terminate("test over")
+
+
+async def test_rejection(case: Harness) -> None:
+    handle, _ = await case.open([AFTER])
+    await handle.execute_update(W.submit_proof, ProofInput(CASEWORKER, AFTER, "窗口收取原件"))
+    view = await handle.execute_update(W.decide, DecisionInput(CASEWORKER, False, "不符合法定条件"))
+    assert view.status == S.rejected and view.decision_reason == "不符合法定条件"
+    assert await case.outcome(handle) == S.rejected
+
+
+async def test_cancellation(case: Harness) -> None:
+    handle, _ = await case.open([AFTER])
+    view = await handle.execute_update(W.cancel, CancelInput(APPLICANT, "不再办理"))
+    assert view.status == S.cancelled
+    assert await case.outcome(handle) == S.cancelled
+
+
+async def test_excluded_matter_needs_proof(case: Harness) -> None:
+    handle, view = await case.open([EXCLUDED, AFTER])
+    m = case.matter(view, EXCLUDED)
+    assert not m.eligible and m.mode == MatterMode.proof and "公共安全" in m.ineligible_reason
+    assert m.letter_sha256 is None and case.matter(view, AFTER).letter_sha256
+    message = await refused(handle, W.commit, CommitInput(APPLICANT, EXCLUDED))
+    assert "不能以承诺方式办理" in message
+    await handle.execute_update(W.cancel, CancelInput(CASEWORKER, "test over"))
+
+
+async def test_wrong_roles_and_states_leave_no_trace(case: Harness) -> None:
+    handle, _ = await case.open([AFTER, DURING])
+    await refused(handle, W.commit, CommitInput(CASEWORKER, AFTER), kind="Forbidden")  # no proxy commitment
+    await refused(handle, W.decide, DecisionInput(APPLICANT, True, "自批"), kind="Forbidden")
+    await refused(handle, W.decide, DecisionInput(CASEWORKER, True, "未选择"))  # still notified
+    await refused(handle, W.commit, CommitInput(APPLICANT, "NO-SUCH"))
+    await refused(handle, W.commit, CommitInput(APPLICANT, AFTER, letter_sha256="0" * 64))
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await refused(handle, W.commit, CommitInput(APPLICANT, AFTER))  # applied once only
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, DURING))
+    message = await refused(handle, W.decide, DecisionInput(CASEWORKER, True, "事中未核"))
+    assert "事中核查尚未完成" in message
+    await refused(handle, W.record_verification, VerificationInput(VERIFIER, AFTER, True, "早"))
+    await refused(handle, W.dispose, DispositionInput(SUPERVISOR, D.revoke, "无"), kind="Conflict")
+    await refused(handle, W.record_verification, VerificationInput(Actor("x", Role.auditor), DURING, True, "x"), kind="Forbidden")
+    await handle.execute_update(W.cancel, CancelInput(APPLICANT, "test over"))
+
+
+async def test_disposition_roles(case: Harness) -> None:
+    handle, _ = await case.open([AFTER])
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报"))
+    await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, False, "不实"))
+    await refused(handle, W.dispose, DispositionInput(CASEWORKER, D.revoke, "撤销"), kind="Forbidden")
+    await refused(handle, W.dispose, DispositionInput(CASEWORKER, D.rectify, "整改", deadline_days=0))
+    await refused(handle, W.dispose, DispositionInput(SUPERVISOR, D.rectify, "整改", deadline_days=5, also=[D.revoke]))
+    await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销"))
+    assert await case.outcome(handle) == S.revoked
+
+
+async def test_complaint_before_decision_requires_verification_first(case: Harness) -> None:
+    handle, _ = await case.open([AFTER])
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    view = await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报材料虚假"))
+    assert case.matter(view, AFTER).verification == V.pending
+    await refused(handle, W.decide, DecisionInput(CASEWORKER, True, "准予"))
+    await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "属实"))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "准予"))
+    assert await case.outcome(handle, skip_days=100) == S.fulfilled
+
+
+async def test_start_is_idempotent(case: Harness) -> None:
+    first, _ = await case.open([AFTER], application_id="same-id")
+    again, view = await case.open([AFTER], application_id="same-id")
+    assert again.id == first.id
+    desc1, desc2 = await first.describe(), await again.describe()
+    assert desc1.run_id == desc2.run_id and view.status == S.notified
+    await first.execute_update(W.cancel, CancelInput(APPLICANT, "test over"))
