@@ -7,6 +7,8 @@ from functools import lru_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflows import TASK_QUEUE
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore")
@@ -14,6 +16,7 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite:///./data/chengnuo.db", description="Read model; PostgreSQL by postgresql://…")
     temporal_address: str = Field("127.0.0.1:7233", description="Temporal frontend host:port")
     temporal_namespace: str = Field("default", description="Temporal namespace")
+    task_queue: str = Field(TASK_QUEUE, description="Task queue of the application workflows")
     chengnuo_env: str = Field("development", description="development | production")
     sampling_probability: float = Field(
         0.3, ge=0, le=1, description="Chance that a clean-credit applicant's matter is drawn for verification"

@@ -17,7 +17,6 @@ from activities.letters import LetterActivities, letter_templates
 from activities.projection import ProjectionActivities
 from config import get_settings
 from db.session import init_db, make_engine, session_factory
-from workflows import TASK_QUEUE
 from workflows.application import ApplicationWorkflow
 
 WORKFLOWS = [ApplicationWorkflow]
@@ -37,7 +36,7 @@ def activities(engine: Engine) -> list[object]:
     ]
 
 
-def build_worker(client: Client, engine: Engine, task_queue: str = TASK_QUEUE, **kwargs: object) -> Worker:
+def build_worker(client: Client, engine: Engine, task_queue: str, **kwargs: object) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
@@ -54,8 +53,8 @@ async def main() -> None:
     engine = make_engine(settings.database_url)
     init_db(engine)
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
-    async with build_worker(client, engine):
-        logging.info("worker polling task queue %s at %s", TASK_QUEUE, settings.temporal_address)
+    async with build_worker(client, engine, settings.task_queue):
+        logging.info("worker polling task queue %s at %s", settings.task_queue, settings.temporal_address)
         await asyncio.Event().wait()
 
 

@@ -32,7 +32,7 @@ ALLOWED_TRANSITIONS: dict[S, frozenset[S]] = {
 
 # action -> (roles allowed, statuses allowed)
 ACTIONS: dict[str, tuple[frozenset[Role], frozenset[S]]] = {
-    "open": (frozenset({Role.applicant, Role.caseworker}), frozenset()),
+    "open": (frozenset({Role.applicant, Role.caseworker}), frozenset({S.opening})),
     "commit": (frozenset({Role.applicant}), BEFORE_DECISION),
     "proof": (frozenset({Role.applicant, Role.caseworker}), BEFORE_DECISION),
     "withdraw": (frozenset({Role.applicant}), BEFORE_DECISION),
@@ -117,13 +117,18 @@ def conflict(message: str) -> ApplicationError:
     return ApplicationError(message, type="Conflict", non_retryable=True)
 
 
-def check_action(action: str, role: Role, status: S) -> None:
-    """Refuse an action its role or the case's status does not allow."""
-    roles, statuses = ACTIONS[action]
+def check_role(action: str, role: Role) -> None:
+    """Refuse an action the actor's role may not take."""
+    roles = ACTIONS[action][0]
     if role not in roles:
         allowed = "、".join(ROLE_LABELS[r] for r in sorted(roles))
         raise forbidden(f"{ROLE_LABELS[role]}无权执行此操作（仅限{allowed}）")
-    if status not in statuses:
+
+
+def check_action(action: str, role: Role, status: S) -> None:
+    """Refuse an action its role or the case's status does not allow."""
+    check_role(action, role)
+    if status not in ACTIONS[action][1]:
         raise conflict(f"申请当前状态为「{STATUS_LABELS[status]}」，不能执行此操作")
 
 
@@ -166,3 +171,12 @@ def credit_grade(kinds: list[str]) -> tuple[str, bool, str | None]:
     if "false_commitment" in kinds:
         return grade, True, "曾作出虚假承诺"
     return grade, False, None
+
+# Who may read what through the API (writes are checked by ACTIONS in the workflow).
+STAFF = frozenset({Role.caseworker, Role.verifier, Role.supervisor, Role.admin, Role.auditor})
+READS: dict[str, frozenset[Role]] = {
+    "catalogue": frozenset(Role),
+    "applications": STAFF | {Role.applicant},
+    "history": frozenset({Role.caseworker, Role.supervisor, Role.admin, Role.auditor}),
+    "credit": STAFF | {Role.applicant},
+}

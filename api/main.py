@@ -1,0 +1,46 @@
+"""The FastAPI application: the Temporal client and the database engine are made once, here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from temporalio.client import Client
+
+from api.routes import applicants, applications, matters
+from config import Settings, get_settings
+from db.session import init_db, make_engine
+
+
+def create_app(settings: Settings | None = None, temporal: Client | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app; tests pass their own client and engine."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings or get_settings()
+        app.state.engine = engine or make_engine(app.state.settings.database_url)
+        init_db(app.state.engine)
+        app.state.temporal = temporal or await Client.connect(
+            app.state.settings.temporal_address, namespace=app.state.settings.temporal_namespace
+        )
+        yield
+
+    app = FastAPI(
+        title="承诺 Chengnuo",
+        description="证明事项告知承诺制 — notification–commitment system for certification matters",
+        lifespan=lifespan,
+    )
+
+    @app.get("/health", tags=["health"])
+    async def health() -> dict[str, str]:
+        """Liveness: the API is up and has its Temporal client."""
+        return {"status": "ok"}
+
+    for module in (matters, applications, applicants):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

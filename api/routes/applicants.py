@@ -1,0 +1,33 @@
+"""An applicant's integrity archive (诚信档案)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from sqlmodel import select
+
+from activities.credit import unrepaired_kinds
+from api.deps import SessionDep, reader
+from db.models import CreditRecord
+from workflows.rules import CREDIT_KINDS, GRADES, credit_grade
+
+router = APIRouter(prefix="/applicants", tags=["credit"], dependencies=[Depends(reader("credit"))])
+GRADE_LABELS = {g: label for g, label, _ in GRADES}
+
+
+@router.get("/{applicant_id}/credit")
+def get_credit(applicant_id: str, session: SessionDep) -> dict[str, Any]:
+    """Grade, bar from commitment, and every record, newest first."""
+    grade, barred, reason = credit_grade(unrepaired_kinds(session, applicant_id))
+    rows = session.exec(
+        select(CreditRecord).where(CreditRecord.applicant_id == applicant_id).order_by(CreditRecord.at.desc())  # type: ignore[attr-defined]
+    )
+    return {
+        "applicant_id": applicant_id,
+        "grade": grade,
+        "grade_label": GRADE_LABELS[grade],
+        "barred": barred,
+        "barred_reason": reason,
+        "records": [{**r.model_dump(), "kind_label": CREDIT_KINDS[r.kind][1]} for r in rows],
+    }

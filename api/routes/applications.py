@@ -1,0 +1,201 @@
+"""Applications: open one (idempotently), act on it through Updates, read it, audit it."""
+
+# No `from __future__ import annotations`: FastAPI must see the real body types of action_route.
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Response
+from pydantic import BaseModel
+from sqlmodel import Session, select
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError
+
+from activities.projection import workflow_id
+from api import schemas
+from api.deps import CurrentActor, SessionDep, SettingsDep, TemporalDep, reader
+from api.errors import http_error
+from db.models import Application, CaseEvent, Letter, Matter
+from workflows.application import ApplicationWorkflow as W
+from workflows.rules import MODE_LABELS, ROLE_LABELS, VERIFICATION_LABELS, check_role
+from workflows.types import (
+    Actor,
+    Applicant,
+    ApplicationStatus,
+    CancelInput,
+    CommitInput,
+    ComplaintInput,
+    DecisionInput,
+    DispositionInput,
+    MatterMode,
+    OpenApplicationInput,
+    ProofInput,
+    RectificationInput,
+    VerificationInput,
+    VerificationState,
+    WithdrawInput,
+)
+
+router = APIRouter(prefix="/applications", tags=["applications"])
+Reader = Depends(reader("applications"))
+
+
+def application_out(row: Application) -> schemas.ApplicationOut:
+    matters = [
+        {
+            **m,
+            "mode_label": MODE_LABELS[MatterMode(m["mode"])],
+            "verification_label": VERIFICATION_LABELS[VerificationState(m["verification"])],
+        }
+        for m in row.matters
+    ]
+    return schemas.ApplicationOut(
+        id=row.application_id,
+        applicant={"id": row.applicant_id, "name": row.applicant_name, "kind": row.applicant_kind},
+        matters=matters,
+        **row.model_dump(exclude={"application_id", "applicant_id", "applicant_name", "applicant_kind", "matters"}),
+    )
+
+
+def get_row(application_id: str, session: Session) -> Application:
+    session.expire_all()  # the worker may have written since this session last looked
+    row = session.get(Application, application_id)
+    if row is None:
+        raise HTTPException(404, f"申请 {application_id} 不存在")
+    return row
+
+
+@router.post("", status_code=201, response_model=schemas.ApplicationOut)
+async def open_application(
+    body: schemas.ApplicationCreate,
+    actor: CurrentActor,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    response: Response,
+) -> schemas.ApplicationOut:
+    """Open a case; a repeated POST with the same application_id returns the same case (200)."""
+    try:
+        check_role("open", actor.role)
+    except ApplicationError as err:
+        raise http_error(err) from None
+    existing = session.get(Application, body.application_id)
+    if existing is not None:
+        response.status_code = 200
+        return application_out(existing)
+    known = set(session.exec(select(Matter.code).where(Matter.code.in_(body.matters))))  # type: ignore[attr-defined]
+    unknown = [c for c in body.matters if c not in known]
+    if unknown:
+        raise HTTPException(422, f"以下证明事项不在清单中：{'、'.join(unknown)}")
+    handle = await temporal.start_workflow(
+        W.run,
+        OpenApplicationInput(
+            application_id=body.application_id,
+            applicant=Applicant(**body.applicant.model_dump()),
+            service=body.service,
+            matter_codes=body.matters,
+            opened_by=actor,
+            sampling_probability=settings.sampling_probability,
+        ),
+        id=workflow_id(body.application_id),
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
+    await handle.execute_update(W.opened)
+    return application_out(get_row(body.application_id, session))
+
+
+@router.get("", dependencies=[Reader])
+def list_applications(
+    session: SessionDep, applicant: str | None = None, status: ApplicationStatus | None = None, limit: int = 100
+) -> list[schemas.ApplicationOut]:
+    """Applications, newest first, by applicant and status."""
+    query = select(Application).order_by(Application.opened_at.desc()).limit(min(limit, 500))  # type: ignore[union-attr]
+    if applicant:
+        query = query.where(Application.applicant_id == applicant)
+    if status:
+        query = query.where(Application.status == status)
+    return [application_out(r) for r in session.exec(query)]
+
+
+@router.get("/{application_id}", dependencies=[Reader])
+def get_application(application_id: str, session: SessionDep) -> schemas.ApplicationOut:
+    """One application as the read model holds it."""
+    return application_out(get_row(application_id, session))
+
+
+@router.get("/{application_id}/letters/{matter}", dependencies=[Reader])
+def get_letter(application_id: str, matter: str, session: SessionDep) -> dict[str, str]:
+    """The commitment letter (告知承诺书) the applicant was notified of, with its hash."""
+    row = get_row(application_id, session)
+    sha = next((m["letter_sha256"] for m in row.matters if m["code"] == matter), None)
+    letter = session.get(Letter, sha) if sha else None
+    if letter is None:
+        raise HTTPException(404, f"事项 {matter} 没有告知承诺书（不适用承诺或不属于本申请）")
+    return {"matter": matter, "sha256": letter.sha256, "text": letter.text}
+
+
+@router.get("/{application_id}/timeline", dependencies=[Reader])
+def get_timeline(application_id: str, session: SessionDep) -> list[dict[str, Any]]:
+    """Who did what, when and why, in Chinese."""
+    get_row(application_id, session)
+    rows = session.exec(select(CaseEvent).where(CaseEvent.application_id == application_id).order_by(CaseEvent.seq))  # type: ignore[arg-type]
+    return [{**e.model_dump(), "role_label": ROLE_LABELS.get(e.role, "系统")} for e in rows]  # type: ignore[call-overload]
+
+
+@router.get("/{application_id}/history", dependencies=[Depends(reader("history"))])
+async def get_history(application_id: str, session: SessionDep, temporal: TemporalDep) -> dict[str, Any]:
+    """The case's Temporal event history, as JSON, for audit and replay."""
+    row = get_row(application_id, session)
+    history = await temporal.get_workflow_handle(row.workflow_id).fetch_history()
+    return {"workflow_id": history.workflow_id, **history.to_json_dict()}
+
+
+# ---- actions: each is one Update; the workflow's validator decides 403/409 -----------------
+
+ToInput = Callable[[Any, Actor], Any]
+
+
+def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: ToInput) -> None:
+    async def act(
+        application_id: str,
+        body: body_type,  # type: ignore[valid-type]
+        actor: CurrentActor,
+        session: SessionDep,
+        temporal: TemporalDep,
+        idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    ) -> schemas.ApplicationOut:
+        row = get_row(application_id, session)
+        handle = temporal.get_workflow_handle(row.workflow_id)
+        try:
+            await handle.execute_update(update, to_input(body, actor), id=idempotency_key)
+        except (WorkflowUpdateFailedError, RPCError) as err:
+            raise http_error(err) from None
+        return application_out(get_row(application_id, session))
+
+    act.__name__ = path.replace("-", "_")
+    act.__doc__ = update.__doc__ or f"{path} (an Update with a validator)"
+    router.post(f"/{{application_id}}/{path}", response_model=schemas.ApplicationOut)(act)
+
+
+action_route("commit", schemas.CommitBody, W.commit, lambda b, a: CommitInput(a, b.matter, b.letter_sha256))
+action_route("proof", schemas.ProofBody, W.submit_proof, lambda b, a: ProofInput(a, b.matter, b.document))
+action_route("withdraw-commitment", schemas.WithdrawBody, W.withdraw_commitment, lambda b, a: WithdrawInput(a, b.matter, b.reason))
+action_route("decision", schemas.DecisionBody, W.decide, lambda b, a: DecisionInput(a, b.approve, b.reason))
+action_route("complaints", schemas.ComplaintBody, W.complain, lambda b, a: ComplaintInput(a, b.text))
+action_route(
+    "verification", schemas.VerificationBody, W.record_verification, lambda b, a: VerificationInput(a, b.matter, b.truthful, b.findings)
+)
+action_route(
+    "disposition",
+    schemas.DispositionBody,
+    W.dispose,
+    lambda b, a: DispositionInput(a, b.action, b.reason, b.deadline_days, list(b.also)),
+)
+action_route(
+    "rectification", schemas.RectificationBody, W.submit_rectification, lambda b, a: RectificationInput(a, b.matter, b.evidence)
+)
+action_route("cancel", schemas.CancelBody, W.cancel, lambda b, a: CancelInput(a, b.reason))

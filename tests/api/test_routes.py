@@ -1,0 +1,153 @@
+"""The HTTP contract, in process, against the time-skipping server and a real worker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest_asyncio
+from sqlmodel import SQLModel
+
+from api.main import create_app
+from config import Settings
+from db.session import make_engine
+from tests.factories import AFTER, DURING, EXCLUDED
+from tests.harness import Harness
+
+Client = httpx.AsyncClient
+
+
+def auth(role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer dev-{role}"}
+
+
+@pytest_asyncio.fixture
+async def http(case: Harness) -> AsyncIterator[Client]:
+    app = create_app(Settings(task_queue=case.task_queue, chengnuo_env="development"), case.env.client, case.engine)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+            await track(case, client)
+
+
+async def track(case: Harness, client: Client) -> None:
+    """Hand the cases this test opened to the harness, so they are stopped and replayed."""
+    rows = (await client.get("/applications", headers=auth("auditor"))).json()
+    for row in rows:
+        case.handles.append(case.env.client.get_workflow_handle(row["workflow_id"]))
+
+
+def body(app_id: str, matters: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "application_id": app_id,
+        "applicant": {"id": "91410411MA000001", "name": "湛河测试商贸有限公司", "kind": "company"},
+        "service": "食品经营许可",
+        "matters": matters or [AFTER],
+    }
+
+
+async def test_health_and_catalogue(http: Client) -> None:
+    assert (await http.get("/health")).json() == {"status": "ok"}
+    assert (await http.get("/matters")).status_code == 401
+    matters = (await http.get("/matters", headers=auth("public"))).json()
+    assert {m["code"] for m in matters} >= {AFTER, DURING, EXCLUDED}
+    for m in matters:
+        assert {"code", "name", "commitment_allowed", "verification_exempt", "verification_stage", "verification_days"} <= m.keys()
+    assert (await http.get(f"/matters/{EXCLUDED}", headers=auth("public"))).json()["commitment_allowed"] is False
+    assert (await http.get("/matters/NOPE", headers=auth("public"))).status_code == 404
+
+
+async def test_open_is_idempotent_and_validated(http: Client) -> None:
+    first = await http.post("/applications", json=body("api-1"), headers=auth("caseworker"))
+    assert first.status_code == 201, first.text
+    case = first.json()
+    assert case["status"] == "notified" and case["status_label"] == "已告知"
+    assert case["matters"][0]["letter_sha256"]
+    again = await http.post("/applications", json=body("api-1"), headers=auth("caseworker"))
+    assert again.status_code == 200 and again.json()["workflow_id"] == case["workflow_id"]
+    assert len((await http.get("/applications", headers=auth("auditor"))).json()) == 1
+
+    assert (await http.post("/applications", json={"application_id": "x"}, headers=auth("caseworker"))).status_code == 422
+    bad_kind = body("api-2") | {"applicant": {"id": "1", "name": "n", "kind": "robot"}}
+    assert (await http.post("/applications", json=bad_kind, headers=auth("caseworker"))).status_code == 422
+    unknown = await http.post("/applications", json=body("api-3", ["NO-SUCH"]), headers=auth("caseworker"))
+    assert unknown.status_code == 422 and "NO-SUCH" in unknown.json()["detail"]
+    assert (await http.post("/applications", json=body("api-4"), headers=auth("public"))).status_code == 403
+    assert (await http.get("/applications/none", headers=auth("auditor"))).status_code == 404
+    assert (await http.get("/applications", headers=auth("public"))).status_code == 403
+
+
+async def test_actions_refused_with_reasons(http: Client) -> None:
+    await http.post("/applications", json=body("api-5", [AFTER, EXCLUDED]), headers=auth("caseworker"))
+    url = "/applications/api-5"
+    proxy = await http.post(f"{url}/commit", json={"matter": AFTER}, headers=auth("caseworker"))
+    assert proxy.status_code == 403
+    early = await http.post(f"{url}/decision", json={"approve": True, "reason": "x"}, headers=auth("caseworker"))
+    assert early.status_code == 409 and "已告知" in early.json()["detail"]
+    excluded = await http.post(f"{url}/commit", json={"matter": EXCLUDED}, headers=auth("applicant"))
+    assert excluded.status_code == 409 and "公共安全" in excluded.json()["detail"]
+    assert (await http.post(f"{url}/commit", json={}, headers=auth("applicant"))).status_code == 422
+    assert (await http.post(f"{url}/disposition", json={"action": "rectify", "reason": "x"}, headers=auth("supervisor"))).status_code == 422
+    assert (await http.post("/applications/none/commit", json={"matter": AFTER}, headers=auth("applicant"))).status_code == 404
+
+    key = {"Idempotency-Key": "commit-once"} | auth("applicant")
+    first = await http.post(f"{url}/commit", json={"matter": AFTER}, headers=key)
+    second = await http.post(f"{url}/commit", json={"matter": AFTER}, headers=key)
+    assert first.status_code == second.status_code == 200
+    plain_again = await http.post(f"{url}/commit", json={"matter": AFTER}, headers=auth("applicant"))
+    assert plain_again.status_code == 409
+    timeline = (await http.get(f"{url}/timeline", headers=auth("auditor"))).json()
+    assert [e["action"] for e in timeline].count("commit") == 1
+
+
+async def test_whole_life_over_http(http: Client, case: Harness) -> None:
+    url = "/applications/api-6"
+    opened = (await http.post("/applications", json=body("api-6", [AFTER, DURING]), headers=auth("applicant"))).json()
+    letter = (await http.get(f"{url}/letters/{AFTER}", headers=auth("applicant"))).json()
+    assert "证明事项告知承诺书" in letter["text"] and letter["sha256"] == opened["matters"][0]["letter_sha256"]
+    steps = [
+        ("applicant", "commit", {"matter": AFTER, "letter_sha256": letter["sha256"]}, "notified"),
+        ("applicant", "commit", {"matter": DURING}, "reviewing"),
+        ("verifier", "verification", {"matter": DURING, "truthful": True, "findings": "网络核验一致"}, "reviewing"),
+        ("caseworker", "decision", {"approve": True, "reason": "符合法定条件"}, "approved"),
+        ("public", "complaints", {"text": "举报经营场所虚假"}, "verifying"),
+        ("verifier", "verification", {"matter": AFTER, "truthful": False, "findings": "实地核查无此场所"}, "verifying"),
+        ("supervisor", "disposition", {"action": "revoke", "reason": "虚假承诺", "also": ["refer", "penalize"]}, "revoked"),
+    ]
+    for role, action, payload, status in steps:
+        if action == "complaints":
+            await case.quiet(case.env.client.get_workflow_handle(opened["workflow_id"]))
+        r = await http.post(f"{url}/{action}", json=payload, headers=auth(role))
+        assert r.status_code == 200, (action, r.text)
+        assert r.json()["status"] == status, (action, r.json()["status"])
+    final = (await http.get(url, headers=auth("caseworker"))).json()
+    assert final["penalized"] and final["referred"]
+    credit = (await http.get("/applicants/91410411MA000001/credit", headers=auth("caseworker"))).json()
+    assert credit["barred"] and credit["grade"] == "D"
+    assert {r["kind"] for r in credit["records"]} == {"false_commitment", "revoked", "referred", "penalized"}
+    timeline = (await http.get(f"{url}/timeline", headers=auth("auditor"))).json()
+    assert "撤销行政决定" in " ".join(e["summary"] for e in timeline)
+    history = (await http.get(f"{url}/history", headers=auth("auditor"))).json()
+    assert history["events"][0]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"
+    assert (await http.get(f"{url}/history", headers=auth("applicant"))).status_code == 403
+
+
+def test_default_engine_loads_the_starter_catalogue(tmp_path: Any) -> None:
+    from sqlmodel import Session, select
+
+    from db.models import Matter
+    from db.session import init_db
+
+    engine = make_engine(f"sqlite:///{tmp_path}/fresh.db")
+    init_db(engine)
+    init_db(engine)  # a second start loads nothing twice
+    with Session(engine) as s:
+        rows = list(s.exec(select(Matter)))
+    assert len(rows) >= 15
+    assert any(not m.commitment_allowed for m in rows)
+    assert any(m.verification_exempt and m.commitment_allowed for m in rows)
+    assert any(m.verification_stage == "during" and m.commitment_allowed for m in rows)
+    assert any(m.verification_stage == "after" and m.commitment_allowed and not m.verification_exempt for m in rows)
+    SQLModel.metadata.drop_all(engine)
