@@ -290,6 +290,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--ui-port", type=int, default=8233, help="Temporal Web UI port (default 8233)")
     p.add_argument("--api-port", type=int, default=8000, help="API port (default 8000)")
     p.add_argument("--headless", action="store_true", help="do not start the Temporal Web UI")
+    p.add_argument("--data-dir", default="data", help="where Temporal and SQLite keep their state (default ./data)")
     p.add_argument(
         "--temporal-only",
         action="store_true",
@@ -299,6 +300,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global DATA_DIR
     args = parse_args(argv)
     try:
         sys.stdout.reconfigure(errors="replace")  # type: ignore[attr-defined]
@@ -307,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         pass
 
     os.chdir(REPO_ROOT)
+    DATA_DIR = Path(args.data_dir)
     DATA_DIR.mkdir(parents=True, exist_ok=True)
 
     try:
@@ -344,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     child_env = dict(os.environ)
     child_env["TEMPORAL_ADDRESS"] = temporal_address  # always the embedded server
     child_env["TEMPORAL_NAMESPACE"] = namespace
-    child_env.setdefault("DATABASE_URL", "sqlite:///./data/chengnuo.db")
+    child_env.setdefault("DATABASE_URL", f"sqlite:///{DATA_DIR / 'chengnuo.db'}")
     child_env.setdefault("CHENGNUO_ENV", "development")
     child_env.setdefault("PYTHONUNBUFFERED", "1")
 
@@ -427,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"--- tail of {DATA_DIR}/temporal.log ---\n{tail}", file=sys.stderr, flush=True)
 
     if exit_code == 0:
-        log("已停止 / stopped. 数据保存在 / data kept in ./data")
+        log(f"已停止 / stopped. 数据保存在 / data kept in {DATA_DIR}")
     return exit_code
 
 

@@ -174,9 +174,13 @@ class ApplicationWorkflow:
         names = "、".join(self._matters[c].name for c in eligible)
         self._event(SYSTEM, SYSTEM, "notify", f"已书面告知证明事项告知承诺书：{names}")
 
-    async def _supervise(self) -> None:
-        """After approval: schedule verifications, then wake on each deadline or action."""
-        assert self._credit is not None and self._approved_at is not None
+    def _plan_verification(self) -> None:
+        """At approval, in the same step: which committed matters get verified, drawn by credit.
+
+        Done synchronously so a complaint or a result arriving while due dates are still being
+        computed finds every matter already in its verification state.
+        """
+        assert self._credit is not None
         for m in self._matters.values():
             if m.mode != MatterMode.commitment or m.verification == V.true:
                 continue
@@ -190,15 +194,22 @@ class ApplicationWorkflow:
             else:
                 m.sampled = True
                 note = f"信用等级{self._credit.grade}，全部核查"
-            if not m.sampled:
-                m.verification = V.sampled_out
-                self._event(SYSTEM, SYSTEM, "sampling", f"「{m.name}」未抽中事后核查：{note}")
-                continue
-            await self._schedule(m, self._approved_at, m.verification_days)
-            m.verification = V.scheduled
-            self._event(SYSTEM, SYSTEM, "schedule", f"「{m.name}」事后核查于{self._fmt(m.due_at)}到期：{note}{self._calendar_note(m)}")
+            m.verification = V.scheduled if m.sampled else V.sampled_out
+            self._event(SYSTEM, SYSTEM, "sampling", f"「{m.name}」{'列入' if m.sampled else '未抽中'}事后核查：{note}")
         window = max((e.supervision_days for e in self._entries.values()), default=0)
+        assert self._approved_at is not None
         self._window_end = self._approved_at + timedelta(days=window)
+
+    async def _supervise(self) -> None:
+        """After approval: a due date per drawn matter, then wake on each deadline or action."""
+        assert self._approved_at is not None
+        for m in self._matters.values():
+            if m.verification != V.scheduled:
+                continue
+            sched = await self._schedule(m, self._approved_at, m.verification_days)
+            if m.verification == V.scheduled:  # not made due by a complaint meanwhile
+                self._apply(m, sched, sched.due_at)
+                self._event(SYSTEM, SYSTEM, "schedule", f"「{m.name}」事后核查于{self._fmt(m.due_at)}到期{self._calendar_note(m)}")
         self._refresh_status()
         await self._sync()
 
@@ -337,6 +348,7 @@ class ApplicationWorkflow:
             self._approved_at = workflow.now()
             self._set_status(S.approved)
             self._event(inp.actor.id, inp.actor.role, "approve", f"作出准予决定。理由：{inp.reason}")
+            self._plan_verification()
         else:
             self._set_status(S.rejected)
             self._event(inp.actor.id, inp.actor.role, "reject", f"作出不予批准决定。理由：{inp.reason}")
@@ -369,7 +381,7 @@ class ApplicationWorkflow:
         self._event(inp.actor.id, inp.actor.role, "complaint", f"收到投诉举报：{inp.text}。{effect}：{names}")
         self._refresh_status()
         for m in touched if not before else []:
-            await self._schedule(m, now, 0)
+            await self._due_now(m, now)
         return await self._changed()
 
     @complain.validator
@@ -467,7 +479,7 @@ class ApplicationWorkflow:
         m.escalated = False
         self._event(inp.actor.id, inp.actor.role, "rectification", f"提交「{m.name}」整改材料：{inp.evidence}，待复核")
         self._refresh_status()
-        await self._schedule(m, now, 0)
+        await self._due_now(m, now)
         return await self._changed()
 
     @submit_rectification.validator
@@ -533,15 +545,25 @@ class ApplicationWorkflow:
         check_transition(self._status, status)
         self._status = status
 
-    async def _schedule(self, m: MatterCase, start: datetime, working_days: int) -> None:
-        sched: VerificationSchedule = await self._call(
+    async def _schedule(self, m: MatterCase, start: datetime, working_days: int) -> VerificationSchedule:
+        return await self._call(
             CalendarActivities.schedule_verification,
             ScheduleInput(start=start, working_days=working_days, deadline_working_days=m.deadline_days),
         )
-        m.due_at = sched.due_at if working_days else start
+
+    @staticmethod
+    def _apply(m: MatterCase, sched: VerificationSchedule, due_at: datetime) -> None:
+        m.due_at = due_at
         m.deadline_at = sched.deadline_at
         m.provisional_deadline = sched.provisional
         m.calendar_note = sched.note
+
+    async def _due_now(self, m: MatterCase, now: datetime) -> None:
+        """Verification due at once (complaint, rectification evidence): the verifier's deadline."""
+        m.due_at = now
+        sched = await self._schedule(m, now, 0)
+        if m.due_at == now:  # still this round of verification
+            self._apply(m, sched, now)
 
     async def _record_credit(self, kind: str, matter: str | None, note: str) -> None:
         severity = CREDIT_KINDS[kind][0]

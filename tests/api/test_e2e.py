@@ -1,0 +1,152 @@
+"""End to end with real processes: `scripts/run_dev.py` (what `make run` starts) — the Temporal
+dev server, the worker and the API — walked over HTTP, stopped with Ctrl-C, started again."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Stack:
+    """One `make run` in a data directory of its own, on free ports."""
+
+    def __init__(self, data: Path) -> None:
+        self.data = data
+        self.api = f"http://127.0.0.1:{free_port()}"
+        self.ports = [free_port(), free_port()]
+
+    def __enter__(self) -> Stack:
+        api_port = self.api.rsplit(":", 1)[1]
+        self.proc = subprocess.Popen(
+            [sys.executable, "scripts/run_dev.py", "--data-dir", str(self.data), "--api-port", api_port,
+             "--temporal-port", str(self.ports[0]), "--ui-port", str(self.ports[1])],
+            cwd=ROOT,
+            env={"PATH": "/usr/bin:/bin", "SAMPLING_PROBABILITY": "1.0", "HOME": str(self.data)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        end = time.monotonic() + 90
+        while time.monotonic() < end:
+            try:
+                if httpx.get(f"{self.api}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.3)
+        self.proc.kill()
+        raise AssertionError(f"stack did not come up:\n{self.proc.stdout.read() if self.proc.stdout else ''}")
+
+    def stop(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGINT)
+        out, _ = self.proc.communicate(timeout=60)
+        return self.proc.returncode, out
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def call(self, method: str, path: str, role: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        return httpx.request(
+            method, f"{self.api}{path}", json=body, headers={"Authorization": f"Bearer dev-{role}"}, timeout=30
+        )
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> list[dict[str, Any]]:
+    return json.loads((ROOT / "activities" / "data" / "catalogue.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path / "data"
+
+
+def pick(catalogue: list[dict[str, Any]], stage: str) -> str:
+    return next(
+        m["code"] for m in catalogue
+        if m["commitment_allowed"] and not m["verification_exempt"] and m["verification_stage"] == stage
+    )
+
+
+def test_a_whole_life_with_real_processes(catalogue: list[dict[str, Any]], data_dir: Path) -> None:
+    during, after = pick(catalogue, "during"), pick(catalogue, "after")
+    url = "/applications/e2e-1"
+    with Stack(data_dir) as stack:
+        opened = stack.call("POST", "/applications", "caseworker", {
+            "application_id": "e2e-1",
+            "applicant": {"id": "410411199001010011", "name": "张三", "kind": "person"},
+            "service": "端到端测试事项",
+            "matters": [during, after],
+        })
+        assert opened.status_code == 201, opened.text
+        again = stack.call("POST", "/applications", "caseworker", {
+            "application_id": "e2e-1",
+            "applicant": {"id": "410411199001010011", "name": "张三", "kind": "person"},
+            "service": "端到端测试事项",
+            "matters": [during, after],
+        })
+        assert again.status_code == 200 and again.json()["workflow_id"] == opened.json()["workflow_id"]
+
+        def history_length() -> int:
+            return len(stack.call("GET", f"{url}/history", "auditor").json()["events"])
+
+        # The real server keeps a refused Update out of history altogether.
+        before = history_length()
+        refused = stack.call("POST", f"{url}/decision", "caseworker", {"approve": True, "reason": "太早"})
+        assert refused.status_code == 409 and "已告知" in refused.json()["detail"]
+        assert history_length() == before
+
+        steps = [
+            ("applicant", "commit", {"matter": during}),
+            ("applicant", "commit", {"matter": after}),
+            ("verifier", "verification", {"matter": during, "truthful": True, "findings": "部门协查回函一致"}),
+            ("caseworker", "decision", {"approve": True, "reason": "符合法定条件，准予许可"}),
+            ("public", "complaints", {"text": "举报：承诺内容与事实不符"}),
+            ("verifier", "verification", {"matter": after, "truthful": False, "findings": "实地核查不符"}),
+            ("caseworker", "disposition", {"action": "rectify", "deadline_days": 15, "reason": "责令限期整改"}),
+            ("applicant", "rectification", {"matter": after, "evidence": "整改报告及照片"}),
+            ("verifier", "verification", {"matter": after, "truthful": False, "findings": "复核仍不符合"}),
+        ]
+        statuses = []
+        for role, action, body in steps:
+            r = stack.call("POST", f"{url}/{action}", role, body)
+            assert r.status_code == 200, (action, r.text)
+            statuses.append(r.json()["status"])
+        assert statuses == ["notified", "reviewing", "reviewing", "approved", "verifying", "verifying",
+                            "rectifying", "verifying", "revoked"]
+        timeline = stack.call("GET", f"{url}/timeline", "auditor").json()
+        assert timeline[-1]["action"] == "close" and "撤销行政决定" in timeline[-1]["summary"]
+        code, out = stack.stop()
+        assert code == 0, out
+
+    with Stack(data_dir) as stack:  # a second `make run` finds its cases where it left them
+        case = stack.call("GET", url, "caseworker").json()
+        assert case["status"] == "revoked"
+        events = stack.call("GET", f"{url}/history", "auditor").json()["events"]
+        assert events[-1]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"
+        credit = stack.call("GET", "/applicants/410411199001010011/credit", "caseworker").json()
+        assert credit["barred"] is True
+        code, _ = stack.stop()
+        assert code == 0
