@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import Session
+
+from activities.calendar import CHINA
+from db.models import CalendarDay
 from tests.factories import AFTER, APPLICANT, CASEWORKER, EXEMPT, PUBLIC, VERIFIER
 from tests.harness import Harness
 from workflows.application import ApplicationWorkflow as W
@@ -96,3 +100,24 @@ async def test_overdue_verification_escalates_and_never_passes(case: Harness) ->
     assert await case.outcome(handle) == S.fulfilled
     events = [e.action for e in (await case.timeline(handle))]
     assert events.index("due") < events.index("escalate") < events.index("verify") < events.index("close")
+
+
+async def test_working_day_deadline_across_a_holiday(case: Harness) -> None:
+    """A 30-day holiday entered from the notice pushes the 10-working-day due date past it."""
+    now = (await case.env.get_current_time()).astimezone(CHINA).date()
+    with Session(case.engine) as session:
+        for n in range(31):
+            session.add(CalendarDay(day=now + timedelta(days=n), is_workday=False, source="测试：放假通知"))
+        session.commit()
+    handle, _ = await case.open([AFTER])
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    view = await case.until(handle, lambda v: case.matter(v, AFTER).due_at is not None)
+    due = case.matter(view, AFTER).due_at
+    assert due.astimezone(CHINA).date() > now + timedelta(days=30 + 10)  # 10 working days after the holiday
+    await case.skip(30)
+    assert case.matter(await case.state(handle), AFTER).verification == V.scheduled
+    await case.skip((due - await case.env.get_current_time()).days + 1)
+    view = await case.until(handle, lambda v: case.matter(v, AFTER).verification == V.due)
+    await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "属实"))
+    assert await case.outcome(handle, skip_days=100) == S.fulfilled

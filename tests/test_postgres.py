@@ -1,0 +1,110 @@
+"""The read model on PostgreSQL: a whole life projected, credit records written exactly once.
+
+Runs against DATABASE_URL, else the machine's PostgreSQL (127.0.0.1:5432, database test);
+skipped only when neither answers. Each run works in a schema of its own and drops it after.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import Engine, text
+from sqlmodel import Session, select
+from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+
+from activities.credit import CreditActivities
+from db.models import Application, CaseEvent, CreditRecord
+from db.session import make_engine, session_factory
+from tests.conftest import replay_all, seeded_engine, stop_all
+from tests.factories import AFTER, APPLICANT, CASEWORKER, PUBLIC, SUPERVISOR, VERIFIER
+from tests.harness import Harness
+from worker import build_worker
+from workflows.application import ApplicationWorkflow as W
+from workflows.types import (
+    ApplicationStatus as S,
+    AssessCreditInput,
+    CommitInput,
+    ComplaintInput,
+    CreditRecordInput,
+    DecisionInput,
+    DispositionAction as D,
+    DispositionInput,
+    VerificationInput,
+)
+
+URL = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def reachable(url: str) -> bool:
+    try:
+        with make_engine(url).connect() as conn:
+            conn.execute(text("select 1"))
+        return True
+    except Exception:
+        return False
+
+
+pytestmark = pytest.mark.skipif(
+    not URL.startswith("postgresql") or (not os.environ.get("DATABASE_URL") and not reachable(URL)),
+    reason="no PostgreSQL: DATABASE_URL unset and none on 127.0.0.1:5432",
+)
+
+
+@pytest.fixture
+def pg() -> Iterator[Engine]:
+    schema = f"chengnuo_test_{uuid.uuid4().hex[:8]}"
+    with make_engine(URL).begin() as conn:
+        conn.execute(text(f'create schema "{schema}"'))
+    engine = seeded_engine(URL, connect_args={"options": f"-csearch_path={schema}"})
+    yield engine
+    engine.dispose()
+    with make_engine(URL).begin() as conn:
+        conn.execute(text(f'drop schema "{schema}" cascade'))
+
+
+@pytest_asyncio.fixture
+async def pg_case(env: WorkflowEnvironment, pg: Engine) -> Harness:
+    harness = Harness(env, pg, task_queue=f"tq-{uuid.uuid4()}")
+    async with build_worker(env.client, pg, task_queue=harness.task_queue):
+        yield harness  # type: ignore[misc]
+        await stop_all(harness)
+    await replay_all(harness)
+
+
+async def test_life_projected_to_postgres(pg_case: Harness) -> None:
+    case = pg_case
+    assert case.engine.dialect.name == "postgresql"
+    handle, _ = await case.open([AFTER])
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报"))
+    await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, False, "不实"))
+    await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销", also=[D.refer]))
+    assert await case.outcome(handle) == S.revoked
+    view = await case.state(handle)
+    with Session(case.engine) as s:
+        row = s.get(Application, view.application_id)
+        assert row is not None and row.status == S.revoked and row.referred
+        assert row.matters[0]["verification"] == "revoked"
+        events = list(s.exec(select(CaseEvent).where(CaseEvent.application_id == view.application_id)))
+        assert [e.seq for e in events] == list(range(1, len(events) + 1))
+        kinds = sorted(s.exec(select(CreditRecord.kind)))
+    assert kinds == ["false_commitment", "referred", "revoked"]
+
+
+def test_credit_record_written_once_on_retry(pg: Engine) -> None:
+    credit = CreditActivities(session_factory(pg))
+    record = CreditRecordInput("a-1:false_commitment:M", "p-1", "a-1", "false_commitment", "general", "M",
+                               datetime.now(timezone.utc), "不实")
+    env = ActivityEnvironment()
+    assert env.run(credit.record_credit, record) is True
+    assert env.run(credit.record_credit, record) is False  # the retry finds it
+    with Session(pg) as s:
+        assert len(list(s.exec(select(CreditRecord)))) == 1
+    assessment = env.run(credit.assess_credit, AssessCreditInput("p-1"))
+    assert assessment.barred and assessment.grade == "C"
