@@ -3,6 +3,7 @@ worker per test, and a replay of every history a test produced."""
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -48,13 +49,13 @@ def engine(tmp_path: Path) -> Engine:
 
 
 @pytest_asyncio.fixture
-async def case(env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Harness]:
+async def case(env: WorkflowEnvironment, engine: Engine, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     """A worker on its own task queue; after the test, every history it made must replay."""
     harness = Harness(env, engine, task_queue=f"tq-{uuid.uuid4()}")
     async with build_worker(env.client, engine, task_queue=harness.task_queue):
         yield harness
         await stop_all(harness)
-    await replay_all(harness)
+    await replay_all(harness, request.node.name)
 
 
 async def stop_all(harness: Harness) -> None:
@@ -67,11 +68,15 @@ async def stop_all(harness: Harness) -> None:
                 await handle.terminate("test finished")
 
 
-async def replay_all(harness: Harness) -> None:
+async def replay_all(harness: Harness, test_name: str = "") -> None:
+    """Replay every history against the current code; with CHENGNUO_RECORD_HISTORIES=<dir>, also
+    keep them there (how tests/workflows/histories/ was made)."""
     replayer = Replayer(workflows=WORKFLOWS)
-    for handle in harness.handles:
+    record = os.environ.get("CHENGNUO_RECORD_HISTORIES")
+    for n, handle in enumerate(harness.handles, 1):
         history = await handle.fetch_history()
-        await replayer.replay_workflow(history)
-    harness.replayed = len(harness.handles)
-    assert harness.replayed == len(harness.handles)
+        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+        assert result.replay_failure is None, result.replay_failure
+        if record:
+            Path(record, f"{test_name}-{n}.json").write_text(history.to_json())
 

@@ -1,0 +1,29 @@
+"""Histories recorded by earlier code must replay on the current code.
+
+These files were recorded from this suite (CHENGNUO_RECORD_HISTORIES=<dir> make test) before any
+change to the workflow's logic. A change that would break a running case fails here: guard it
+with `workflow.patched(...)` and record the new histories beside the old ones.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer
+
+from worker import WORKFLOWS
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def test_recorded_histories_exist() -> None:
+    assert len(HISTORIES) >= 5
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
+async def test_recorded_history_replays(path: Path) -> None:
+    history = WorkflowHistory.from_json(f"recorded-{path.stem}", path.read_text(encoding="utf-8"))
+    result = await Replayer(workflows=WORKFLOWS).replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, result.replay_failure
