@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, DateTime, Dialect, TypeDecorator
 from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and read back timezone-aware, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+def At(**kwargs: Any) -> Any:
+    """A timestamp column."""
+    return Field(sa_type=UTCDateTime, **kwargs)
 
 
 class Matter(SQLModel, table=True):
@@ -54,11 +74,11 @@ class Application(SQLModel, table=True):
     referred: bool = False
     decision_reason: str | None = None
     matters: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
-    opened_at: datetime | None = None
-    approved_at: datetime | None = None
-    window_ends_at: datetime | None = None
-    closed_at: datetime | None = None
-    updated_at: datetime | None = None
+    opened_at: datetime | None = At(default=None)
+    approved_at: datetime | None = At(default=None)
+    window_ends_at: datetime | None = At(default=None)
+    closed_at: datetime | None = At(default=None)
+    updated_at: datetime | None = At(default=None)
 
 
 class CaseEvent(SQLModel, table=True):
@@ -66,7 +86,7 @@ class CaseEvent(SQLModel, table=True):
 
     application_id: str = Field(primary_key=True)
     seq: int = Field(primary_key=True)
-    at: datetime
+    at: datetime = At()
     actor_id: str
     role: str
     action: str
@@ -80,7 +100,7 @@ class Letter(SQLModel, table=True):
     application_id: str = Field(index=True)
     matter_code: str
     text: str
-    rendered_at: datetime
+    rendered_at: datetime = At()
 
 
 class CreditRecord(SQLModel, table=True):
@@ -93,7 +113,7 @@ class CreditRecord(SQLModel, table=True):
     kind: str
     severity: str
     note: str
-    at: datetime
+    at: datetime = At()
     repaired: bool = False
 
 

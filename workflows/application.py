@@ -294,7 +294,7 @@ class ApplicationWorkflow:
         m.withdrawn_reason = None
         m.commitment_sha256 = _sha256(m.letter_sha256 or "", inp.actor.id, now.isoformat())
         m.verification = V.pending if (m.stage == "during" and not m.exempt) else V.none
-        self._event(inp.actor.id, inp.actor.role, "commit", f"申请人签署「{m.name}」告知承诺书（承诺书摘要 {(m.letter_sha256 or '')[:12]}）")
+        self._event(inp.actor.id, inp.actor.role, "commit", f"签署「{m.name}」告知承诺书（承诺书摘要 {(m.letter_sha256 or '')[:12]}）")
         return await self._changed()
 
     @commit.validator
