@@ -150,3 +150,13 @@ def test_default_engine_loads_the_starter_catalogue(tmp_path: Any) -> None:
     assert any(m.verification_stage == "during" and m.commitment_allowed for m in rows)
     assert any(m.verification_stage == "after" and m.commitment_allowed and not m.verification_exempt for m in rows)
     SQLModel.metadata.drop_all(engine)
+
+
+async def test_production_turns_dev_tokens_off(case: Harness) -> None:
+    settings = Settings(chengnuo_env="production", api_tokens={"s3cret-token": "caseworker:wang.li"})
+    app = create_app(settings, case.env.client, case.engine)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            assert (await client.get("/matters", headers=auth("public"))).status_code == 401
+            ok = await client.get("/matters", headers={"Authorization": "Bearer s3cret-token"})
+            assert ok.status_code == 200

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
 
-from tests.factories import AFTER, APPLICANT, CASEWORKER, DURING, EXCLUDED, PUBLIC, SUPERVISOR, VERIFIER
+from db.models import CreditRecord
+from tests.conftest import replay_all
+
+from tests.factories import AFTER, APPLICANT, CASEWORKER, DURING, EXCLUDED, PUBLIC, SUPERVISOR, VERIFIER, applicant
 from tests.harness import Harness
+from worker import build_worker
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     Actor,
@@ -151,3 +160,31 @@ async def test_start_is_idempotent(case: Harness) -> None:
     desc1, desc2 = await first.describe(), await again.describe()
     assert desc1.run_id == desc2.run_id and view.status == S.notified
     await first.execute_update(W.cancel, CancelInput(APPLICANT, "test over"))
+
+
+async def test_serious_bad_record_bars_commitment(case: Harness) -> None:
+    with Session(case.engine) as session:
+        session.add(CreditRecord(business_id="platform:1", applicant_id="app-7", kind="serious_dishonesty",
+                                 severity="serious", note="信用平台归集：严重失信", at=datetime.now(timezone.utc)))
+        session.commit()
+    handle, view = await case.open([AFTER], who=applicant(7))
+    assert view.credit_grade == "D" and "严重不良信用记录" in (view.barred_reason or "")
+    assert not case.matter(view, AFTER).eligible
+    message = await refused(handle, W.commit, CommitInput(APPLICANT, AFTER))
+    assert "信用修复前不适用告知承诺制" in message
+    await handle.execute_update(W.cancel, CancelInput(APPLICANT, "test over"))
+
+
+async def test_every_step_replays_from_history_without_cache(env: WorkflowEnvironment, engine: Engine) -> None:
+    """With no workflow cache, every task replays the whole history so far: nondeterminism shows at once."""
+    harness = Harness(env, engine, task_queue=f"tq-{uuid.uuid4()}")
+    async with build_worker(env.client, engine, task_queue=harness.task_queue, max_cached_workflows=0):
+        handle, _ = await harness.open([AFTER, DURING])
+        await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+        await handle.execute_update(W.commit, CommitInput(APPLICANT, DURING))
+        await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, DURING, True, "属实"))
+        await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "准予"))
+        await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报"))
+        await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "属实"))
+        assert await harness.outcome(handle, skip_days=400) == S.fulfilled
+    await replay_all(harness)
