@@ -16,7 +16,8 @@ from activities.credit import CreditActivities
 from activities.letters import LetterActivities, letter_templates
 from activities.projection import ProjectionActivities
 from config import get_settings
-from db.session import init_db, make_engine, session_factory
+from db.migrate import init_db
+from db.session import make_engine, session_factory
 from workflows.application import ApplicationWorkflow
 
 WORKFLOWS = [ApplicationWorkflow]

@@ -11,7 +11,8 @@ from temporalio.client import Client
 
 from api.routes import applicants, applications, matters
 from config import Settings, get_settings
-from db.session import init_db, make_engine
+from db.migrate import init_db
+from db.session import make_engine
 
 
 def create_app(settings: Settings | None = None, temporal: Client | None = None, engine: Engine | None = None) -> FastAPI:

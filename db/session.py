@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, create_engine, select
-
-from db.models import Matter
-
-CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "activities" / "data" / "catalogue.json"
+from sqlmodel import Session, create_engine
 
 SessionFactory = Callable[[], Session]
 
@@ -25,20 +19,6 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
-
-
-def init_db(engine: Engine) -> None:
-    """Create the tables and load the starter catalogue on first start."""
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        if session.exec(select(Matter).limit(1)).first() is not None:
-            return
-        for entry in json.loads(CATALOGUE_FILE.read_text(encoding="utf-8")):
-            session.add(Matter(**entry))
-        try:
-            session.commit()
-        except IntegrityError:  # the API and the worker started together; one of them loaded it
-            session.rollback()
 
 
 def session_factory(engine: Engine) -> SessionFactory:

@@ -386,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
         phase = "app"
 
         if not args.temporal_only:
+            # prestart: migrate the read model once, before worker and API both open it
+            if subprocess.run([sys.executable, "-m", "db.migrate"], env=child_env).returncode != 0:
+                raise StartupAborted("数据库迁移失败 / database migration (python -m db.migrate) failed")
             sup.start(Child("worker", [sys.executable, "worker.py"], child_env))
             sup.start(
                 Child(

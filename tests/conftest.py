@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 
+from db.migrate import upgrade
 from db.session import make_engine
 from tests.factories import TEST_MATTERS
 from tests.harness import Harness
@@ -35,7 +36,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
 
 def seeded_engine(url: str, **kwargs: object) -> Engine:
     engine = make_engine(url, **kwargs)
-    SQLModel.metadata.create_all(engine)
+    upgrade(engine)
     with Session(engine) as session:
         for m in TEST_MATTERS:
             session.merge(m)

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
-from sqlmodel import SQLModel
+
 
 from api.main import create_app
 from config import Settings
@@ -137,7 +137,7 @@ def test_default_engine_loads_the_starter_catalogue(tmp_path: Any) -> None:
     from sqlmodel import Session, select
 
     from db.models import Matter
-    from db.session import init_db
+    from db.migrate import init_db
 
     engine = make_engine(f"sqlite:///{tmp_path}/fresh.db")
     init_db(engine)
@@ -149,7 +149,7 @@ def test_default_engine_loads_the_starter_catalogue(tmp_path: Any) -> None:
     assert any(m.verification_exempt and m.commitment_allowed for m in rows)
     assert any(m.verification_stage == "during" and m.commitment_allowed for m in rows)
     assert any(m.verification_stage == "after" and m.commitment_allowed and not m.verification_exempt for m in rows)
-    SQLModel.metadata.drop_all(engine)
+
 
 
 async def test_production_turns_dev_tokens_off(case: Harness) -> None:
