@@ -2,7 +2,8 @@
 
 # No `from __future__ import annotations`: FastAPI must see the real body types of action_route.
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Response
@@ -10,7 +11,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, select
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from activities.projection import workflow_id
@@ -39,6 +40,7 @@ from workflows.types import (
 )
 
 router = APIRouter(prefix="/applications", tags=["applications"])
+UPDATE_TIMEOUT_S = 30
 Reader = Depends(reader("applications"))
 
 
@@ -57,6 +59,14 @@ def application_out(row: Application) -> schemas.ApplicationOut:
         matters=matters,
         **row.model_dump(exclude={"application_id", "applicant_id", "applicant_name", "applicant_kind", "matters"}),
     )
+
+
+async def answered(update: Awaitable[Any]) -> Any:
+    """An Update's answer, or 504 when no worker takes it up in time (the case itself is safe)."""
+    try:
+        return await asyncio.wait_for(update, timeout=UPDATE_TIMEOUT_S)
+    except TimeoutError:
+        raise HTTPException(504, "工作流未在时限内响应（worker 是否在运行？）；操作可能稍后生效，请查询后再试") from None
 
 
 def get_row(application_id: str, session: Session) -> Application:
@@ -89,22 +99,25 @@ async def open_application(
     unknown = [c for c in body.matters if c not in known]
     if unknown:
         raise HTTPException(422, f"以下证明事项不在清单中：{'、'.join(unknown)}")
-    handle = await temporal.start_workflow(
-        W.run,
-        OpenApplicationInput(
-            application_id=body.application_id,
-            applicant=Applicant(**body.applicant.model_dump()),
-            service=body.service,
-            matter_codes=body.matters,
-            opened_by=actor,
-            sampling_probability=settings.sampling_probability,
-        ),
-        id=workflow_id(body.application_id),
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-    )
-    await handle.execute_update(W.opened)
+    try:
+        handle = await temporal.start_workflow(
+            W.run,
+            OpenApplicationInput(
+                application_id=body.application_id,
+                applicant=Applicant(**body.applicant.model_dump()),
+                service=body.service,
+                matter_codes=body.matters,
+                opened_by=actor,
+                sampling_probability=settings.sampling_probability,
+            ),
+            id=workflow_id(body.application_id),
+            task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except WorkflowAlreadyStartedError:
+        raise HTTPException(409, f"申请 {body.application_id} 已办结，不能重复受理") from None
+    await answered(handle.execute_update(W.opened))
     return application_out(get_row(body.application_id, session))
 
 
@@ -171,7 +184,7 @@ def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: T
         row = get_row(application_id, session)
         handle = temporal.get_workflow_handle(row.workflow_id)
         try:
-            await handle.execute_update(update, to_input(body, actor), id=idempotency_key)
+            await answered(handle.execute_update(update, to_input(body, actor), id=idempotency_key))
         except (WorkflowUpdateFailedError, RPCError) as err:
             raise http_error(err) from None
         return application_out(get_row(application_id, session))

@@ -7,9 +7,11 @@ from typing import Any
 
 import httpx
 import pytest_asyncio
+from sqlmodel import Session
 
 
 from api.main import create_app
+from db.models import Application
 from config import Settings
 from db.session import make_engine
 from tests.factories import AFTER, DURING, EXCLUDED
@@ -160,3 +162,19 @@ async def test_production_turns_dev_tokens_off(case: Harness) -> None:
             assert (await client.get("/matters", headers=auth("public"))).status_code == 401
             ok = await client.get("/matters", headers={"Authorization": "Bearer s3cret-token"})
             assert ok.status_code == 200
+
+
+async def test_closed_case_refuses_actions_and_reopening(http: Client, case: Harness) -> None:
+    await http.post("/applications", json=body("api-9"), headers=auth("applicant"))
+    cancelled = await http.post("/applications/api-9/cancel", json={"reason": "不再办理"}, headers=auth("applicant"))
+    assert cancelled.json()["status"] == "cancelled"
+    await case.quiet(case.env.client.get_workflow_handle(cancelled.json()["workflow_id"]))
+    late = await http.post("/applications/api-9/commit", json={"matter": AFTER}, headers=auth("applicant"))
+    assert late.status_code == 409, late.text
+    again = await http.post("/applications", json=body("api-9"), headers=auth("applicant"))
+    assert again.status_code == 200 and again.json()["status"] == "cancelled"
+    with Session(case.engine) as s:  # even with the read model lost, the closed run stays unique
+        s.delete(s.get(Application, "api-9"))
+        s.commit()
+    reopened = await http.post("/applications", json=body("api-9"), headers=auth("applicant"))
+    assert reopened.status_code == 409 and "已办结" in reopened.json()["detail"]
