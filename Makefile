@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: help install run worker api test bench clean-data
+.PHONY: help install run worker api test lint bench clean-data
 
 help:
 	@echo "承诺 Chengnuo — make targets:"
@@ -17,6 +17,7 @@ help:
 	@echo "  make worker      run only the Temporal worker (expects Temporal at \$$TEMPORAL_ADDRESS)"
 	@echo "  make api         run only the API on http://127.0.0.1:8000"
 	@echo "  make test        run the test suite  (extra pytest args: make test ARGS='-k foo -x')"
+	@echo "  make lint        ruff check"
 	@echo "  make bench       run benchmarks (tests/bench) if present"
 	@echo "  make clean-data  delete ./data (local SQLite DB and Temporal state)"
 
@@ -44,6 +45,9 @@ api: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 bench: $(STAMP)
 	@if [ -d tests/bench ]; then \

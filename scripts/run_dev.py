@@ -130,7 +130,7 @@ class Child:
             except ProcessLookupError:
                 pass
 
-    def stop(self, timeout: float, sup: "Supervisor") -> None:
+    def stop(self, timeout: float, sup: Supervisor) -> None:
         if self.proc is None:
             return
         if self.proc.poll() is None:

@@ -18,27 +18,27 @@ def applicant(n: int = 1, kind: str = "person") -> Applicant:
 
 def matter(code: str, **overrides: object) -> Matter:
     """A catalogue entry: committable, verified 10 working days after the decision, by default."""
-    fields: dict[str, object] = dict(
-        code=code,
-        name=f"测试证明{code}",
-        services=["测试事项"],
-        department="湛河区测试局",
-        issuing_unit="测试开具单位",
-        basis="《测试条例》第一条",
-        content="申请人符合测试条件",
-        commitment_allowed=True,
-        exclusion_reason=None,
-        verification_exempt=False,
-        verification_stage="after",
-        verification_days=10,
-        verification_deadline_days=5,
-        verification_method="data_sharing",
-        verification_method_label="数据共享核查",
-        verification_standard="信息一致",
-        supervision_days=90,
-        consequences="承诺不实的，撤销行政决定，纳入信用记录",
-        publication="不公开",
-    )
+    fields: dict[str, object] = {
+        "code": code,
+        "name": f"测试证明{code}",
+        "services": ["测试事项"],
+        "department": "湛河区测试局",
+        "issuing_unit": "测试开具单位",
+        "basis": "《测试条例》第一条",
+        "content": "申请人符合测试条件",
+        "commitment_allowed": True,
+        "exclusion_reason": None,
+        "verification_exempt": False,
+        "verification_stage": "after",
+        "verification_days": 10,
+        "verification_deadline_days": 5,
+        "verification_method": "data_sharing",
+        "verification_method_label": "数据共享核查",
+        "verification_standard": "信息一致",
+        "supervision_days": 90,
+        "consequences": "承诺不实的，撤销行政决定，纳入信用记录",
+        "publication": "不公开",
+    }
     fields.update(overrides)
     return Matter(**fields)  # type: ignore[arg-type]
 

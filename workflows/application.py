@@ -30,8 +30,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.credit import CreditActivities
     from activities.letters import LetterActivities
     from activities.projection import ProjectionActivities
+    from workflows.case import AWAITING_VERIFIER, china_time, derived_status, next_deadline, ready_to_close
     from workflows.rules import (
-        AFTER_APPROVAL,
         BEFORE_DECISION,
         CREDIT_KINDS,
         DISPOSITION_LABELS,
@@ -81,7 +81,6 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # or template store answers; a non-retryable ApplicationError still stops at once.
 IDEMPOTENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 SYSTEM = "system"
-SETTLED = frozenset({V.none, V.exempt, V.sampled_out, V.true, V.rectified})
 CHOSEN_STATES = (V.scheduled, V.sampled_out)
 
 
@@ -117,7 +116,7 @@ class ApplicationWorkflow:
     async def run(self, inp: OpenApplicationInput) -> str:
         self._opened_at = workflow.now()
         actor = inp.opened_by
-        self._event(actor.id, actor.role, "open", f"受理申请「{inp.service}」，涉及证明事项{len(inp.matter_codes)}项")
+        self._by(actor, "open", f"受理申请「{inp.service}」，涉及证明事项{len(inp.matter_codes)}项")
         entries: list[MatterEntry] = await self._call(CatalogueActivities.load_matters, LoadMattersInput(inp.matter_codes))
         self._credit = await self._call(CreditActivities.assess_credit, AssessCreditInput(inp.applicant.id))
         self._check_eligibility(entries)
@@ -153,7 +152,7 @@ class ApplicationWorkflow:
                 deadline_days=e.verification_deadline_days,
             )
             if reason:
-                self._event(SYSTEM, SYSTEM, "eligibility", f"「{e.name}」须提交证明：{reason}")
+                self._system("eligibility", f"「{e.name}」须提交证明：{reason}")
 
     async def _notify(self) -> None:
         eligible = [m.code for m in self._matters.values() if m.eligible]
@@ -172,7 +171,7 @@ class ApplicationWorkflow:
         for letter in letters:
             self._matters[letter.matter_code].letter_sha256 = letter.sha256
         names = "、".join(self._matters[c].name for c in eligible)
-        self._event(SYSTEM, SYSTEM, "notify", f"已书面告知证明事项告知承诺书：{names}")
+        self._system("notify", f"已书面告知证明事项告知承诺书：{names}")
 
     def _plan_verification(self) -> None:
         """At approval, in the same step: which committed matters get verified, drawn by credit.
@@ -195,7 +194,7 @@ class ApplicationWorkflow:
                 m.sampled = True
                 note = f"信用等级{self._credit.grade}，全部核查"
             m.verification = V.scheduled if m.sampled else V.sampled_out
-            self._event(SYSTEM, SYSTEM, "sampling", f"「{m.name}」{'列入' if m.sampled else '未抽中'}事后核查：{note}")
+            self._system("sampling", f"「{m.name}」{'列入' if m.sampled else '未抽中'}事后核查：{note}")
         window = max((e.supervision_days for e in self._entries.values()), default=0)
         assert self._approved_at is not None
         self._window_end = self._approved_at + timedelta(days=window)
@@ -209,17 +208,17 @@ class ApplicationWorkflow:
             sched = await self._schedule(m, self._approved_at, m.verification_days)
             if m.verification == V.scheduled:  # not made due by a complaint meanwhile
                 self._apply(m, sched, sched.due_at)
-                self._event(SYSTEM, SYSTEM, "schedule", f"「{m.name}」事后核查于{self._fmt(m.due_at)}到期{self._calendar_note(m)}")
+                self._system("schedule", f"「{m.name}」事后核查于{china_time(m.due_at)}到期{self._calendar_note(m)}")
         self._refresh_status()
         await self._sync()
 
-        while not self._ready_to_close():
+        while not ready_to_close(self._matters.values(), self._window_end, workflow.now()):
             self._wake = False
-            deadline = self._next_deadline()
+            deadline = next_deadline(self._matters.values(), self._window_end, workflow.now())
             timeout = max(deadline - workflow.now(), timedelta(seconds=1)) if deadline else None
             try:
                 await workflow.wait_condition(lambda: self._wake or self._status in FINAL_STATUSES, timeout=timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if self._status in FINAL_STATUSES:
                 return
@@ -230,49 +229,29 @@ class ApplicationWorkflow:
         if self._status == S.fulfilled and any(m.mode == MatterMode.commitment for m in self._matters.values()):
             await self._record_credit("kept_promise", None, "监管期满，承诺均已履行")
 
-    def _next_deadline(self) -> datetime | None:
-        times: list[datetime] = []
-        for m in self._matters.values():
-            if m.verification == V.scheduled and m.due_at:
-                times.append(m.due_at)
-            elif m.verification in (V.due, V.reverifying) and m.deadline_at and not m.escalated:
-                times.append(m.deadline_at)
-            elif m.verification == V.rectifying and m.rectify_by:
-                times.append(m.rectify_by)
-        if self._window_end and workflow.now() < self._window_end:
-            times.append(self._window_end)
-        return min(times, default=None)
-
     async def _fire_deadlines(self) -> bool:
         now = workflow.now()
         fired = False
         for m in self._matters.values():
             if m.verification == V.scheduled and m.due_at and m.due_at <= now:
                 m.verification = V.due
-                self._event(SYSTEM, SYSTEM, "due", f"「{m.name}」事后核查到期，请核查人员于{self._fmt(m.deadline_at)}前登记结果")
+                self._system("due", f"「{m.name}」事后核查到期，请核查人员于{china_time(m.deadline_at)}前登记结果")
                 fired = True
-            elif m.verification in (V.due, V.reverifying) and m.deadline_at and m.deadline_at <= now and not m.escalated:
+            elif m.verification in AWAITING_VERIFIER and m.deadline_at and m.deadline_at <= now and not m.escalated:
                 m.escalated = True
-                self._event(SYSTEM, SYSTEM, "escalate", f"「{m.name}」核查逾期未登记结果，已上报负责人督办（不视为核查通过）")
+                self._system("escalate", f"「{m.name}」核查逾期未登记结果，已上报负责人督办（不视为核查通过）")
                 fired = True
             elif m.verification == V.rectifying and m.rectify_by and m.rectify_by <= now:
                 m.verification = V.revoked
-                self._event(SYSTEM, SYSTEM, "rectify_missed", f"「{m.name}」逾期未整改，撤销行政决定")
+                self._system("rectify_missed", f"「{m.name}」逾期未整改，撤销行政决定")
                 self._set_status(S.revoked)
                 await self._record_credit("revoked", m.code, "逾期未整改，撤销行政决定")
                 return True
         return fired
 
-    def _ready_to_close(self) -> bool:
-        return (
-            self._window_end is not None
-            and workflow.now() >= self._window_end
-            and all(m.verification in SETTLED for m in self._matters.values())
-        )
-
     async def _finish(self) -> str:
         self._closed_at = workflow.now()
-        self._event(SYSTEM, SYSTEM, "close", f"办结：{STATUS_LABELS[self._status]}")
+        self._system("close", f"办结：{STATUS_LABELS[self._status]}")
         await self._sync()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._status.value
@@ -294,7 +273,7 @@ class ApplicationWorkflow:
         m.withdrawn_reason = None
         m.commitment_sha256 = _sha256(m.letter_sha256 or "", inp.actor.id, now.isoformat())
         m.verification = V.pending if (m.stage == "during" and not m.exempt) else V.none
-        self._event(inp.actor.id, inp.actor.role, "commit", f"签署「{m.name}」告知承诺书（承诺书摘要 {(m.letter_sha256 or '')[:12]}）")
+        self._by(inp.actor, "commit", f"签署「{m.name}」告知承诺书（承诺书摘要 {(m.letter_sha256 or '')[:12]}）")
         return await self._changed()
 
     @commit.validator
@@ -314,7 +293,7 @@ class ApplicationWorkflow:
         m = self._matters[inp.matter]
         m.mode = MatterMode.proof
         m.proof_sha256 = _sha256(inp.document)
-        self._event(inp.actor.id, inp.actor.role, "proof", f"提交「{m.name}」证明材料：{inp.document}")
+        self._by(inp.actor, "proof", f"提交「{m.name}」证明材料：{inp.document}")
         return await self._changed()
 
     @submit_proof.validator
@@ -332,7 +311,7 @@ class ApplicationWorkflow:
         m.withdrawn_reason = inp.reason
         m.commitment_sha256 = None
         m.verification = V.none
-        self._event(inp.actor.id, inp.actor.role, "withdraw", f"撤回「{m.name}」承诺，改按原程序提交证明。理由：{inp.reason}")
+        self._by(inp.actor, "withdraw", f"撤回「{m.name}」承诺，改按原程序提交证明。理由：{inp.reason}")
         return await self._changed()
 
     @withdraw_commitment.validator
@@ -347,11 +326,11 @@ class ApplicationWorkflow:
         if inp.approve:
             self._approved_at = workflow.now()
             self._set_status(S.approved)
-            self._event(inp.actor.id, inp.actor.role, "approve", f"作出准予决定。理由：{inp.reason}")
+            self._by(inp.actor, "approve", f"作出准予决定。理由：{inp.reason}")
             self._plan_verification()
         else:
             self._set_status(S.rejected)
-            self._event(inp.actor.id, inp.actor.role, "reject", f"作出不予批准决定。理由：{inp.reason}")
+            self._by(inp.actor, "reject", f"作出不予批准决定。理由：{inp.reason}")
         return await self._changed(refresh=False)
 
     @decide.validator
@@ -378,7 +357,7 @@ class ApplicationWorkflow:
                 touched.append(m)
         names = "、".join(m.name for m in touched) or "无待核查的承诺事项"
         effect = "决定前须先行核查" if before else "核查即时到期"
-        self._event(inp.actor.id, inp.actor.role, "complaint", f"收到投诉举报：{inp.text}。{effect}：{names}")
+        self._by(inp.actor, "complaint", f"收到投诉举报：{inp.text}。{effect}：{names}")
         self._refresh_status()
         for m in touched if not before else []:
             await self._due_now(m, now)
@@ -395,22 +374,22 @@ class ApplicationWorkflow:
         actor = inp.actor
         if inp.truthful:
             m.verification = V.rectified if m.verification == V.reverifying else V.true
-            self._event(actor.id, actor.role, "verify", f"「{m.name}」{'整改复核通过' if m.verification == V.rectified else '核查属实'}：{inp.findings}")
+            self._by(actor, "verify", f"「{m.name}」{'整改复核通过' if m.verification == V.rectified else '核查属实'}：{inp.findings}")
             return await self._changed()
         if self._status in BEFORE_DECISION:
             m.verification = V.untrue
             self._set_status(S.terminated)
-            self._event(actor.id, actor.role, "verify", f"「{m.name}」事中核查发现承诺不实，终止办理：{inp.findings}")
+            self._by(actor, "verify", f"「{m.name}」事中核查发现承诺不实，终止办理：{inp.findings}")
             await self._record_credit("false_commitment", m.code, f"事中核查承诺不实：{inp.findings}")
             return await self._changed(refresh=False)
         if m.verification == V.reverifying:
             m.verification = V.revoked
             self._set_status(S.revoked)
-            self._event(actor.id, actor.role, "verify", f"「{m.name}」整改复核仍不符合，撤销行政决定：{inp.findings}")
+            self._by(actor, "verify", f"「{m.name}」整改复核仍不符合，撤销行政决定：{inp.findings}")
             await self._record_credit("revoked", m.code, f"整改复核不合格：{inp.findings}")
             return await self._changed(refresh=False)
         m.verification = V.untrue
-        self._event(actor.id, actor.role, "verify", f"「{m.name}」事后核查发现承诺不实，待处置：{inp.findings}")
+        self._by(actor, "verify", f"「{m.name}」事后核查发现承诺不实，待处置：{inp.findings}")
         await self._record_credit("false_commitment", m.code, f"事后核查承诺不实：{inp.findings}")
         return await self._changed()
 
@@ -433,20 +412,20 @@ class ApplicationWorkflow:
                 for m in self._awaiting_disposition():
                     m.verification = V.rectifying
                     m.rectify_by = now + timedelta(days=inp.deadline_days)
-                self._event(actor.id, actor.role, "rectify", f"{label}，限{inp.deadline_days}日内（{self._fmt(now + timedelta(days=inp.deadline_days))}前）整改。理由：{reason}")
+                self._by(actor, "rectify", f"{label}，限{inp.deadline_days}日内（{china_time(now + timedelta(days=inp.deadline_days))}前）整改。理由：{reason}")
             elif action == D.revoke:
                 for m in self._awaiting_disposition():
                     m.verification = V.revoked
                 self._set_status(S.revoked)
-                self._event(actor.id, actor.role, "revoke", f"{label}。理由：{reason}")
+                self._by(actor, "revoke", f"{label}。理由：{reason}")
                 await self._record_credit("revoked", None, reason)
             elif action == D.penalize:
                 self._penalized = True
-                self._event(actor.id, actor.role, "penalize", f"{label}。理由：{reason}")
+                self._by(actor, "penalize", f"{label}。理由：{reason}")
                 await self._record_credit("penalized", None, reason)
             else:
                 self._referred = True
-                self._event(actor.id, actor.role, "refer", f"{label}。理由：{reason}")
+                self._by(actor, "refer", f"{label}。理由：{reason}")
                 await self._record_credit("referred", None, reason)
         return await self._changed(refresh=self._status != S.revoked)
 
@@ -477,7 +456,7 @@ class ApplicationWorkflow:
         m.verification = V.reverifying
         m.due_at = now
         m.escalated = False
-        self._event(inp.actor.id, inp.actor.role, "rectification", f"提交「{m.name}」整改材料：{inp.evidence}，待复核")
+        self._by(inp.actor, "rectification", f"提交「{m.name}」整改材料：{inp.evidence}，待复核")
         self._refresh_status()
         await self._due_now(m, now)
         return await self._changed()
@@ -493,7 +472,7 @@ class ApplicationWorkflow:
     @workflow.update
     async def cancel(self, inp: CancelInput) -> ApplicationView:
         self._set_status(S.cancelled)
-        self._event(inp.actor.id, inp.actor.role, "cancel", f"撤回申请。理由：{inp.reason}")
+        self._by(inp.actor, "cancel", f"撤回申请。理由：{inp.reason}")
         return await self._changed(refresh=False)
 
     @cancel.validator
@@ -528,18 +507,7 @@ class ApplicationWorkflow:
         return self._view()
 
     def _refresh_status(self) -> None:
-        if self._status in FINAL_STATUSES:
-            return
-        states = {m.verification for m in self._matters.values()}
-        if self._status in (S.opening, *BEFORE_DECISION):
-            chosen = all(m.mode == MatterMode.commitment or m.proof_sha256 for m in self._matters.values())
-            self._set_status(S.reviewing if chosen else S.notified)
-        elif V.rectifying in states:
-            self._set_status(S.rectifying)
-        elif states & {V.due, V.untrue, V.reverifying}:
-            self._set_status(S.verifying)
-        else:
-            self._set_status(S.approved)
+        self._set_status(derived_status(self._status, self._matters.values()))
 
     def _set_status(self, status: S) -> None:
         check_transition(self._status, status)
@@ -593,15 +561,17 @@ class ApplicationWorkflow:
             fn, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=IDEMPOTENT_RETRY
         )
 
+    def _by(self, actor: Actor, action: str, summary: str) -> None:
+        self._event(actor.id, actor.role, action, summary)
+
+    def _system(self, action: str, summary: str) -> None:
+        self._event(SYSTEM, SYSTEM, action, summary)
+
     def _event(self, actor_id: str, role: str, action: str, summary: str) -> None:
         who = "系统" if role == SYSTEM else f"{ROLE_LABELS[role]}（{actor_id}）"  # type: ignore[index]
         self._events.append(
             TimelineEntry(len(self._events) + 1, workflow.now(), actor_id, str(role), action, f"{who}：{summary}")
         )
-
-    @staticmethod
-    def _fmt(at: datetime | None) -> str:
-        return (at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") if at else "—"
 
     @staticmethod
     def _calendar_note(m: MatterCase) -> str:

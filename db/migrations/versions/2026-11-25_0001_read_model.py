@@ -1,7 +1,7 @@
 """read model
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-25 18:13:35.725513
 """
 

@@ -1,0 +1,58 @@
+"""Pure functions over an application's matters: derived status, deadlines, closing, wording.
+
+No workflow calls here, only data in and data out, so each rule has one home and can be read
+(and tested) apart from the workflow that applies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from workflows.rules import BEFORE_DECISION, FINAL_STATUSES
+from workflows.types import ApplicationStatus as S, MatterCase, MatterMode, VerificationState as V
+
+SETTLED = frozenset({V.none, V.exempt, V.sampled_out, V.true, V.rectified})
+AWAITING_VERIFIER = (V.due, V.reverifying)
+
+
+def derived_status(current: S, matters: Iterable[MatterCase]) -> S:
+    """The status the matters put the case in; a final status stays."""
+    matters = list(matters)
+    if current in FINAL_STATUSES:
+        return current
+    if current in (S.opening, *BEFORE_DECISION):
+        chosen = all(m.mode == MatterMode.commitment or m.proof_sha256 for m in matters)
+        return S.reviewing if chosen else S.notified
+    states = {m.verification for m in matters}
+    if V.rectifying in states:
+        return S.rectifying
+    if states & {V.due, V.untrue, V.reverifying}:
+        return S.verifying
+    return S.approved
+
+
+def next_deadline(matters: Iterable[MatterCase], window_end: datetime | None, now: datetime) -> datetime | None:
+    """The earliest moment something falls due: a verification, a verifier's deadline, a
+    rectification deadline, or the end of the supervision window."""
+    times: list[datetime] = []
+    for m in matters:
+        if m.verification == V.scheduled and m.due_at:
+            times.append(m.due_at)
+        elif m.verification in AWAITING_VERIFIER and m.deadline_at and not m.escalated:
+            times.append(m.deadline_at)
+        elif m.verification == V.rectifying and m.rectify_by:
+            times.append(m.rectify_by)
+    if window_end and now < window_end:
+        times.append(window_end)
+    return min(times, default=None)
+
+
+def ready_to_close(matters: Iterable[MatterCase], window_end: datetime | None, now: datetime) -> bool:
+    """The window is over and no verification is outstanding."""
+    return window_end is not None and now >= window_end and all(m.verification in SETTLED for m in matters)
+
+
+def china_time(at: datetime | None) -> str:
+    """A moment as people in the district read it (UTC+8)."""
+    return (at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") if at else "—"
