@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from api.routes import applicants, applications, matters
+from api.routes import applicants, applications, calendar, matters
 from config import Settings, get_settings
 from db.migrate import init_db
 from db.session import make_engine
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
         """Liveness: the API is up and has its Temporal client."""
         return {"status": "ok"}
 
-    for module in (matters, applications, applicants):
+    for module in (matters, applications, applicants, calendar):
         app.include_router(module.router)
     return app
 

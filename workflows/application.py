@@ -66,6 +66,7 @@ with workflow.unsafe.imports_passed_through():
         OpenApplicationInput,
         ProjectionInput,
         ProofInput,
+        RecomputeInput,
         RectificationInput,
         RenderLettersInput,
         ScheduleInput,
@@ -478,6 +479,30 @@ class ApplicationWorkflow:
     @cancel.validator
     def validate_cancel(self, inp: CancelInput) -> None:
         check_action("cancel", inp.actor.role, self._status)
+
+    @workflow.update
+    async def recompute_deadlines(self, inp: RecomputeInput) -> ApplicationView:
+        """The calendar changed (a State Council notice was entered): every pending deadline
+        is computed again, from the same start, on the new calendar."""
+        changed = []
+        for m in list(self._matters.values()):
+            if m.verification == V.scheduled and self._approved_at:
+                sched = await self._schedule(m, self._approved_at, m.verification_days)
+                if m.verification == V.scheduled:
+                    self._apply(m, sched, sched.due_at)
+                    changed.append(f"「{m.name}」核查到期日{china_time(m.due_at)}")
+            elif m.verification in AWAITING_VERIFIER and m.due_at:
+                due = m.due_at
+                sched = await self._schedule(m, due, 0)
+                if m.due_at == due and m.verification in AWAITING_VERIFIER:
+                    self._apply(m, sched, due)
+                    changed.append(f"「{m.name}」核查期限{china_time(m.deadline_at)}")
+        self._by(inp.actor, "recompute", f"依据录入的节假日安排（{inp.source}）重新计算期限：{'；'.join(changed) or '无待计算的期限'}")
+        return await self._changed()
+
+    @recompute_deadlines.validator
+    def validate_recompute_deadlines(self, inp: RecomputeInput) -> None:
+        check_action("recompute", inp.actor.role, self._status)
 
     @workflow.query
     def state(self) -> ApplicationView:

@@ -45,6 +45,7 @@ ACTIONS: dict[str, tuple[frozenset[Role], frozenset[S]]] = {
     "disposition": (frozenset({Role.caseworker, Role.supervisor}), AFTER_APPROVAL),
     "rectification": (frozenset({Role.applicant}), frozenset({S.rectifying})),
     "cancel": (frozenset({Role.applicant, Role.caseworker}), BEFORE_DECISION),
+    "recompute": (frozenset({Role.admin}), AFTER_APPROVAL),
 }
 
 # Revocation, penalty and referral are signed off by the 负责人; rectification may be ordered

@@ -234,6 +234,13 @@ class RectificationInput:
 
 
 @dataclass(frozen=True)
+class RecomputeInput:
+    actor: Actor
+    source: str
+    """The notice the calendar days were entered from."""
+
+
+@dataclass(frozen=True)
 class CancelInput:
     actor: Actor
     reason: str

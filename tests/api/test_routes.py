@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -10,6 +11,8 @@ import pytest_asyncio
 from sqlmodel import Session
 
 
+from activities.calendar import CHINA
+from activities.projection import workflow_id
 from api.main import create_app
 from db.models import Application
 from config import Settings
@@ -26,7 +29,8 @@ def auth(role: str) -> dict[str, str]:
 
 @pytest_asyncio.fixture
 async def http(case: Harness) -> AsyncIterator[Client]:
-    app = create_app(Settings(task_queue=case.task_queue, chengnuo_env="development"), case.env.client, case.engine)
+    settings = Settings(task_queue=case.task_queue, chengnuo_env="development", sampling_probability=1.0)
+    app = create_app(settings, case.env.client, case.engine)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -178,3 +182,31 @@ async def test_closed_case_refuses_actions_and_reopening(http: Client, case: Har
         s.commit()
     reopened = await http.post("/applications", json=body("api-9"), headers=auth("applicant"))
     assert reopened.status_code == 409 and "已办结" in reopened.json()["detail"]
+
+
+async def test_entered_notice_recomputes_provisional_deadlines(http: Client, case: Harness) -> None:
+    now = await case.env.get_current_time()
+    if now.year < 2027:  # chinese-calendar ends with 2026: move into a year it does not know
+        await case.env.sleep(datetime(2027, 3, 1, tzinfo=timezone.utc) - now)
+    await http.post("/applications", json=body("api-10"), headers=auth("caseworker"))
+    await http.post("/applications/api-10/commit", json={"matter": AFTER}, headers=auth("applicant"))
+    await http.post("/applications/api-10/decision", json={"approve": True, "reason": "准予"}, headers=auth("caseworker"))
+    handle = case.env.client.get_workflow_handle(workflow_id("api-10"))
+    await case.quiet(handle)
+    before = (await http.get("/applications/api-10", headers=auth("caseworker"))).json()["matters"][0]
+    assert before["provisional_deadline"] and "尚未录入" in before["calendar_note"], before
+
+    today = (await case.env.get_current_time()).astimezone(CHINA).date()
+    notice = {
+        "source": "国务院办公厅关于某年部分节假日安排的通知（测试）",
+        "days": [{"day": str(today + timedelta(days=n)), "is_workday": n > 20} for n in range(1, 61)],
+    }
+    assert (await http.post("/calendar/days", json=notice, headers=auth("caseworker"))).status_code == 403
+    entered = (await http.post("/calendar/days", json=notice, headers=auth("admin"))).json()
+    assert entered["entered"] == 60 and entered["recomputed"] == ["api-10"] and entered["failed"] == {}
+    after = (await http.get("/applications/api-10", headers=auth("caseworker"))).json()["matters"][0]
+    assert not after["provisional_deadline"]
+    due = datetime.fromisoformat(after["due_at"]).astimezone(CHINA).date()
+    assert due == today + timedelta(days=30)  # 20 holidays entered, then the 10th working day
+    days = (await http.get(f"/calendar/days?year={today.year}", headers=auth("public"))).json()
+    assert len(days) >= 1 and all(d["source"].startswith("国务院办公厅") for d in days)
