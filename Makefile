@@ -50,11 +50,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 bench: $(STAMP)
-	@if [ -d tests/bench ]; then \
-		$(PY) -m pytest -q tests/bench -s $(ARGS); \
-	else \
-		echo "no benchmarks yet"; \
-	fi
+	$(PY) -m bench.lifecycle $(ARGS)
 
 clean-data:
 	rm -rf data
