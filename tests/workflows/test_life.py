@@ -121,3 +121,14 @@ async def test_working_day_deadline_across_a_holiday(case: Harness) -> None:
     view = await case.until(handle, lambda v: case.matter(v, AFTER).verification == V.due)
     await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "属实"))
     assert await case.outcome(handle, skip_days=100) == S.fulfilled
+
+
+async def test_verifier_may_verify_before_the_due_date(case: Harness) -> None:
+    handle, _ = await case.open([AFTER])
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    await case.until(handle, lambda v: case.matter(v, AFTER).due_at is not None)
+    view = await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "提前核查属实"))
+    assert case.matter(view, AFTER).verification == V.true and view.status == S.approved
+    assert await case.outcome(handle, skip_days=100) == S.fulfilled
+    assert "due" not in [e.action for e in await case.timeline(handle)]  # its timer no longer matters
