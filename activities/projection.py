@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timezone
 
 from pydantic import TypeAdapter
@@ -25,7 +26,7 @@ class ProjectionActivities:
 
     @activity.defn
     def project_application(self, inp: ProjectionInput) -> None:
-        """Upsert the application row and add the new timeline entries (idempotent)."""
+        """Add the new timeline entries and upsert the application row (idempotent, ordered)."""
         v = inp.view
         with self._sessions() as session:
             row = session.get(Application, v.application_id) or Application(
@@ -38,18 +39,20 @@ class ProjectionActivities:
                 status=v.status,
                 status_label="",
             )
-            row.status = v.status
-            row.status_label = STATUS_LABELS[v.status]
-            row.credit_grade = v.credit_grade
-            row.barred_reason = v.barred_reason
-            row.penalized = v.penalized
-            row.referred = v.referred
-            row.decision_reason = v.decision_reason
-            row.matters = MATTERS.dump_python(v.matters, mode="json")
-            row.opened_at, row.approved_at = v.opened_at, v.approved_at
-            row.window_ends_at, row.closed_at = v.window_ends_at, v.closed_at
-            row.updated_at = datetime.now(timezone.utc)
-            session.add(row)
-            for e in inp.new_events:
-                session.merge(CaseEvent(application_id=v.application_id, **e.__dict__))
+            for e in inp.new_events:  # keyed by (case, seq): a repeat writes nothing new
+                session.merge(CaseEvent(application_id=v.application_id, **asdict(e)))
+            if row.projection_seq <= inp.seq:  # a late attempt of an older projection changes nothing
+                row.projection_seq = inp.seq
+                row.status = v.status
+                row.status_label = STATUS_LABELS[v.status]
+                row.credit_grade = v.credit_grade
+                row.barred_reason = v.barred_reason
+                row.penalized = v.penalized
+                row.referred = v.referred
+                row.decision_reason = v.decision_reason
+                row.matters = MATTERS.dump_python(v.matters, mode="json")
+                row.opened_at, row.approved_at = v.opened_at, v.approved_at
+                row.window_ends_at, row.closed_at = v.window_ends_at, v.closed_at
+                row.updated_at = datetime.now(timezone.utc)
+                session.add(row)
             session.commit()

@@ -36,9 +36,14 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
 def actor_for(token: str, settings: Settings) -> Actor | None:
-    """dev-<role> in development; otherwise a token configured as "role:actor-id"."""
-    if settings.dev_tokens_enabled and token.startswith("dev-") and token[4:] in Role.__members__:
-        return Actor(id=token, role=Role(token[4:]))
+    """In development `dev-<role>`, or `dev-applicant:<applicant-id>` to act as that applicant;
+    otherwise a token configured as "role:actor-id" (an applicant's actor id is their id)."""
+    if settings.dev_tokens_enabled and token.startswith("dev-"):
+        role, _, applicant_id = token[4:].partition(":")
+        if role == Role.applicant and applicant_id:
+            return Actor(id=applicant_id, role=Role.applicant)
+        if role in Role.__members__ and not applicant_id:
+            return Actor(id=token, role=Role(role))
     role, _, actor_id = settings.api_tokens.get(token, "").partition(":")
     if role in Role.__members__ and actor_id:
         return Actor(id=actor_id, role=Role(role))

@@ -18,4 +18,6 @@ def http_error(err: Exception) -> HTTPException:
         return HTTPException(STATUS_BY_TYPE.get(err.type or "", 409), err.message)
     if isinstance(err, RPCError) and err.status == RPCStatusCode.NOT_FOUND:
         return HTTPException(409, "申请已办结，不能再执行操作")
+    if isinstance(err, RPCError):
+        return HTTPException(503, f"Temporal 暂不可用，请稍后重试（{err.status.name if err.status else 'UNKNOWN'}）")
     raise err

@@ -79,6 +79,7 @@ class Application(SQLModel, table=True):
     window_ends_at: datetime | None = At(default=None)
     closed_at: datetime | None = At(default=None)
     updated_at: datetime | None = At(default=None)
+    projection_seq: int = 0
 
 
 class CaseEvent(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from db.models import Matter
 from workflows.types import Actor, Applicant, Role
 
-APPLICANT = Actor("citizen-1", Role.applicant)
+APPLICANT = Actor("app-1", Role.applicant)  # the applicant of applicant(1)
 CASEWORKER = Actor("cw-1", Role.caseworker)
 VERIFIER = Actor("vf-1", Role.verifier)
 SUPERVISOR = Actor("sv-1", Role.supervisor)

@@ -30,9 +30,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.credit import CreditActivities
     from activities.letters import LetterActivities
     from activities.projection import ProjectionActivities
-    from workflows.case import AWAITING_VERIFIER, china_time, derived_status, next_deadline, ready_to_close
+    from workflows.case import AWAITING_VERIFIER, china_date, china_time, derived_status, next_deadline, ready_to_close
     from workflows.rules import (
         BEFORE_DECISION,
+        CREDIT_KIND_OF,
         CREDIT_KINDS,
         DISPOSITION_LABELS,
         DISPOSITION_ROLES,
@@ -100,6 +101,7 @@ class ApplicationWorkflow:
         self._credit: CreditAssessment | None = None
         self._events: list[TimelineEntry] = []
         self._projected = 0
+        self._projections = 0
         self._lock = asyncio.Lock()
         self._wake = False
         self._penalized = False
@@ -110,6 +112,7 @@ class ApplicationWorkflow:
         self._window_end: datetime | None = None
         self._closed_at: datetime | None = None
         self._opened = False
+        self._complained = False  # a complaint before the decision: every commitment is verified first
 
     # ---- the process -------------------------------------------------------------------
 
@@ -165,7 +168,7 @@ class ApplicationWorkflow:
                 application_id=self._inp.application_id,
                 applicant=self._inp.applicant,
                 service=self._inp.service,
-                issued_on=workflow.now().date().isoformat(),
+                issued_on=china_date(workflow.now()).isoformat(),
                 matter_codes=eligible,
             ),
         )
@@ -251,6 +254,9 @@ class ApplicationWorkflow:
         return fired
 
     async def _finish(self) -> str:
+        if workflow.patched("close-after-handlers"):
+            # the measures of a final action (penalty, referral) are on record before the close
+            await workflow.wait_condition(workflow.all_handlers_finished)
         self._closed_at = workflow.now()
         self._system("close", f"办结：{STATUS_LABELS[self._status]}")
         await self._sync()
@@ -273,8 +279,10 @@ class ApplicationWorkflow:
         m.committed_at = now
         m.withdrawn_reason = None
         m.commitment_sha256 = _sha256(m.letter_sha256 or "", inp.actor.id, now.isoformat())
-        m.verification = V.pending if (m.stage == "during" and not m.exempt) else V.none
+        verify_first = m.stage == "during" or self._complained
+        m.verification = V.pending if (verify_first and not m.exempt) else V.none
         self._by(inp.actor, "commit", f"签署「{m.name}」告知承诺书（承诺书摘要 {(m.letter_sha256 or '')[:12]}）")
+        self._mutated()
         return await self._changed()
 
     @commit.validator
@@ -295,6 +303,7 @@ class ApplicationWorkflow:
         m.mode = MatterMode.proof
         m.proof_sha256 = _sha256(inp.document)
         self._by(inp.actor, "proof", f"提交「{m.name}」证明材料：{inp.document}")
+        self._mutated()
         return await self._changed()
 
     @submit_proof.validator
@@ -313,6 +322,7 @@ class ApplicationWorkflow:
         m.commitment_sha256 = None
         m.verification = V.none
         self._by(inp.actor, "withdraw", f"撤回「{m.name}」承诺，改按原程序提交证明。理由：{inp.reason}")
+        self._mutated()
         return await self._changed()
 
     @withdraw_commitment.validator
@@ -332,11 +342,12 @@ class ApplicationWorkflow:
         else:
             self._set_status(S.rejected)
             self._by(inp.actor, "reject", f"作出不予批准决定。理由：{inp.reason}")
-        return await self._changed(refresh=False)
+        self._mutated()
+        return await self._changed()
 
     @decide.validator
     def validate_decide(self, inp: DecisionInput) -> None:
-        check_action("decision", inp.actor.role, self._status)
+        check_action("decision", inp.actor, self._status, self._inp.applicant.id)
         pending = [m.name for m in self._matters.values() if m.verification == V.pending]
         if inp.approve and pending:
             raise conflict(f"事中核查尚未完成：{'、'.join(pending)}")
@@ -345,6 +356,7 @@ class ApplicationWorkflow:
     async def complain(self, inp: ComplaintInput) -> ApplicationView:
         now = workflow.now()
         before = self._status in BEFORE_DECISION
+        self._complained = self._complained or before
         touched = []
         for m in self._matters.values():
             if m.mode != MatterMode.commitment or m.exempt:
@@ -354,19 +366,19 @@ class ApplicationWorkflow:
                 touched.append(m)
             elif not before and m.verification in CHOSEN_STATES:
                 m.verification = V.due
-                m.due_at = now
+                m.due_at, m.deadline_at = now, None
                 touched.append(m)
         names = "、".join(m.name for m in touched) or "无待核查的承诺事项"
         effect = "决定前须先行核查" if before else "核查即时到期"
         self._by(inp.actor, "complaint", f"收到投诉举报：{inp.text}。{effect}：{names}")
-        self._refresh_status()
+        self._mutated()
         for m in touched if not before else []:
             await self._due_now(m, now)
         return await self._changed()
 
     @complain.validator
     def validate_complain(self, inp: ComplaintInput) -> None:
-        check_action("complaint", inp.actor.role, self._status)
+        check_action("complaint", inp.actor, self._status, self._inp.applicant.id)
 
     @workflow.update
     async def record_verification(self, inp: VerificationInput) -> ApplicationView:
@@ -376,21 +388,25 @@ class ApplicationWorkflow:
         if inp.truthful:
             m.verification = V.rectified if m.verification == V.reverifying else V.true
             self._by(actor, "verify", f"「{m.name}」{'整改复核通过' if m.verification == V.rectified else '核查属实'}：{inp.findings}")
+            self._mutated()
             return await self._changed()
         if self._status in BEFORE_DECISION:
             m.verification = V.untrue
             self._set_status(S.terminated)
             self._by(actor, "verify", f"「{m.name}」事中核查发现承诺不实，终止办理：{inp.findings}")
+            self._mutated()
             await self._record_credit("false_commitment", m.code, f"事中核查承诺不实：{inp.findings}")
-            return await self._changed(refresh=False)
+            return await self._changed()
         if m.verification == V.reverifying:
             m.verification = V.revoked
             self._set_status(S.revoked)
             self._by(actor, "verify", f"「{m.name}」整改复核仍不符合，撤销行政决定：{inp.findings}")
+            self._mutated()
             await self._record_credit("revoked", m.code, f"整改复核不合格：{inp.findings}")
-            return await self._changed(refresh=False)
+            return await self._changed()
         m.verification = V.untrue
         self._by(actor, "verify", f"「{m.name}」事后核查发现承诺不实，待处置：{inp.findings}")
+        self._mutated()
         await self._record_credit("false_commitment", m.code, f"事后核查承诺不实：{inp.findings}")
         return await self._changed()
 
@@ -403,36 +419,36 @@ class ApplicationWorkflow:
 
     @workflow.update
     async def dispose(self, inp: DispositionInput) -> ApplicationView:
-        now = workflow.now()
-        actor = inp.actor
-        reason = inp.reason
-        for action in self._actions(inp):
+        """Every measure's state first, in this step; the credit records after."""
+        now, actor, reason = workflow.now(), inp.actor, inp.reason
+        actions = self._actions(inp)
+        awaiting = self._awaiting_disposition()
+        for action in actions:
             label = DISPOSITION_LABELS[action]
             if action == D.rectify:
                 assert inp.deadline_days is not None
-                for m in self._awaiting_disposition():
-                    m.verification = V.rectifying
-                    m.rectify_by = now + timedelta(days=inp.deadline_days)
-                self._by(actor, "rectify", f"{label}，限{inp.deadline_days}日内（{china_time(now + timedelta(days=inp.deadline_days))}前）整改。理由：{reason}")
+                by = now + timedelta(days=inp.deadline_days)
+                for m in awaiting:
+                    m.verification, m.rectify_by = V.rectifying, by
+                self._by(actor, "rectify", f"{label}，限{inp.deadline_days}日内（{china_time(by)}前）整改。理由：{reason}")
             elif action == D.revoke:
-                for m in self._awaiting_disposition():
+                for m in awaiting:
                     m.verification = V.revoked
                 self._set_status(S.revoked)
                 self._by(actor, "revoke", f"{label}。理由：{reason}")
-                await self._record_credit("revoked", None, reason)
-            elif action == D.penalize:
-                self._penalized = True
-                self._by(actor, "penalize", f"{label}。理由：{reason}")
-                await self._record_credit("penalized", None, reason)
             else:
-                self._referred = True
-                self._by(actor, "refer", f"{label}。理由：{reason}")
-                await self._record_credit("referred", None, reason)
-        return await self._changed(refresh=self._status != S.revoked)
+                self._penalized = self._penalized or action == D.penalize
+                self._referred = self._referred or action == D.refer
+                self._by(actor, action.value, f"{label}。理由：{reason}")
+        self._mutated()
+        for action in actions:
+            if action != D.rectify:
+                await self._record_credit(CREDIT_KIND_OF[action], None, reason)
+        return await self._changed()
 
     @dispose.validator
     def validate_dispose(self, inp: DispositionInput) -> None:
-        check_action("disposition", inp.actor.role, self._status)
+        check_action("disposition", inp.actor, self._status, self._inp.applicant.id)
         actions = self._actions(inp)
         for action in actions:
             if inp.actor.role not in DISPOSITION_ROLES[action]:
@@ -441,6 +457,10 @@ class ApplicationWorkflow:
             raise conflict("整改与撤销只能作为主处置措施")
         if inp.action in (D.rectify, D.revoke) and not self._awaiting_disposition():
             raise conflict("没有待处置的不实承诺")
+        if inp.action in (D.penalize, D.refer) and self._awaiting_disposition():
+            raise conflict("不实承诺待处置：行政处罚、移送司法机关须与责令整改或撤销一并作出（also）")
+        if inp.action == D.revoke and any(m.verification in (V.rectifying, V.reverifying) for m in self._matters.values()):
+            raise conflict("已责令整改的事项按整改结果处理，不能另行撤销")
         if not any(m.verification in (V.untrue, V.rectifying, V.reverifying) for m in self._matters.values()):
             raise conflict("本案没有核查不实的承诺，不能处置")
         if inp.action == D.rectify and not (inp.deadline_days and 1 <= inp.deadline_days <= MAX_RECTIFY_DAYS):
@@ -455,10 +475,9 @@ class ApplicationWorkflow:
         m = self._matters[inp.matter]
         now = workflow.now()
         m.verification = V.reverifying
-        m.due_at = now
-        m.escalated = False
+        m.due_at, m.deadline_at, m.escalated = now, None, False
         self._by(inp.actor, "rectification", f"提交「{m.name}」整改材料：{inp.evidence}，待复核")
-        self._refresh_status()
+        self._mutated()
         await self._due_now(m, now)
         return await self._changed()
 
@@ -474,11 +493,12 @@ class ApplicationWorkflow:
     async def cancel(self, inp: CancelInput) -> ApplicationView:
         self._set_status(S.cancelled)
         self._by(inp.actor, "cancel", f"撤回申请。理由：{inp.reason}")
-        return await self._changed(refresh=False)
+        self._mutated()
+        return await self._changed()
 
     @cancel.validator
     def validate_cancel(self, inp: CancelInput) -> None:
-        check_action("cancel", inp.actor.role, self._status)
+        check_action("cancel", inp.actor, self._status, self._inp.applicant.id)
 
     @workflow.update
     async def recompute_deadlines(self, inp: RecomputeInput) -> ApplicationView:
@@ -498,11 +518,12 @@ class ApplicationWorkflow:
                     self._apply(m, sched, due)
                     changed.append(f"「{m.name}」核查期限{china_time(m.deadline_at)}")
         self._by(inp.actor, "recompute", f"依据录入的节假日安排（{inp.source}）重新计算期限：{'；'.join(changed) or '无待计算的期限'}")
+        self._mutated()
         return await self._changed()
 
     @recompute_deadlines.validator
     def validate_recompute_deadlines(self, inp: RecomputeInput) -> None:
-        check_action("recompute", inp.actor.role, self._status)
+        check_action("recompute", inp.actor, self._status, self._inp.applicant.id)
 
     @workflow.query
     def state(self) -> ApplicationView:
@@ -511,7 +532,7 @@ class ApplicationWorkflow:
     # ---- helpers ---------------------------------------------------------------------------
 
     def _check(self, actor: Actor, action: str, code: str) -> MatterCase:
-        check_action(action, actor.role, self._status)
+        check_action(action, actor, self._status, self._inp.applicant.id)
         if code not in self._matters:
             raise conflict(f"本申请不涉及证明事项 {code}")
         return self._matters[code]
@@ -523,10 +544,13 @@ class ApplicationWorkflow:
     def _awaiting_disposition(self) -> list[MatterCase]:
         return [m for m in self._matters.values() if m.verification == V.untrue]
 
-    async def _changed(self, refresh: bool = True) -> ApplicationView:
-        """After an action: derive the status, wake the supervisor, project, return the view."""
-        if refresh:
-            self._refresh_status()
+    def _mutated(self) -> None:
+        """Right after an action's state changes, before its first await: derive the status, so
+        no other handler ever sees matters and status disagree."""
+        self._refresh_status()
+
+    async def _changed(self) -> ApplicationView:
+        """After an action's effects: wake the supervisor, project, return the view."""
         self._wake = True
         await self._sync()
         return self._view()
@@ -546,7 +570,9 @@ class ApplicationWorkflow:
 
     @staticmethod
     def _apply(m: MatterCase, sched: VerificationSchedule, due_at: datetime) -> None:
+        """A newly computed deadline: any escalation belonged to the old one."""
         m.due_at = due_at
+        m.escalated = False
         m.deadline_at = sched.deadline_at
         m.provisional_deadline = sched.provisional
         m.calendar_note = sched.note
@@ -578,7 +604,10 @@ class ApplicationWorkflow:
         """Write the read model: the projection is serialized so a later state always wins."""
         async with self._lock:
             new = self._events[self._projected :]
-            await self._call(ProjectionActivities.project_application, ProjectionInput(self._view(), new))
+            self._projections += 1
+            await self._call(
+                ProjectionActivities.project_application, ProjectionInput(self._view(), new, self._projections)
+            )
             self._projected += len(new)
 
     async def _call(self, fn: Callable[..., Any], arg: Any) -> Any:

@@ -7,7 +7,7 @@ No workflow calls here, only data in and data out, so each rule has one home and
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from workflows.rules import BEFORE_DECISION, FINAL_STATUSES
 from workflows.types import ApplicationStatus as S, MatterCase, MatterMode, VerificationState as V
@@ -53,6 +53,14 @@ def ready_to_close(matters: Iterable[MatterCase], window_end: datetime | None, n
     return window_end is not None and now >= window_end and all(m.verification in SETTLED for m in matters)
 
 
+CHINA_OFFSET = timedelta(hours=8)  # Asia/Shanghai keeps no daylight saving
+
+
 def china_time(at: datetime | None) -> str:
     """A moment as people in the district read it (UTC+8)."""
-    return (at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") if at else "—"
+    return (at + CHINA_OFFSET).strftime("%Y-%m-%d %H:%M") if at else "—"
+
+
+def china_date(at: datetime) -> date:
+    """The calendar day in the district at that moment (a letter's date)."""
+    return (at + CHINA_OFFSET).date()

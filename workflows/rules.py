@@ -13,6 +13,7 @@ from workflows.types import (
     MatterMode,
     Role,
     VerificationState as V,
+    Actor,
 )
 
 FINAL_STATUSES = frozenset(
@@ -42,7 +43,7 @@ ACTIONS: dict[str, tuple[frozenset[Role], frozenset[S]]] = {
         BEFORE_DECISION | AFTER_APPROVAL,
     ),
     "verification": (frozenset({Role.verifier}), BEFORE_DECISION | AFTER_APPROVAL),
-    "disposition": (frozenset({Role.caseworker, Role.supervisor}), AFTER_APPROVAL),
+    "disposition": (frozenset({Role.caseworker, Role.supervisor}), frozenset({S.verifying, S.rectifying})),
     "rectification": (frozenset({Role.applicant}), frozenset({S.rectifying})),
     "cancel": (frozenset({Role.applicant, Role.caseworker}), BEFORE_DECISION),
     "recompute": (frozenset({Role.admin}), AFTER_APPROVAL),
@@ -126,9 +127,15 @@ def check_role(action: str, role: Role) -> None:
         raise forbidden(f"{ROLE_LABELS[role]}无权执行此操作（仅限{allowed}）")
 
 
-def check_action(action: str, role: Role, status: S) -> None:
-    """Refuse an action its role or the case's status does not allow."""
-    check_role(action, role)
+# Actions an applicant may take only on their own application (nobody commits on their behalf).
+OWN_CASE_ONLY = frozenset({"commit", "proof", "withdraw", "rectification", "cancel"})
+
+
+def check_action(action: str, actor: Actor, status: S, applicant_id: str) -> None:
+    """Refuse an action the actor's role, the actor's identity or the case's status does not allow."""
+    check_role(action, actor.role)
+    if actor.role == Role.applicant and action in OWN_CASE_ONLY and actor.id != applicant_id:
+        raise forbidden("申请人只能办理本人的申请，任何人不得代为承诺")
     if status not in ACTIONS[action][1]:
         raise conflict(f"申请当前状态为「{STATUS_LABELS[status]}」，不能执行此操作")
 
@@ -149,6 +156,11 @@ CREDIT_KINDS: dict[str, tuple[str, str]] = {
     "penalized": ("general", "虚假承诺受到行政处罚"),
     "referred": ("serious", "虚假承诺涉嫌犯罪移送司法机关"),
     "serious_dishonesty": ("serious", "严重失信记录（信用平台归集）"),
+}
+CREDIT_KIND_OF: dict[DispositionAction, str] = {
+    DispositionAction.revoke: "revoked",
+    DispositionAction.penalize: "penalized",
+    DispositionAction.refer: "referred",
 }
 
 GRADES = (  # (grade, label, worst unrepaired severity), best first
@@ -172,6 +184,11 @@ def credit_grade(kinds: list[str]) -> tuple[str, bool, str | None]:
     if "false_commitment" in kinds:
         return grade, True, "曾作出虚假承诺"
     return grade, False, None
+
+def may_see(actor: Actor, applicant_id: str) -> bool:
+    """Staff see every case; an applicant sees only their own cases and credit archive."""
+    return actor.role != Role.applicant or actor.id == applicant_id
+
 
 # Who may read what through the API (writes are checked by ACTIONS in the workflow).
 STAFF = frozenset({Role.caseworker, Role.verifier, Role.supervisor, Role.admin, Role.auditor})

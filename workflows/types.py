@@ -309,3 +309,5 @@ class ApplicationView:
 class ProjectionInput:
     view: ApplicationView
     new_events: list[TimelineEntry]
+    seq: int = 0
+    """Counts the projections of one case: an older attempt never overwrites a newer one."""

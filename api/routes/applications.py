@@ -3,6 +3,7 @@
 # No `from __future__ import annotations`: FastAPI must see the real body types of action_route.
 
 import asyncio
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -20,7 +21,7 @@ from api.deps import CurrentActor, SessionDep, SettingsDep, TemporalDep, reader
 from api.errors import http_error
 from db.models import Application, CaseEvent, Letter, Matter
 from workflows.application import ApplicationWorkflow as W
-from workflows.rules import MODE_LABELS, ROLE_LABELS, VERIFICATION_LABELS, check_role
+from workflows.rules import MODE_LABELS, ROLE_LABELS, VERIFICATION_LABELS, check_role, may_see
 from workflows.types import (
     Actor,
     Applicant,
@@ -34,6 +35,7 @@ from workflows.types import (
     OpenApplicationInput,
     ProofInput,
     RectificationInput,
+    Role,
     VerificationInput,
     VerificationState,
     WithdrawInput,
@@ -69,11 +71,23 @@ async def answered(update: Awaitable[Any]) -> Any:
         raise HTTPException(504, "工作流未在时限内响应（worker 是否在运行？）；操作可能稍后生效，请查询后再试") from None
 
 
-def get_row(application_id: str, session: Session) -> Application:
+def update_id(action: str, body: BaseModel, key: str | None) -> str | None:
+    """An Idempotency-Key names one request: the same key with another action or body is
+    another request, never silently answered with the first one's result."""
+    if key is None:
+        return None
+    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()[:16]
+    return f"{action}:{key}:{digest}"
+
+
+def get_row(application_id: str, session: Session, actor: Actor | None = None) -> Application:
+    """The case's row; 404 if unknown, 403 if the actor may not see it."""
     session.expire_all()  # the worker may have written since this session last looked
     row = session.get(Application, application_id)
     if row is None:
         raise HTTPException(404, f"申请 {application_id} 不存在")
+    if actor is not None and not may_see(actor, row.applicant_id):
+        raise HTTPException(403, "申请人只能查看本人的申请")
     return row
 
 
@@ -91,10 +105,12 @@ async def open_application(
         check_role("open", actor.role)
     except ApplicationError as err:
         raise http_error(err) from None
+    if not may_see(actor, body.applicant.id):
+        raise HTTPException(403, "申请人只能以本人名义申请")
     existing = session.get(Application, body.application_id)
     if existing is not None:
         response.status_code = 200
-        return application_out(existing)
+        return application_out(get_row(body.application_id, session, actor))
     known = set(session.exec(select(Matter.code).where(Matter.code.in_(body.matters))))  # type: ignore[attr-defined]
     unknown = [c for c in body.matters if c not in known]
     if unknown:
@@ -117,15 +133,24 @@ async def open_application(
         )
     except WorkflowAlreadyStartedError:
         raise HTTPException(409, f"申请 {body.application_id} 已办结，不能重复受理") from None
-    await answered(handle.execute_update(W.opened))
+    try:
+        await answered(handle.execute_update(W.opened))
+    except (WorkflowUpdateFailedError, RPCError) as err:
+        raise http_error(err) from None
     return application_out(get_row(body.application_id, session))
 
 
 @router.get("", dependencies=[Reader])
 def list_applications(
-    session: SessionDep, applicant: str | None = None, status: ApplicationStatus | None = None, limit: int = 100
+    session: SessionDep,
+    actor: CurrentActor,
+    applicant: str | None = None,
+    status: ApplicationStatus | None = None,
+    limit: int = 100,
 ) -> list[schemas.ApplicationOut]:
-    """Applications, newest first, by applicant and status."""
+    """Applications, newest first, by applicant and status (an applicant: only their own)."""
+    if actor.role == Role.applicant:
+        applicant = actor.id
     query = select(Application).order_by(Application.opened_at.desc()).limit(min(limit, 500))  # type: ignore[union-attr]
     if applicant:
         query = query.where(Application.applicant_id == applicant)
@@ -135,15 +160,15 @@ def list_applications(
 
 
 @router.get("/{application_id}", dependencies=[Reader])
-def get_application(application_id: str, session: SessionDep) -> schemas.ApplicationOut:
+def get_application(application_id: str, session: SessionDep, actor: CurrentActor) -> schemas.ApplicationOut:
     """One application as the read model holds it."""
-    return application_out(get_row(application_id, session))
+    return application_out(get_row(application_id, session, actor))
 
 
 @router.get("/{application_id}/letters/{matter}", dependencies=[Reader])
-def get_letter(application_id: str, matter: str, session: SessionDep) -> dict[str, str]:
+def get_letter(application_id: str, matter: str, session: SessionDep, actor: CurrentActor) -> dict[str, str]:
     """The commitment letter (告知承诺书) the applicant was notified of, with its hash."""
-    row = get_row(application_id, session)
+    row = get_row(application_id, session, actor)
     sha = next((m["letter_sha256"] for m in row.matters if m["code"] == matter), None)
     letter = session.get(Letter, sha) if sha else None
     if letter is None:
@@ -152,9 +177,9 @@ def get_letter(application_id: str, matter: str, session: SessionDep) -> dict[st
 
 
 @router.get("/{application_id}/timeline", dependencies=[Reader])
-def get_timeline(application_id: str, session: SessionDep) -> list[dict[str, Any]]:
+def get_timeline(application_id: str, session: SessionDep, actor: CurrentActor) -> list[dict[str, Any]]:
     """Who did what, when and why, in Chinese."""
-    get_row(application_id, session)
+    get_row(application_id, session, actor)
     rows = session.exec(select(CaseEvent).where(CaseEvent.application_id == application_id).order_by(CaseEvent.seq))  # type: ignore[arg-type]
     return [{**e.model_dump(), "role_label": ROLE_LABELS.get(e.role, "系统")} for e in rows]  # type: ignore[call-overload]
 
@@ -184,7 +209,7 @@ def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: T
         row = get_row(application_id, session)
         handle = temporal.get_workflow_handle(row.workflow_id)
         try:
-            await answered(handle.execute_update(update, to_input(body, actor), id=idempotency_key))
+            await answered(handle.execute_update(update, to_input(body, actor), id=update_id(path, body, idempotency_key)))
         except (WorkflowUpdateFailedError, RPCError) as err:
             raise http_error(err) from None
         return application_out(get_row(application_id, session))

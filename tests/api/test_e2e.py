@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+PERSON = "410411199001010011"
 
 
 def free_port() -> int:
@@ -68,9 +69,8 @@ class Stack:
             self.proc.wait()
 
     def call(self, method: str, path: str, role: str, body: dict[str, Any] | None = None) -> httpx.Response:
-        return httpx.request(
-            method, f"{self.api}{path}", json=body, headers={"Authorization": f"Bearer dev-{role}"}, timeout=30
-        )
+        token = f"dev-{role}:{PERSON}" if role == "applicant" else f"dev-{role}"
+        return httpx.request(method, f"{self.api}{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -96,14 +96,14 @@ def test_a_whole_life_with_real_processes(catalogue: list[dict[str, Any]], data_
     with Stack(data_dir) as stack:
         opened = stack.call("POST", "/applications", "caseworker", {
             "application_id": "e2e-1",
-            "applicant": {"id": "410411199001010011", "name": "张三", "kind": "person"},
+            "applicant": {"id": PERSON, "name": "张三", "kind": "person"},
             "service": "端到端测试事项",
             "matters": [during, after],
         })
         assert opened.status_code == 201, opened.text
         again = stack.call("POST", "/applications", "caseworker", {
             "application_id": "e2e-1",
-            "applicant": {"id": "410411199001010011", "name": "张三", "kind": "person"},
+            "applicant": {"id": PERSON, "name": "张三", "kind": "person"},
             "service": "端到端测试事项",
             "matters": [during, after],
         })
@@ -146,7 +146,7 @@ def test_a_whole_life_with_real_processes(catalogue: list[dict[str, Any]], data_
         assert case["status"] == "revoked"
         events = stack.call("GET", f"{url}/history", "auditor").json()["events"]
         assert events[-1]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"
-        credit = stack.call("GET", "/applicants/410411199001010011/credit", "caseworker").json()
+        credit = stack.call("GET", f"/applicants/{PERSON}/credit", "caseworker").json()
         assert credit["barred"] is True
         code, _ = stack.stop()
         assert code == 0

@@ -23,8 +23,12 @@ from tests.harness import Harness
 Client = httpx.AsyncClient
 
 
+COMPANY = "91410411MA000001"
+
+
 def auth(role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer dev-{role}"}
+    """A dev token; the applicant acts as the test company (its own cases only)."""
+    return {"Authorization": f"Bearer dev-{role}:{COMPANY}" if role == "applicant" else f"Bearer dev-{role}"}
 
 
 @pytest_asyncio.fixture
@@ -48,7 +52,7 @@ async def track(case: Harness, client: Client) -> None:
 def body(app_id: str, matters: list[str] | None = None) -> dict[str, Any]:
     return {
         "application_id": app_id,
-        "applicant": {"id": "91410411MA000001", "name": "湛河测试商贸有限公司", "kind": "company"},
+        "applicant": {"id": COMPANY, "name": "湛河测试商贸有限公司", "kind": "company"},
         "service": "食品经营许可",
         "matters": matters or [AFTER],
     }
@@ -129,7 +133,7 @@ async def test_whole_life_over_http(http: Client) -> None:
         assert r.json()["status"] == status, (action, r.json()["status"])
     final = (await http.get(url, headers=auth("caseworker"))).json()
     assert final["penalized"] and final["referred"]
-    credit = (await http.get("/applicants/91410411MA000001/credit", headers=auth("caseworker"))).json()
+    credit = (await http.get(f"/applicants/{COMPANY}/credit", headers=auth("caseworker"))).json()
     assert credit["barred"] and credit["grade"] == "D"
     assert {r["kind"] for r in credit["records"]} == {"false_commitment", "revoked", "referred", "penalized"}
     timeline = (await http.get(f"{url}/timeline", headers=auth("auditor"))).json()
@@ -210,3 +214,29 @@ async def test_entered_notice_recomputes_provisional_deadlines(http: Client, cas
     assert due == today + timedelta(days=30)  # 20 holidays entered, then the 10th working day
     days = (await http.get(f"/calendar/days?year={today.year}", headers=auth("public"))).json()
     assert len(days) >= 1 and all(d["source"].startswith("国务院办公厅") for d in days)
+
+
+async def test_applicants_act_and_read_only_on_their_own_cases(http: Client) -> None:
+    await http.post("/applications", json=body("api-11"), headers=auth("caseworker"))
+    other = {"Authorization": "Bearer dev-applicant:91410411MA999999"}
+    url = "/applications/api-11"
+    assert (await http.post(f"{url}/commit", json={"matter": AFTER}, headers=other)).status_code == 403
+    assert (await http.get(url, headers=other)).status_code == 403
+    assert (await http.get(f"{url}/letters/{AFTER}", headers=other)).status_code == 403
+    assert (await http.get(f"/applicants/{COMPANY}/credit", headers=other)).status_code == 403
+    assert (await http.get("/applications", headers=other)).json() == []
+    assert (await http.post("/applications", json=body("api-12"), headers=other)).status_code == 403
+    mine = (await http.get("/applications", headers=auth("applicant"))).json()
+    assert [c["id"] for c in mine] == ["api-11"]
+    assert (await http.post(f"{url}/commit", json={"matter": AFTER}, headers=auth("applicant"))).status_code == 200
+
+
+async def test_idempotency_key_names_one_request(http: Client) -> None:
+    await http.post("/applications", json=body("api-13", [AFTER, DURING]), headers=auth("caseworker"))
+    url = "/applications/api-13"
+    key = {"Idempotency-Key": "k-1"} | auth("applicant")
+    await http.post(f"{url}/commit", json={"matter": AFTER}, headers=key)
+    other = await http.post(f"{url}/commit", json={"matter": DURING}, headers=key)  # same key, other body
+    assert other.status_code == 200
+    modes = {m["code"]: m["mode"] for m in other.json()["matters"]}
+    assert modes == {AFTER: "commitment", DURING: "commitment"}

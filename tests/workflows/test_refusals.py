@@ -170,9 +170,11 @@ async def test_serious_bad_record_bars_commitment(case: Harness) -> None:
     handle, view = await case.open([AFTER], who=applicant(7))
     assert view.credit_grade == "D" and "严重不良信用记录" in (view.barred_reason or "")
     assert not case.matter(view, AFTER).eligible
-    message = await refused(handle, W.commit, CommitInput(APPLICANT, AFTER))
+    owner = Actor("app-7", Role.applicant)
+    message = await refused(handle, W.commit, CommitInput(owner, AFTER))
     assert "信用修复前不适用告知承诺制" in message
-    await handle.execute_update(W.cancel, CancelInput(APPLICANT, "test over"))
+    await refused(handle, W.cancel, CancelInput(APPLICANT, "不是本人的申请"), kind="Forbidden")
+    await handle.execute_update(W.cancel, CancelInput(owner, "test over"))
 
 
 async def test_every_step_replays_from_history_without_cache(env: WorkflowEnvironment, engine: Engine) -> None:
@@ -188,3 +190,12 @@ async def test_every_step_replays_from_history_without_cache(env: WorkflowEnviro
         await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "属实"))
         assert await harness.outcome(handle, skip_days=400) == S.fulfilled
     await replay_all(harness)
+
+
+async def test_complaint_before_commitment_still_requires_verification_first(case: Harness) -> None:
+    handle, _ = await case.open([AFTER])
+    await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报：该公司从未在此经营"))
+    view = await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    assert case.matter(view, AFTER).verification == V.pending
+    await refused(handle, W.decide, DecisionInput(CASEWORKER, True, "准予"))
+    await handle.execute_update(W.cancel, CancelInput(APPLICANT, "test over"))

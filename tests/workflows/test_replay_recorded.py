@@ -1,8 +1,9 @@
 """Histories recorded by earlier code must replay on the current code.
 
-These files were recorded from this suite (CHENGNUO_RECORD_HISTORIES=<dir> make test) before any
-change to the workflow's logic. A change that would break a running case fails here: guard it
-with `workflow.patched(...)` and record the new histories beside the old ones.
+These files were recorded from this suite (CHENGNUO_RECORD_HISTORIES=<dir> make test). The plain
+ones come from before the `close-after-handlers` patch, the `-v2` ones after it (they carry its
+marker). A change that would break a running case fails here: guard it with
+`workflow.patched(...)` and record the new histories beside the old ones.
 """
 
 from __future__ import annotations

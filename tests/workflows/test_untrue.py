@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlmodel import Session, select
+from temporalio.client import WorkflowUpdateFailedError
 
 from db.models import CreditRecord
 from tests.factories import AFTER, AFTER2, APPLICANT, CASEWORKER, DURING, PUBLIC, SUPERVISOR, VERIFIER
 from tests.harness import Harness
+from tests.workflows.test_refusals import refused as refused_update
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
@@ -108,14 +111,50 @@ async def test_revoke_and_refer(case: Harness) -> None:
 
 async def test_penalize_with_rectification(case: Harness) -> None:
     handle = await approved_with_untrue_finding(case, [AFTER, AFTER2])
-    view = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.penalize, "依法给予警告并处罚款"))
-    assert view.penalized and view.status == S.verifying
-    await handle.execute_update(W.dispose, DispositionInput(CASEWORKER, D.rectify, "限期整改", deadline_days=20))
+    view = await handle.execute_update(
+        W.dispose, DispositionInput(SUPERVISOR, D.rectify, "限期整改并处罚款", deadline_days=20, also=[D.penalize])
+    )
+    assert view.penalized and view.status == S.rectifying
+    await refused_update(handle, W.dispose, DispositionInput(SUPERVISOR, D.penalize, "再罚"))  # only once
     await handle.execute_update(W.submit_rectification, RectificationInput(APPLICANT, AFTER, "整改材料"))
     await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "复核到位"))
     await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER2, True, "属实"))
     assert await case.outcome(handle, skip_days=190) == S.rectified
-    assert credit_kinds(case) == ["false_commitment", "penalized"]
+
+
+async def test_penalty_needs_a_main_measure_then_may_follow(case: Harness) -> None:
+    """A penalty alone would leave the finding undisposed for ever: it goes with rectify or
+    revoke, or follows while rectification runs."""
+    handle = await approved_with_untrue_finding(case)
+    message = await refused_update(handle, W.dispose, DispositionInput(SUPERVISOR, D.penalize, "罚款"))
+    assert "一并作出" in message
+    await handle.execute_update(W.dispose, DispositionInput(CASEWORKER, D.rectify, "限期整改", deadline_days=10))
+    view = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.penalize, "整改期间另处罚款"))
+    assert view.penalized and view.status == S.rectifying
+    assert await case.outcome(handle, skip_days=11) == S.revoked  # the deadline passed without evidence
+    assert credit_kinds(case) == ["false_commitment", "penalized", "revoked"]
+
+
+async def test_revoke_racing_the_untrue_finding_is_refused_cleanly(case: Harness) -> None:
+    """A disposition sent while the finding's credit record is still being written sees a
+    consistent case: the status was derived before the handler's first await."""
+    handle, _ = await case.open([AFTER])
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报"))
+    finding = asyncio.create_task(
+        handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, False, "不实"))
+    )
+    revoke = asyncio.create_task(handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销")))
+    await finding
+    try:
+        await revoke
+    except WorkflowUpdateFailedError:  # sent before the finding: refused, nothing changed
+        await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销"))
+    assert await case.outcome(handle) == S.revoked
+    view = await case.state(handle)
+    assert case.matter(view, AFTER).verification == V.revoked
+    assert credit_kinds(case) == ["false_commitment", "revoked"]
 
 
 async def test_false_commitment_bars_next_application(case: Harness) -> None:

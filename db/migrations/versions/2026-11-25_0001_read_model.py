@@ -115,7 +115,6 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('code')
     )
-    # ### end Alembic commands ###
 
 
 def downgrade() -> None:
@@ -136,4 +135,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_application_applicant_id'))
 
     op.drop_table('application')
-    # ### end Alembic commands ###

@@ -1,0 +1,29 @@
+"""projection seq
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-25 18:29:05.857415
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision: str = '0002'
+down_revision: str | None = '0001'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('application', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('projection_seq', sa.Integer(), nullable=False, server_default='0'))
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('application', schema=None) as batch_op:
+        batch_op.drop_column('projection_seq')
+
