@@ -271,6 +271,7 @@ def banner(api_port: int, ui_port: int, temporal_address: str, namespace: str, h
             "",
             "  开发令牌 / dev tokens (Authorization: Bearer <token>):",
             "    " + ", ".join(DEV_TOKENS),
+            "    申请人本人 / an applicant acting for themselves: dev-applicant:<申请人证件号码 / applicant id>",
             "",
             "  示例 / example:",
             f"    curl -H 'Authorization: Bearer dev-public' {api}/matters",
