@@ -17,7 +17,7 @@ help:
 	@echo "  make worker      run only the Temporal worker (expects Temporal at \$$TEMPORAL_ADDRESS)"
 	@echo "  make api         run only the API on http://127.0.0.1:8000"
 	@echo "  make test        run the test suite  (extra pytest args: make test ARGS='-k foo -x')"
-	@echo "  make lint        ruff check"
+	@echo "  make lint        ruff check + mypy"
 	@echo "  make bench       run benchmarks (tests/bench) if present"
 	@echo "  make clean-data  delete ./data (local SQLite DB and Temporal state)"
 
@@ -48,6 +48,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy workflows activities api db worker.py config.py bench
 
 bench: $(STAMP)
 	$(PY) -m bench.lifecycle $(ARGS)

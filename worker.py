@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from sqlalchemy import Engine
 from temporalio.client import Client
@@ -23,7 +25,7 @@ from workflows.application import ApplicationWorkflow
 WORKFLOWS = [ApplicationWorkflow]
 
 
-def activities(engine: Engine) -> list[object]:
+def activities(engine: Engine) -> list[Callable[..., Any]]:
     """Every activity, bound to its dependencies."""
     sessions = session_factory(engine)
     credit = CreditActivities(sessions)

@@ -37,7 +37,7 @@ class NoticeIn(BaseModel):
 def list_days(session: SessionDep, year: Annotated[int, Field(ge=2000, le=2100)]) -> list[CalendarDay]:
     """The days entered for a year (the packaged calendars answer for the rest)."""
     query = select(CalendarDay).where(col(CalendarDay.day) >= date(year, 1, 1), col(CalendarDay.day) <= date(year, 12, 31))
-    return list(session.exec(query.order_by(CalendarDay.day)))
+    return list(session.exec(query.order_by(col(CalendarDay.day))))
 
 
 @router.post("/days")
