@@ -140,6 +140,9 @@ def test_a_whole_life_with_real_processes(catalogue: list[dict[str, Any]], data_
         assert timeline[-1]["action"] == "close" and "撤销行政决定" in timeline[-1]["summary"]
         code, out = stack.stop()
         assert code == 0, out
+        # what `make run` told the newcomer: the URLs and the dev tokens
+        assert stack.api in out and f"127.0.0.1:{stack.ports[1]}" in out and "dev-caseworker" in out
+        assert "已停止 / stopped" in out
 
     with Stack(data_dir) as stack:  # a second `make run` finds its cases where it left them
         case = stack.call("GET", url, "caseworker").json()
