@@ -17,6 +17,7 @@ Standard library only. Run from anywhere; it changes to the repository root.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import shutil
 import signal
@@ -37,7 +38,6 @@ API_READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 
 DEV_TOKENS = (
-    "dev-applicant",
     "dev-caseworker",
     "dev-verifier",
     "dev-supervisor",
@@ -88,6 +88,16 @@ def cli_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("TEMPORAL_")}
 
 
+def die_with_parent() -> None:
+    """In the child, before exec: if this supervisor is killed outright (SIGKILL, a crashed test),
+    the kernel stops the child too (Linux PR_SET_PDEATHSIG), so nothing is left running."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 == PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 class Child:
     def __init__(self, name: str, argv: list[str], env: dict[str, str], log_path: Path | None = None):
         self.name = name
@@ -112,6 +122,7 @@ class Child:
             stdout=stdout,
             stderr=stderr,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         log(f"started {self.name} (pid {self.proc.pid})")
 

@@ -88,7 +88,7 @@ MODE_LABELS: dict[MatterMode, str] = {
     MatterMode.proof: "提交证明",
 }
 VERIFICATION_LABELS: dict[V, str] = {
-    V.none: "—",
+    V.none: "尚无核查任务",
     V.exempt: "免于核查",
     V.pending: "事中核查待完成",
     V.scheduled: "事后核查已排期",

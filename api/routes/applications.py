@@ -109,6 +109,10 @@ async def open_application(
         raise HTTPException(403, "申请人只能以本人名义申请")
     existing = session.get(Application, body.application_id)
     if existing is not None:
+        if (existing.applicant_id, existing.service, [m["code"] for m in existing.matters]) != (
+            body.applicant.id, body.service, body.matters
+        ):
+            raise HTTPException(409, f"申请编号 {body.application_id} 已用于另一申请（申请人、事项或证明事项不同）")
         response.status_code = 200
         return application_out(get_row(body.application_id, session, actor))
     known = set(session.exec(select(Matter.code).where(Matter.code.in_(body.matters))))  # type: ignore[attr-defined]

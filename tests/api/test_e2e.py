@@ -55,18 +55,23 @@ class Stack:
             if self.proc.poll() is not None:
                 break
             time.sleep(0.3)
-        self.proc.kill()
-        raise AssertionError(f"stack did not come up:\n{self.proc.stdout.read() if self.proc.stdout else ''}")
+        code, out = self.stop()
+        raise AssertionError(f"stack did not come up (exit {code}):\n{out}")
 
     def stop(self) -> tuple[int, str]:
+        """Ctrl-C, as a user stops `make run`; a stuck supervisor is killed and its children go
+        with it (run_dev sets PR_SET_PDEATHSIG on them)."""
         self.proc.send_signal(signal.SIGINT)
-        out, _ = self.proc.communicate(timeout=60)
+        try:
+            out, _ = self.proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
         return self.proc.returncode, out
 
     def __exit__(self, *exc: object) -> None:
         if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+            self.stop()
 
     def call(self, method: str, path: str, role: str, body: dict[str, Any] | None = None) -> httpx.Response:
         token = f"dev-{role}:{PERSON}" if role == "applicant" else f"dev-{role}"

@@ -78,6 +78,9 @@ async def test_open_is_idempotent_and_validated(http: Client) -> None:
     again = await http.post("/applications", json=body("api-1"), headers=auth("caseworker"))
     assert again.status_code == 200 and again.json()["workflow_id"] == case["workflow_id"]
     assert len((await http.get("/applications", headers=auth("auditor"))).json()) == 1
+    other_case = body("api-1", [DURING])
+    clash = await http.post("/applications", json=other_case, headers=auth("caseworker"))
+    assert clash.status_code == 409 and "已用于另一申请" in clash.json()["detail"]
 
     assert (await http.post("/applications", json={"application_id": "x"}, headers=auth("caseworker"))).status_code == 422
     bad_kind = body("api-2") | {"applicant": {"id": "1", "name": "n", "kind": "robot"}}
