@@ -102,3 +102,11 @@ class ApplicationOut(BaseModel):
     window_ends_at: datetime | None
     closed_at: datetime | None
     workflow_id: str
+
+
+class Received(BaseModel):
+    """What someone who may not read the case learns of their action on it."""
+
+    id: str
+    received: bool
+    message: str = "已收到，将依法处理"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Dialect, TypeDecorator
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -79,7 +79,7 @@ class Application(SQLModel, table=True):
     window_ends_at: datetime | None = At(default=None)
     closed_at: datetime | None = At(default=None)
     updated_at: datetime | None = At(default=None)
-    projection_seq: int = 0
+    projection_seq: int = Field(default=0, sa_type=BigInteger)
 
 
 class CaseEvent(SQLModel, table=True):

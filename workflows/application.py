@@ -83,6 +83,7 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # or template store answers; a non-retryable ApplicationError still stops at once.
 IDEMPOTENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 SYSTEM = "system"
+OPEN_FINDINGS = (V.untrue, V.rectifying, V.reverifying)
 CHOSEN_STATES = (V.scheduled, V.sampled_out)
 
 
@@ -130,7 +131,7 @@ class ApplicationWorkflow:
         self._opened = True
 
         await workflow.wait_condition(lambda: self._status not in BEFORE_DECISION)
-        if self._status == S.approved:
+        if self._approved_at is not None:  # approved, even if a complaint already moved the status on
             await self._supervise()
         return await self._finish()
 
@@ -210,7 +211,7 @@ class ApplicationWorkflow:
             if m.verification != V.scheduled:
                 continue
             sched = await self._schedule(m, self._approved_at, m.verification_days)
-            if m.verification == V.scheduled:  # not made due by a complaint meanwhile
+            if sched and m.verification == V.scheduled:  # not made due by a complaint meanwhile
                 self._apply(m, sched, sched.due_at)
                 self._system("schedule", f"「{m.name}」事后核查于{china_time(m.due_at)}到期{self._calendar_note(m)}")
         self._refresh_status()
@@ -254,6 +255,10 @@ class ApplicationWorkflow:
         return fired
 
     async def _finish(self) -> str:
+        if self._status not in FINAL_STATUSES:
+            # A bug, not a business outcome: fail the workflow task (it retries and shows in the
+            # UI) rather than the case, so a fixed worker carries the case on from here.
+            raise RuntimeError(f"closing in non-final status {self._status}")
         if workflow.patched("close-after-handlers"):
             # the measures of a final action (penalty, referral) are on record before the close
             await workflow.wait_condition(workflow.all_handlers_finished)
@@ -431,8 +436,8 @@ class ApplicationWorkflow:
                 for m in awaiting:
                     m.verification, m.rectify_by = V.rectifying, by
                 self._by(actor, "rectify", f"{label}，限{inp.deadline_days}日内（{china_time(by)}前）整改。理由：{reason}")
-            elif action == D.revoke:
-                for m in awaiting:
+            elif action == D.revoke:  # the decision goes, with every open finding
+                for m in self._open_findings():
                     m.verification = V.revoked
                 self._set_status(S.revoked)
                 self._by(actor, "revoke", f"{label}。理由：{reason}")
@@ -459,9 +464,7 @@ class ApplicationWorkflow:
             raise conflict("没有待处置的不实承诺")
         if inp.action in (D.penalize, D.refer) and self._awaiting_disposition():
             raise conflict("不实承诺待处置：行政处罚、移送司法机关须与责令整改或撤销一并作出（also）")
-        if inp.action == D.revoke and any(m.verification in (V.rectifying, V.reverifying) for m in self._matters.values()):
-            raise conflict("已责令整改的事项按整改结果处理，不能另行撤销")
-        if not any(m.verification in (V.untrue, V.rectifying, V.reverifying) for m in self._matters.values()):
+        if not self._open_findings():
             raise conflict("本案没有核查不实的承诺，不能处置")
         if inp.action == D.rectify and not (inp.deadline_days and 1 <= inp.deadline_days <= MAX_RECTIFY_DAYS):
             raise conflict(f"责令整改须给出1至{MAX_RECTIFY_DAYS}日的期限")
@@ -508,13 +511,13 @@ class ApplicationWorkflow:
         for m in list(self._matters.values()):
             if m.verification == V.scheduled and self._approved_at:
                 sched = await self._schedule(m, self._approved_at, m.verification_days)
-                if m.verification == V.scheduled:
+                if sched and m.verification == V.scheduled:
                     self._apply(m, sched, sched.due_at)
                     changed.append(f"「{m.name}」核查到期日{china_time(m.due_at)}")
             elif m.verification in AWAITING_VERIFIER and m.due_at:
                 due = m.due_at
                 sched = await self._schedule(m, due, 0)
-                if m.due_at == due and m.verification in AWAITING_VERIFIER:
+                if sched and m.verification in AWAITING_VERIFIER:
                     self._apply(m, sched, due)
                     changed.append(f"「{m.name}」核查期限{china_time(m.deadline_at)}")
         self._by(inp.actor, "recompute", f"依据录入的节假日安排（{inp.source}）重新计算期限：{'；'.join(changed) or '无待计算的期限'}")
@@ -544,6 +547,9 @@ class ApplicationWorkflow:
     def _awaiting_disposition(self) -> list[MatterCase]:
         return [m for m in self._matters.values() if m.verification == V.untrue]
 
+    def _open_findings(self) -> list[MatterCase]:
+        return [m for m in self._matters.values() if m.verification in OPEN_FINDINGS]
+
     def _mutated(self) -> None:
         """Right after an action's state changes, before its first await: derive the status, so
         no other handler ever sees matters and status disagree."""
@@ -562,17 +568,28 @@ class ApplicationWorkflow:
         check_transition(self._status, status)
         self._status = status
 
-    async def _schedule(self, m: MatterCase, start: datetime, working_days: int) -> VerificationSchedule:
-        return await self._call(
+    async def _schedule(self, m: MatterCase, start: datetime, working_days: int) -> VerificationSchedule | None:
+        """The calendar's answer, or None when a newer request for this matter was made meanwhile."""
+        m.schedule_round += 1
+        asked = m.schedule_round
+        sched: VerificationSchedule = await self._call(
             CalendarActivities.schedule_verification,
             ScheduleInput(start=start, working_days=working_days, deadline_working_days=m.deadline_days),
         )
+        return sched if m.schedule_round == asked else None
 
     @staticmethod
     def _apply(m: MatterCase, sched: VerificationSchedule, due_at: datetime) -> None:
-        """A newly computed deadline: any escalation belonged to the old one."""
+        """A newly computed deadline; an escalation belonged to the old one if the new one is
+        later and still ahead (cases escalated before this rule keep it: see the patch)."""
+        if (
+            m.escalated
+            and sched.deadline_at != m.deadline_at
+            and sched.deadline_at > workflow.now()
+            and workflow.patched("escalation-follows-new-deadline")
+        ):
+            m.escalated = False
         m.due_at = due_at
-        m.escalated = False
         m.deadline_at = sched.deadline_at
         m.provisional_deadline = sched.provisional
         m.calendar_note = sched.note
@@ -581,7 +598,7 @@ class ApplicationWorkflow:
         """Verification due at once (complaint, rectification evidence): the verifier's deadline."""
         m.due_at = now
         sched = await self._schedule(m, now, 0)
-        if m.due_at == now:  # still this round of verification
+        if sched and m.verification in AWAITING_VERIFIER:  # still this round, still awaiting a result
             self._apply(m, sched, now)
 
     async def _record_credit(self, kind: str, matter: str | None, note: str) -> None:
@@ -604,10 +621,11 @@ class ApplicationWorkflow:
         """Write the read model: the projection is serialized so a later state always wins."""
         async with self._lock:
             new = self._events[self._projected :]
+            # Ordered by workflow time, then by count: still increasing after a Reset, which
+            # replays the counter from the reset point but not the clock.
             self._projections += 1
-            await self._call(
-                ProjectionActivities.project_application, ProjectionInput(self._view(), new, self._projections)
-            )
+            seq = int(workflow.now().timestamp() * 1_000_000) * 1000 + self._projections % 1000
+            await self._call(ProjectionActivities.project_application, ProjectionInput(self._view(), new, seq))
             self._projected += len(new)
 
     async def _call(self, fn: Callable[..., Any], arg: Any) -> Any:

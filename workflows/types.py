@@ -274,6 +274,8 @@ class MatterCase:
     rectify_by: datetime | None = None
     verification_days: int = 0
     deadline_days: int = 0
+    schedule_round: int = 0
+    """Counts due-date requests: only the answer to the newest one is applied."""
 
 
 @dataclass(frozen=True)
@@ -310,4 +312,4 @@ class ProjectionInput:
     view: ApplicationView
     new_events: list[TimelineEntry]
     seq: int = 0
-    """Counts the projections of one case: an older attempt never overwrites a newer one."""
+    """Orders the projections of one case: an older attempt never overwrites a newer one."""

@@ -21,7 +21,7 @@ from api.deps import CurrentActor, SessionDep, SettingsDep, TemporalDep, reader
 from api.errors import http_error
 from db.models import Application, CaseEvent, Letter, Matter
 from workflows.application import ApplicationWorkflow as W
-from workflows.rules import MODE_LABELS, ROLE_LABELS, VERIFICATION_LABELS, check_role, may_see
+from workflows.rules import MODE_LABELS, READS, ROLE_LABELS, VERIFICATION_LABELS, check_role, may_see
 from workflows.types import (
     Actor,
     Applicant,
@@ -71,12 +71,21 @@ async def answered(update: Awaitable[Any]) -> Any:
         raise HTTPException(504, "工作流未在时限内响应（worker 是否在运行？）；操作可能稍后生效，请查询后再试") from None
 
 
-def update_id(action: str, body: BaseModel, key: str | None) -> str | None:
-    """An Idempotency-Key names one request: the same key with another action or body is
-    another request, never silently answered with the first one's result."""
+def same_application(row: Application, body: schemas.ApplicationCreate, actor: Actor) -> schemas.ApplicationOut:
+    """The case an opening POST names; 409 if its id already belongs to another application."""
+    if (row.applicant_id, row.service, [m["code"] for m in row.matters]) != (body.applicant.id, body.service, body.matters):
+        raise HTTPException(409, f"申请编号 {body.application_id} 已用于另一申请（申请人、事项或证明事项不同）")
+    if not may_see(actor, row.applicant_id):
+        raise HTTPException(403, "申请人只能查看本人的申请")
+    return application_out(row)
+
+
+def update_id(action: str, body: BaseModel, actor: Actor, key: str | None) -> str | None:
+    """An Idempotency-Key names one request of one actor: the same key from someone else, or
+    with another action or body, is another request, never answered with the first one's result."""
     if key is None:
         return None
-    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{actor.role}:{actor.id}:{body.model_dump_json()}".encode()).hexdigest()[:16]
     return f"{action}:{key}:{digest}"
 
 
@@ -109,12 +118,8 @@ async def open_application(
         raise HTTPException(403, "申请人只能以本人名义申请")
     existing = session.get(Application, body.application_id)
     if existing is not None:
-        if (existing.applicant_id, existing.service, [m["code"] for m in existing.matters]) != (
-            body.applicant.id, body.service, body.matters
-        ):
-            raise HTTPException(409, f"申请编号 {body.application_id} 已用于另一申请（申请人、事项或证明事项不同）")
         response.status_code = 200
-        return application_out(get_row(body.application_id, session, actor))
+        return same_application(existing, body, actor)
     known = set(session.exec(select(Matter.code).where(Matter.code.in_(body.matters))))  # type: ignore[attr-defined]
     unknown = [c for c in body.matters if c not in known]
     if unknown:
@@ -141,7 +146,8 @@ async def open_application(
         await answered(handle.execute_update(W.opened))
     except (WorkflowUpdateFailedError, RPCError) as err:
         raise http_error(err) from None
-    return application_out(get_row(body.application_id, session))
+    # a simultaneous POST with the same id may have started the case: it must be this one
+    return same_application(get_row(body.application_id, session), body, actor)
 
 
 @router.get("", dependencies=[Reader])
@@ -209,18 +215,21 @@ def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: T
         session: SessionDep,
         temporal: TemporalDep,
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
-    ) -> schemas.ApplicationOut:
+    ) -> schemas.ApplicationOut | schemas.Received:
         row = get_row(application_id, session)
         handle = temporal.get_workflow_handle(row.workflow_id)
         try:
-            await answered(handle.execute_update(update, to_input(body, actor), id=update_id(path, body, idempotency_key)))
+            await answered(handle.execute_update(update, to_input(body, actor), id=update_id(path, body, actor, idempotency_key)))
         except (WorkflowUpdateFailedError, RPCError) as err:
             raise http_error(err) from None
-        return application_out(get_row(application_id, session))
+        row = get_row(application_id, session)
+        if actor.role not in READS["applications"] or not may_see(actor, row.applicant_id):
+            return schemas.Received(id=application_id, received=True)  # e.g. a complaint from the public
+        return application_out(row)
 
     act.__name__ = path.replace("-", "_")
     act.__doc__ = update.__doc__ or f"{path} (an Update with a validator)"
-    router.post(f"/{{application_id}}/{path}", response_model=schemas.ApplicationOut)(act)
+    router.post(f"/{{application_id}}/{path}", response_model=schemas.ApplicationOut | schemas.Received)(act)
 
 
 action_route("commit", schemas.CommitBody, W.commit, lambda b, a: CommitInput(a, b.matter, b.letter_sha256))

@@ -138,6 +138,9 @@ def test_a_whole_life_with_real_processes(catalogue: list[dict[str, Any]], data_
         for role, action, body in steps:
             r = stack.call("POST", f"{url}/{action}", role, body)
             assert r.status_code == 200, (action, r.text)
+            if role == "public":  # the public learns only that the complaint was received
+                assert r.json()["received"] is True
+                r = stack.call("GET", url, "caseworker")
             statuses.append(r.json()["status"])
         assert statuses == ["notified", "reviewing", "reviewing", "approved", "verifying", "verifying",
                             "rectifying", "verifying", "revoked"]

@@ -133,6 +133,9 @@ async def test_whole_life_over_http(http: Client) -> None:
     for role, action, payload, status in steps:
         r = await http.post(f"{url}/{action}", json=payload, headers=auth(role))
         assert r.status_code == 200, (action, r.text)
+        if role == "public":  # the public learns only that the complaint was received
+            assert r.json()["received"] is True
+            r = await http.get(url, headers=auth("caseworker"))
         assert r.json()["status"] == status, (action, r.json()["status"])
     final = (await http.get(url, headers=auth("caseworker"))).json()
     assert final["penalized"] and final["referred"]
@@ -243,3 +246,16 @@ async def test_idempotency_key_names_one_request(http: Client) -> None:
     assert other.status_code == 200
     modes = {m["code"]: m["mode"] for m in other.json()["matters"]}
     assert modes == {AFTER: "commitment", DURING: "commitment"}
+
+
+async def test_public_complaint_is_received_without_revealing_the_case(http: Client) -> None:
+    await http.post("/applications", json=body("api-14"), headers=auth("caseworker"))
+    r = await http.post("/applications/api-14/complaints", json={"text": "举报"}, headers=auth("public"))
+    assert r.status_code == 200 and r.json() == {"id": "api-14", "received": True, "message": "已收到，将依法处理"}
+    stranger = {"Authorization": "Bearer dev-applicant:91410411MA999999"}
+    r = await http.post("/applications/api-14/complaints", json={"text": "举报"}, headers=stranger)
+    assert "applicant" not in r.json()
+    key = {"Idempotency-Key": "k-9"}
+    await http.post("/applications/api-14/commit", json={"matter": AFTER}, headers=key | auth("applicant"))
+    replayed = await http.post("/applications/api-14/commit", json={"matter": AFTER}, headers=key | stranger)
+    assert replayed.status_code == 403  # another actor's key is another request: refused on its own merits

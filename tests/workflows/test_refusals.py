@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -199,3 +200,29 @@ async def test_complaint_before_commitment_still_requires_verification_first(cas
     assert case.matter(view, AFTER).verification == V.pending
     await refused(handle, W.decide, DecisionInput(CASEWORKER, True, "准予"))
     await handle.execute_update(W.cancel, CancelInput(APPLICANT, "test over"))
+
+
+async def test_approval_and_complaint_in_one_task_still_supervise(env: WorkflowEnvironment, engine: Engine) -> None:
+    """While no worker runs (a deploy), a decision and a complaint queue up and then arrive in
+    one workflow task: the case must still be supervised, not closed on the spot."""
+    harness = Harness(env, engine, task_queue=f"tq-{uuid.uuid4()}")
+    # no sticky cache: the test server would hold the next task for the stopped worker's sticky queue
+    async with build_worker(env.client, engine, task_queue=harness.task_queue, max_cached_workflows=0):
+        handle, _ = await harness.open([AFTER])
+        await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+        await harness.quiet(handle)
+    decision = asyncio.create_task(handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "准予")))
+    complaint = asyncio.create_task(handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报")))
+    await asyncio.sleep(1)  # both wait at the server
+    async with build_worker(env.client, engine, task_queue=harness.task_queue):
+        await asyncio.wait_for(decision, 20)
+        view = await asyncio.wait_for(complaint, 20)
+        assert case_matter(view, AFTER).verification == V.due
+        await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "属实"))
+        assert await harness.outcome(handle, skip_days=100) == S.fulfilled
+        assert (await harness.state(handle)).closed_at is not None
+    await replay_all(harness)
+
+
+def case_matter(view: Any, code: str) -> Any:
+    return Harness.matter(view, code)

@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table('application', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('projection_seq', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.add_column(sa.Column('projection_seq', sa.BigInteger(), nullable=False, server_default='0'))
 
 
 
