@@ -12,11 +12,14 @@ from tests.factories import AFTER, APPLICANT, CASEWORKER, EXEMPT, PUBLIC, VERIFI
 from tests.harness import Harness
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
+    Actor,
     ApplicationStatus as S,
     CommitInput,
     ComplaintInput,
     DecisionInput,
     MatterMode,
+    RecomputeInput,
+    Role,
     VerificationInput,
     VerificationState as V,
 )
@@ -132,3 +135,17 @@ async def test_verifier_may_verify_before_the_due_date(case: Harness) -> None:
     assert case.matter(view, AFTER).verification == V.true and view.status == S.approved
     assert await case.outcome(handle, skip_days=100) == S.fulfilled
     assert "due" not in [e.action for e in await case.timeline(handle)]  # its timer no longer matters
+
+
+async def test_recompute_keeps_an_escalation_whose_deadline_did_not_move(case: Harness) -> None:
+    handle, _ = await case.open([AFTER])
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报"))
+    await case.skip(30)
+    await case.until(handle, lambda v: case.matter(v, AFTER).escalated)
+    view = await handle.execute_update(W.recompute_deadlines, RecomputeInput(Actor("adm", Role.admin), "测试通知"))
+    assert case.matter(view, AFTER).escalated  # same calendar, same past deadline: still overdue
+    assert [e.action for e in await case.timeline(handle)].count("escalate") == 1
+    await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "属实"))
+    assert await case.outcome(handle, skip_days=100) == S.fulfilled
