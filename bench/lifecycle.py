@@ -80,7 +80,7 @@ async def chengnuo_life(client: Client, queue: str) -> str:
         task_queue=queue,
     )
     await handle.execute_update(W.opened)
-    await handle.execute_update(W.commit, CommitInput(Actor("bench-ap", Role.applicant), MATTER))
+    await handle.execute_update(W.commit, CommitInput(Actor(f"p-{app_id}", Role.applicant), MATTER))
     await handle.execute_update(W.decide, DecisionInput(who, True, "准予"))
     await handle.execute_update(W.complain, ComplaintInput(Actor("bench-pub", Role.public), "举报"))
     await handle.execute_update(W.record_verification, VerificationInput(Actor("bench-vf", Role.verifier), MATTER, False, "不实"))
