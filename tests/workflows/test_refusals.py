@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import CreditRecord
-from tests.conftest import replay_all
+from tests.conftest import replay_all, stop_all
 
 from tests.factories import AFTER, APPLICANT, CASEWORKER, DURING, EXCLUDED, PUBLIC, SUPERVISOR, VERIFIER, applicant
 from tests.harness import Harness
@@ -212,15 +212,19 @@ async def test_approval_and_complaint_in_one_task_still_supervise(env: WorkflowE
         await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
         await harness.quiet(handle)
     decision = asyncio.create_task(handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "准予")))
+    await asyncio.sleep(0.5)  # the decision reaches the server first
     complaint = asyncio.create_task(handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报")))
     await asyncio.sleep(1)  # both wait at the server
     async with build_worker(env.client, engine, task_queue=harness.task_queue):
-        await asyncio.wait_for(decision, 20)
-        view = await asyncio.wait_for(complaint, 20)
-        assert case_matter(view, AFTER).verification == V.due
-        await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "属实"))
-        assert await harness.outcome(handle, skip_days=100) == S.fulfilled
-        assert (await harness.state(handle)).closed_at is not None
+        try:
+            await asyncio.wait_for(decision, 20)
+            view = await asyncio.wait_for(complaint, 20)
+            assert case_matter(view, AFTER).verification == V.due
+            await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "属实"))
+            assert await harness.outcome(handle, skip_days=100) == S.fulfilled
+            assert (await harness.state(handle)).closed_at is not None
+        finally:
+            await stop_all(harness)  # nothing left to hold the shared test server's clock
     await replay_all(harness)
 
 
