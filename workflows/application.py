@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.credit import CreditActivities
     from activities.letters import LetterActivities
     from activities.projection import ProjectionActivities
-    from workflows.case import AWAITING_VERIFIER, china_date, china_time, derived_status, next_deadline, ready_to_close
+    from workflows.case import AWAITING_VERIFIER, NOT_YET_DUE, OPEN_FINDINGS, china_date, china_time, derived_status, next_deadline, ready_to_close
     from workflows.rules import (
         BEFORE_DECISION,
         CREDIT_KIND_OF,
@@ -83,8 +83,6 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # or template store answers; a non-retryable ApplicationError still stops at once.
 IDEMPOTENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 SYSTEM = "system"
-OPEN_FINDINGS = (V.untrue, V.rectifying, V.reverifying)
-CHOSEN_STATES = (V.scheduled, V.sampled_out)
 
 
 def _sha256(*parts: str) -> str:
@@ -369,7 +367,7 @@ class ApplicationWorkflow:
             if before and m.verification == V.none:
                 m.verification = V.pending
                 touched.append(m)
-            elif not before and m.verification in CHOSEN_STATES:
+            elif not before and m.verification in NOT_YET_DUE:
                 m.verification = V.due
                 m.due_at, m.deadline_at = now, None
                 touched.append(m)

@@ -14,6 +14,8 @@ from workflows.types import ApplicationStatus as S, MatterCase, MatterMode, Veri
 
 SETTLED = frozenset({V.none, V.exempt, V.sampled_out, V.true, V.rectified})
 AWAITING_VERIFIER = (V.due, V.reverifying)
+NOT_YET_DUE = (V.scheduled, V.sampled_out)  # a complaint makes these due at once
+OPEN_FINDINGS = (V.untrue, V.rectifying, V.reverifying)  # an untrue finding not yet closed
 
 
 def derived_status(current: S, matters: Iterable[MatterCase]) -> S:
@@ -27,7 +29,7 @@ def derived_status(current: S, matters: Iterable[MatterCase]) -> S:
     states = {m.verification for m in matters}
     if V.rectifying in states:
         return S.rectifying
-    if states & {V.due, V.untrue, V.reverifying}:
+    if states & {V.due, *OPEN_FINDINGS}:
         return S.verifying
     return S.approved
 
