@@ -26,7 +26,6 @@ class Harness:
     engine: Engine
     task_queue: str
     handles: list[WorkflowHandle[Any, Any]] = field(default_factory=list)
-    replayed: int = 0
     _n: int = 0
 
     async def open(

@@ -219,14 +219,10 @@ async def test_approval_and_complaint_in_one_task_still_supervise(env: WorkflowE
         try:
             await asyncio.wait_for(decision, 20)
             view = await asyncio.wait_for(complaint, 20)
-            assert case_matter(view, AFTER).verification == V.due
+            assert Harness.matter(view, AFTER).verification == V.due
             await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "属实"))
             assert await harness.outcome(handle, skip_days=100) == S.fulfilled
             assert (await harness.state(handle)).closed_at is not None
         finally:
             await stop_all(harness)  # nothing left to hold the shared test server's clock
     await replay_all(harness)
-
-
-def case_matter(view: Any, code: str) -> Any:
-    return Harness.matter(view, code)
