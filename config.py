@@ -21,6 +21,20 @@ class Settings(BaseSettings):
     sampling_probability: float = Field(
         0.3, ge=0, le=1, description="Chance that a clean-credit applicant's matter is drawn for verification"
     )
+    db_pool_size: int = Field(10, ge=1, description="Connections each process (API, worker) keeps open to the read model")
+    db_max_overflow: int = Field(10, ge=0, description="Extra connections a process may open under load, beyond db_pool_size")
+    db_pool_timeout: float = Field(
+        5, gt=0, description="Seconds a request waits for a free connection before the API answers 503 with Retry-After"
+    )
+    api_max_inflight: int = Field(
+        256, ge=1, description="Temporal calls (Updates, starts) the API keeps in flight at once; more wait in line"
+    )
+    api_queue_timeout: float = Field(
+        2, gt=0, description="Seconds a request waits in that line before the API answers 503 with Retry-After"
+    )
+    update_timeout: float = Field(
+        30, gt=0, description="Seconds the API waits for a workflow's answer before 504 (the action may still take effect)"
+    )
     api_tokens: dict[str, str] = Field(
         default_factory=dict, description='Production tokens as JSON: {"token": "role:actor-id"}'
     )

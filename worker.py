@@ -19,7 +19,7 @@ from activities.letters import LetterActivities, letter_templates
 from activities.projection import ProjectionActivities
 from config import get_settings
 from db.migrate import init_db
-from db.session import make_engine, session_factory
+from db.session import session_factory, settings_engine
 from workflows.application import ApplicationWorkflow
 
 WORKFLOWS = [ApplicationWorkflow]
@@ -33,6 +33,7 @@ def activities(engine: Engine) -> list[Callable[..., Any]]:
         CatalogueActivities(sessions).load_matters,
         credit.assess_credit,
         credit.record_credit,
+        credit.record_credits,
         LetterActivities(sessions, letter_templates()).render_letters,
         CalendarActivities(sessions).schedule_verification,
         ProjectionActivities(sessions).project_application,
@@ -53,7 +54,7 @@ def build_worker(client: Client, engine: Engine, task_queue: str, **kwargs: obje
 async def main() -> None:
     logging.basicConfig(level=logging.INFO)
     settings = get_settings()
-    engine = make_engine(settings.database_url)
+    engine = settings_engine(settings)
     init_db(engine)
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
     async with build_worker(client, engine, settings.task_queue):

@@ -8,8 +8,9 @@ from temporalio import activity
 
 from db.models import CreditRecord
 from db.session import SessionFactory
+from db.writes import insert_ignore
 from workflows.rules import credit_grade
-from workflows.types import AssessCreditInput, CreditAssessment, CreditRecordInput
+from workflows.types import AssessCreditInput, CreditAssessment, CreditRecordInput, RecordCreditsInput
 
 
 def unrepaired_kinds(session: Session, applicant_id: str) -> list[str]:
@@ -17,6 +18,24 @@ def unrepaired_kinds(session: Session, applicant_id: str) -> list[str]:
         select(CreditRecord.kind).where(CreditRecord.applicant_id == applicant_id, CreditRecord.repaired == False)  # noqa: E712
     )
     return list(rows)
+
+
+def assessment(session: Session, applicant_id: str) -> CreditAssessment:
+    grade, barred, reason = credit_grade(unrepaired_kinds(session, applicant_id))
+    return CreditAssessment(grade=grade, barred=barred, clean=grade == "A", reason=reason)
+
+
+def record_row(inp: CreditRecordInput) -> CreditRecord:
+    return CreditRecord(
+        business_id=inp.business_id,
+        applicant_id=inp.applicant_id,
+        application_id=inp.application_id,
+        matter_code=inp.matter_code,
+        kind=inp.kind,
+        severity=inp.severity,
+        note=inp.note,
+        at=inp.at,
+    )
 
 
 class CreditActivities:
@@ -27,28 +46,25 @@ class CreditActivities:
     def assess_credit(self, inp: AssessCreditInput) -> CreditAssessment:
         """Grade the applicant; the grade decides eligibility and verification intensity."""
         with self._sessions() as session:
-            kinds = unrepaired_kinds(session, inp.applicant_id)
-        grade, barred, reason = credit_grade(kinds)
-        return CreditAssessment(grade=grade, barred=barred, clean=grade == "A", reason=reason)
+            return assessment(session, inp.applicant_id)
+
+    @activity.defn
+    def record_credits(self, inp: RecordCreditsInput) -> CreditAssessment:
+        """Insert the records, each keyed on its business id (a retry writes nothing twice),
+        and grade the applicant as the archive now stands, in one transaction."""
+        with self._sessions() as session:
+            insert_ignore(session, CreditRecord, [record_row(r).model_dump() for r in inp.records])
+            graded = assessment(session, inp.applicant_id)
+            session.commit()
+        return graded
 
     @activity.defn
     def record_credit(self, inp: CreditRecordInput) -> bool:
-        """Insert the record keyed on its business id; a retry finds it there. True if written now."""
+        """One record (cases opened before `record_credits`). True if written now."""
         with self._sessions() as session:
             if session.get(CreditRecord, inp.business_id) is not None:
                 return False
-            session.add(
-                CreditRecord(
-                    business_id=inp.business_id,
-                    applicant_id=inp.applicant_id,
-                    application_id=inp.application_id,
-                    matter_code=inp.matter_code,
-                    kind=inp.kind,
-                    severity=inp.severity,
-                    note=inp.note,
-                    at=inp.at,
-                )
-            )
+            session.add(record_row(inp))
             try:
                 session.commit()
             except IntegrityError:  # a concurrent attempt of the same activity won

@@ -4,20 +4,51 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime, timezone
+from typing import Any
 
 from pydantic import TypeAdapter
+from sqlalchemy import update
 from temporalio import activity
 
 from db.models import Application, CaseEvent
 from db.session import SessionFactory
+from db.writes import insert_ignore
 from workflows.rules import STATUS_LABELS
-from workflows.types import MatterCase, ProjectionInput
+from workflows.types import ApplicationView, MatterCase, ProjectionInput
 
 MATTERS = TypeAdapter(list[MatterCase])
+IDENTITY = ("application_id", "applicant", "service")  # fixed for a case's life
 
 
 def workflow_id(application_id: str) -> str:
     return f"application-{application_id}"
+
+
+def columns(v: ApplicationView, fields: list[str] | None = None) -> dict[str, Any]:
+    """The row's columns for the view's fields (all but the case's identity when None)."""
+    fields = [f for f in (fields if fields is not None else asdict(v)) if f not in IDENTITY]
+    out: dict[str, Any] = {}
+    for f in fields:
+        if f == "status":
+            out["status"], out["status_label"] = v.status, STATUS_LABELS[v.status]
+        elif f == "matters":
+            out["matters"] = MATTERS.dump_python(v.matters, mode="json")
+        else:
+            out[f] = getattr(v, f)
+    return out
+
+
+def application_row(v: ApplicationView) -> Application:
+    """The whole row a view makes (the first projection; the API's answer to an action)."""
+    return Application(
+        application_id=v.application_id,
+        workflow_id=workflow_id(v.application_id),
+        applicant_id=v.applicant.id,
+        applicant_name=v.applicant.name,
+        applicant_kind=v.applicant.kind,
+        service=v.service,
+        **columns(v),
+    )
 
 
 class ProjectionActivities:
@@ -26,33 +57,21 @@ class ProjectionActivities:
 
     @activity.defn
     def project_application(self, inp: ProjectionInput) -> None:
-        """Add the new timeline entries and upsert the application row (idempotent, ordered)."""
+        """Add the new timeline entries and write the changed columns, in one transaction.
+
+        Safe to repeat and ordered: an entry is keyed by (case, seq), and the row is written
+        only by a projection at least as new as the last one written.
+        """
         v = inp.view
+        now = datetime.now(timezone.utc)
         with self._sessions() as session:
-            row = session.get(Application, v.application_id) or Application(
-                application_id=v.application_id,
-                workflow_id=workflow_id(v.application_id),
-                applicant_id=v.applicant.id,
-                applicant_name=v.applicant.name,
-                applicant_kind=v.applicant.kind,
-                service=v.service,
-                status=v.status,
-                status_label="",
-            )
-            for e in inp.new_events:  # keyed by (case, seq): a repeat writes nothing new
-                session.merge(CaseEvent(application_id=v.application_id, **asdict(e)))
-            if row.projection_seq <= inp.seq:  # a late attempt of an older projection changes nothing
-                row.projection_seq = inp.seq
-                row.status = v.status
-                row.status_label = STATUS_LABELS[v.status]
-                row.credit_grade = v.credit_grade
-                row.barred_reason = v.barred_reason
-                row.penalized = v.penalized
-                row.referred = v.referred
-                row.decision_reason = v.decision_reason
-                row.matters = MATTERS.dump_python(v.matters, mode="json")
-                row.opened_at, row.approved_at = v.opened_at, v.approved_at
-                row.window_ends_at, row.closed_at = v.window_ends_at, v.closed_at
-                row.updated_at = datetime.now(timezone.utc)
-                session.add(row)
+            insert_ignore(session, CaseEvent, [{"application_id": v.application_id, **asdict(e)} for e in inp.new_events])
+            written = session.execute(
+                update(Application)
+                .where(Application.application_id == v.application_id, Application.projection_seq <= inp.seq)  # type: ignore[arg-type]
+                .values(**columns(v, inp.changed), projection_seq=inp.seq, updated_at=now)
+            ).rowcount  # type: ignore[attr-defined]
+            if not written:  # the first projection, or one older than the row (then nothing is inserted)
+                row = application_row(v)
+                insert_ignore(session, Application, [row.model_dump() | {"projection_seq": inp.seq, "updated_at": now}])
             session.commit()

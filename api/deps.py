@@ -1,15 +1,22 @@
-"""Request dependencies: the database session, the Temporal client, the acting user."""
+"""Request dependencies: the database, the Temporal client, the acting user.
+
+The event loop never waits on the database: sync routes run in Starlette's thread pool with a
+`SessionDep`; async routes (those that await Temporal) reach the database only through `DbDep`,
+which runs one short unit of work in a thread and gives its connection back before returning,
+so no connection is ever held across an `await` on Temporal.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
 from sqlmodel import Session
-from temporalio.client import Client
-
+from starlette.concurrency import run_in_threadpool
+from api.temporal import Temporal
 from config import Settings
 from workflows.rules import READS, ROLE_LABELS
 from workflows.types import Actor, Role
@@ -22,7 +29,28 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_temporal(request: Request) -> Client:
+T = TypeVar("T")
+
+
+class Db:
+    """One unit of work in a worker thread, with a session of its own, closed before returning."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    async def __call__(self, work: Callable[[Session], T]) -> T:
+        return await run_in_threadpool(self._run, work)
+
+    def _run(self, work: Callable[[Session], T]) -> T:
+        with Session(self._engine) as session:
+            return work(session)
+
+
+def get_db(request: Request) -> Db:
+    return Db(request.app.state.engine)
+
+
+def get_temporal(request: Request) -> Temporal:
     return request.app.state.temporal
 
 
@@ -31,7 +59,8 @@ def get_app_settings(request: Request) -> Settings:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-TemporalDep = Annotated[Client, Depends(get_temporal)]
+DbDep = Annotated[Db, Depends(get_db)]
+TemporalDep = Annotated[Temporal, Depends(get_temporal)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 

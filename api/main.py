@@ -6,13 +6,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from temporalio.client import Client
 
+from api.errors import DATABASE_ERRORS
 from api.routes import applicants, applications, calendar, matters
+from api.temporal import Temporal
 from config import Settings, get_settings
 from db.migrate import init_db
-from db.session import make_engine
+from db.session import settings_engine
 
 
 def create_app(settings: Settings | None = None, temporal: Client | None = None, engine: Engine | None = None) -> FastAPI:
@@ -21,22 +24,25 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings or get_settings()
-        app.state.engine = engine or make_engine(app.state.settings.database_url)
+        app.state.engine = engine or settings_engine(app.state.settings)
         init_db(app.state.engine)
-        app.state.temporal = temporal or await Client.connect(
+        client = temporal or await Client.connect(
             app.state.settings.temporal_address, namespace=app.state.settings.temporal_namespace
         )
+        app.state.temporal = Temporal(client, app.state.settings)
         yield
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from files the API serves itself: a government network has no CDN.
+    app = FastAPIOffline(
         title="承诺 Chengnuo",
         description="证明事项告知承诺制 — notification–commitment system for certification matters",
         lifespan=lifespan,
+        exception_handlers=DATABASE_ERRORS,
     )
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:
-        """Liveness: the API is up and has its Temporal client."""
+        """Liveness: the API is up and its event loop answers."""
         return {"status": "ok"}
 
     for module in (matters, applications, applicants, calendar):

@@ -4,22 +4,54 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from config import Settings
 
 SessionFactory = Callable[[], Session]
 
 
-def make_engine(url: str, **kwargs: object) -> Engine:
-    """An engine for url; a SQLite file's folder is created, PostgreSQL uses psycopg 3."""
-    if url.startswith("sqlite:///"):
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_timeout: float = 5, **kwargs: Any) -> Engine:
+    """An engine for url; a SQLite file's folder is created, PostgreSQL uses psycopg 3.
+
+    The pool is bounded: a caller that finds no free connection within pool_timeout gets
+    SQLAlchemy's TimeoutError (the API answers 503) rather than waiting for ever.
+    """
+    sqlite = url.startswith("sqlite:///")
+    if sqlite:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+    engine = create_engine(
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout, **kwargs
+    )
+    if sqlite:
+        event.listen(engine, "connect", _sqlite_wal)
+    return engine
+
+
+def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    """Write-ahead logging: the API reads while the worker writes, neither waits for the other."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def session_factory(engine: Engine) -> SessionFactory:
     return lambda: Session(engine)
+
+
+def settings_engine(settings: Settings) -> Engine:
+    """The read model's engine as the settings size it (API and worker alike)."""
+    return make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout,
+    )

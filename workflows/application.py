@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -69,6 +70,7 @@ with workflow.unsafe.imports_passed_through():
         ProofInput,
         RecomputeInput,
         RectificationInput,
+        RecordCreditsInput,
         RenderLettersInput,
         ScheduleInput,
         TimelineEntry,
@@ -83,6 +85,11 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # or template store answers; a non-retryable ApplicationError still stops at once.
 IDEMPOTENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 SYSTEM = "system"
+# Cases opened from here on run their activities as local activities (a marker each, inside the
+# workflow task, instead of a round trip through the task queue), project only what changed,
+# and answer every Update with its full effect: due dates computed, the closing recorded, the
+# current credit grade. Cases opened before keep the old path to the end of their life.
+LEAN = "lean-life"
 
 
 def _sha256(*parts: str) -> str:
@@ -98,6 +105,8 @@ class ApplicationWorkflow:
         self._matters: dict[str, MatterCase] = {}
         self._entries: dict[str, MatterEntry] = {}
         self._credit: CreditAssessment | None = None
+        self._grade_now: CreditAssessment | None = None  # after this case's own credit records
+        self._last_projected: dict[str, Any] | None = None
         self._events: list[TimelineEntry] = []
         self._projected = 0
         self._projections = 0
@@ -203,17 +212,11 @@ class ApplicationWorkflow:
         self._window_end = self._approved_at + timedelta(days=window)
 
     async def _supervise(self) -> None:
-        """After approval: a due date per drawn matter, then wake on each deadline or action."""
-        assert self._approved_at is not None
-        for m in self._matters.values():
-            if m.verification != V.scheduled:
-                continue
-            sched = await self._schedule(m, self._approved_at, m.verification_days)
-            if sched and m.verification == V.scheduled:  # not made due by a complaint meanwhile
-                self._apply(m, sched, sched.due_at)
-                self._system("schedule", f"「{m.name}」事后核查于{china_time(m.due_at)}到期{self._calendar_note(m)}")
-        self._refresh_status()
-        await self._sync()
+        """After approval: wake on each deadline or action until the case can close."""
+        if not self._lean:  # cases approved before the decision computed its own due dates
+            await self._schedule_drawn()
+            self._refresh_status()
+            await self._sync()
 
         while not ready_to_close(self._matters.values(), self._window_end, workflow.now()):
             self._wake = False
@@ -230,7 +233,18 @@ class ApplicationWorkflow:
                 await self._sync()
         self._set_status(S.rectified if any(m.verification == V.rectified for m in self._matters.values()) else S.fulfilled)
         if self._status == S.fulfilled and any(m.mode == MatterMode.commitment for m in self._matters.values()):
-            await self._record_credit("kept_promise", None, "监管期满，承诺均已履行")
+            await self._record_credits(("kept_promise", None, "监管期满，承诺均已履行"))
+
+    async def _schedule_drawn(self) -> None:
+        """A due date for every matter drawn at approval."""
+        assert self._approved_at is not None
+        for m in self._matters.values():
+            if m.verification != V.scheduled:
+                continue
+            sched = await self._schedule(m, self._approved_at, m.verification_days)
+            if sched and m.verification == V.scheduled:  # not made due by a complaint meanwhile
+                self._apply(m, sched, sched.due_at)
+                self._system("schedule", f"「{m.name}」事后核查于{china_time(m.due_at)}到期{self._calendar_note(m)}")
 
     async def _fire_deadlines(self) -> bool:
         now = workflow.now()
@@ -248,7 +262,7 @@ class ApplicationWorkflow:
                 m.verification = V.revoked
                 self._system("rectify_missed", f"「{m.name}」逾期未整改，撤销行政决定")
                 self._set_status(S.revoked)
-                await self._record_credit("revoked", m.code, "逾期未整改，撤销行政决定")
+                await self._record_credits(("revoked", m.code, "逾期未整改，撤销行政决定"))
                 return True
         return fired
 
@@ -260,11 +274,15 @@ class ApplicationWorkflow:
         if workflow.patched("close-after-handlers"):
             # the measures of a final action (penalty, referral) are on record before the close
             await workflow.wait_condition(workflow.all_handlers_finished)
-        self._closed_at = workflow.now()
-        self._system("close", f"办结：{STATUS_LABELS[self._status]}")
-        await self._sync()
+        if self._closed_at is None:  # not closed yet by the action that made the case final
+            self._close()
+            await self._sync()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._status.value
+
+    def _close(self) -> None:
+        self._closed_at = workflow.now()
+        self._system("close", f"办结：{STATUS_LABELS[self._status]}")
 
     # ---- updates -------------------------------------------------------------------------
 
@@ -342,10 +360,13 @@ class ApplicationWorkflow:
             self._set_status(S.approved)
             self._by(inp.actor, "approve", f"作出准予决定。理由：{inp.reason}")
             self._plan_verification()
+            self._mutated()
+            if self._lean:  # the decision's answer carries the due dates
+                await self._schedule_drawn()
         else:
             self._set_status(S.rejected)
             self._by(inp.actor, "reject", f"作出不予批准决定。理由：{inp.reason}")
-        self._mutated()
+            self._mutated()
         return await self._changed()
 
     @decide.validator
@@ -398,19 +419,19 @@ class ApplicationWorkflow:
             self._set_status(S.terminated)
             self._by(actor, "verify", f"「{m.name}」事中核查发现承诺不实，终止办理：{inp.findings}")
             self._mutated()
-            await self._record_credit("false_commitment", m.code, f"事中核查承诺不实：{inp.findings}")
+            await self._record_credits(("false_commitment", m.code, f"事中核查承诺不实：{inp.findings}"))
             return await self._changed()
         if m.verification == V.reverifying:
             m.verification = V.revoked
             self._set_status(S.revoked)
             self._by(actor, "verify", f"「{m.name}」整改复核仍不符合，撤销行政决定：{inp.findings}")
             self._mutated()
-            await self._record_credit("revoked", m.code, f"整改复核不合格：{inp.findings}")
+            await self._record_credits(("revoked", m.code, f"整改复核不合格：{inp.findings}"))
             return await self._changed()
         m.verification = V.untrue
         self._by(actor, "verify", f"「{m.name}」事后核查发现承诺不实，待处置：{inp.findings}")
         self._mutated()
-        await self._record_credit("false_commitment", m.code, f"事后核查承诺不实：{inp.findings}")
+        await self._record_credits(("false_commitment", m.code, f"事后核查承诺不实：{inp.findings}"))
         return await self._changed()
 
     @record_verification.validator
@@ -444,9 +465,7 @@ class ApplicationWorkflow:
                 self._referred = self._referred or action == D.refer
                 self._by(actor, action.value, f"{label}。理由：{reason}")
         self._mutated()
-        for action in actions:
-            if action != D.rectify:
-                await self._record_credit(CREDIT_KIND_OF[action], None, reason)
+        await self._record_credits(*((CREDIT_KIND_OF[a], None, reason) for a in actions if a != D.rectify))
         return await self._changed()
 
     @dispose.validator
@@ -554,10 +573,17 @@ class ApplicationWorkflow:
         self._refresh_status()
 
     async def _changed(self) -> ApplicationView:
-        """After an action's effects: wake the supervisor, project, return the view."""
+        """After an action's effects: close the case if the action ended it, wake the
+        supervisor, project, and answer with the case as it now stands."""
         self._wake = True
+        if self._lean and self._status in FINAL_STATUSES and self._closed_at is None:
+            self._close()
         await self._sync()
         return self._view()
+
+    @property
+    def _lean(self) -> bool:
+        return workflow.patched(LEAN)
 
     def _refresh_status(self) -> None:
         self._set_status(derived_status(self._status, self._matters.values()))
@@ -599,34 +625,59 @@ class ApplicationWorkflow:
         if sched and m.verification in AWAITING_VERIFIER:  # still this round, still awaiting a result
             self._apply(m, sched, now)
 
-    async def _record_credit(self, kind: str, matter: str | None, note: str) -> None:
-        severity = CREDIT_KINDS[kind][0]
-        await self._call(
-            CreditActivities.record_credit,
+    async def _record_credits(self, *facts: tuple[str, str | None, str]) -> None:
+        """Write credit records (kind, matter, note), each once; the case then knows the
+        applicant's grade as it now stands."""
+        records = [
             CreditRecordInput(
                 business_id=f"{self._inp.application_id}:{kind}:{matter or '-'}",
                 applicant_id=self._inp.applicant.id,
                 application_id=self._inp.application_id,
                 kind=kind,
-                severity=severity,
+                severity=CREDIT_KINDS[kind][0],
                 matter_code=matter,
                 at=workflow.now(),
                 note=note,
-            ),
-        )
+            )
+            for kind, matter, note in facts
+        ]
+        if not records:
+            return
+        if self._lean:
+            self._grade_now = await self._call(
+                CreditActivities.record_credits, RecordCreditsInput(self._inp.applicant.id, records)
+            )
+            return
+        for record in records:
+            await self._call(CreditActivities.record_credit, record)
 
     async def _sync(self) -> None:
-        """Write the read model: the projection is serialized so a later state always wins."""
+        """Write the read model: the projection is serialized so a later state always wins.
+        A lean case sends which fields changed since its last projection, and nothing at all
+        when nothing did."""
         async with self._lock:
             new = self._events[self._projected :]
+            view = self._view()
+            changed = None
+            if self._lean:
+                snapshot = asdict(view)
+                if self._last_projected is not None:
+                    changed = [k for k, v in snapshot.items() if self._last_projected.get(k) != v]
+                    if not changed and not new:
+                        return
+                self._last_projected = snapshot
             # Ordered by workflow time, then by count: still increasing after a Reset, which
             # replays the counter from the reset point but not the clock.
             self._projections += 1
             seq = int(workflow.now().timestamp() * 1_000_000) * 1000 + self._projections % 1000
-            await self._call(ProjectionActivities.project_application, ProjectionInput(self._view(), new, seq))
+            await self._call(ProjectionActivities.project_application, ProjectionInput(view, new, seq, changed))
             self._projected += len(new)
 
     async def _call(self, fn: Callable[..., Any], arg: Any) -> Any:
+        if self._lean:
+            return await workflow.execute_local_activity_method(
+                fn, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=IDEMPOTENT_RETRY
+            )
         return await workflow.execute_activity_method(
             fn, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=IDEMPOTENT_RETRY
         )
@@ -648,14 +699,15 @@ class ApplicationWorkflow:
         return f"（暂定：{m.calendar_note}）" if m.provisional_deadline else ""
 
     def _view(self) -> ApplicationView:
+        credit = self._grade_now or self._credit
         return ApplicationView(
             application_id=self._inp.application_id,
             applicant=self._inp.applicant,
             service=self._inp.service,
             status=self._status,
             matters=list(self._matters.values()),
-            credit_grade=self._credit.grade if self._credit else None,
-            barred_reason=self._credit.reason if self._credit and self._credit.barred else None,
+            credit_grade=credit.grade if credit else None,
+            barred_reason=credit.reason if credit and credit.barred else None,
             penalized=self._penalized,
             referred=self._referred,
             decision_reason=self._decision_reason,

@@ -171,6 +171,13 @@ class CreditRecordInput:
     note: str
 
 
+@dataclass(frozen=True)
+class RecordCreditsInput:
+    applicant_id: str
+    records: list[CreditRecordInput]
+    """The records one action or deadline writes, together."""
+
+
 # --- updates (one input per human action) ---
 
 
@@ -313,3 +320,5 @@ class ProjectionInput:
     new_events: list[TimelineEntry]
     seq: int = 0
     """Orders the projections of one case: an older attempt never overwrites a newer one."""
+    changed: list[str] | None = None
+    """The view's fields that changed since the last projection; None: all of them."""

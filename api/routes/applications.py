@@ -2,22 +2,20 @@
 
 # No `from __future__ import annotations`: FastAPI must see the real body types of action_route.
 
-import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
 from pydantic import BaseModel
 from sqlmodel import Session, select
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-from temporalio.service import RPCError
 
-from activities.projection import workflow_id
+from activities.projection import application_row, workflow_id
 from api import schemas
-from api.deps import CurrentActor, SessionDep, SettingsDep, TemporalDep, reader
+from api.deps import CurrentActor, DbDep, SessionDep, SettingsDep, TemporalDep, reader
 from api.errors import http_error
 from db.models import Application, CaseEvent, Letter, Matter
 from workflows.application import ApplicationWorkflow as W
@@ -26,6 +24,7 @@ from workflows.types import (
     Actor,
     Applicant,
     ApplicationStatus,
+    ApplicationView,
     CancelInput,
     CommitInput,
     ComplaintInput,
@@ -42,7 +41,6 @@ from workflows.types import (
 )
 
 router = APIRouter(prefix="/applications", tags=["applications"])
-UPDATE_TIMEOUT_S = 30
 Reader = Depends(reader("applications"))
 
 
@@ -63,12 +61,9 @@ def application_out(row: Application) -> schemas.ApplicationOut:
     )
 
 
-async def answered(update: Awaitable[Any]) -> Any:
-    """An Update's answer, or 504 when no worker takes it up in time (the case itself is safe)."""
-    try:
-        return await asyncio.wait_for(update, timeout=UPDATE_TIMEOUT_S)
-    except TimeoutError:
-        raise HTTPException(504, "工作流未在时限内响应（worker 是否在运行？）；操作可能稍后生效，请查询后再试") from None
+def view_out(view: ApplicationView) -> schemas.ApplicationOut:
+    """An Update's answer, in the shape of the read model's row."""
+    return application_out(application_row(view))
 
 
 def same_application(row: Application, body: schemas.ApplicationCreate, actor: Actor) -> schemas.ApplicationOut:
@@ -91,7 +86,6 @@ def update_id(action: str, body: BaseModel, actor: Actor, key: str | None) -> st
 
 def get_row(application_id: str, session: Session, actor: Actor | None = None) -> Application:
     """The case's row; 404 if unknown, 403 if the actor may not see it."""
-    session.expire_all()  # the worker may have written since this session last looked
     row = session.get(Application, application_id)
     if row is None:
         raise HTTPException(404, f"申请 {application_id} 不存在")
@@ -104,7 +98,7 @@ def get_row(application_id: str, session: Session, actor: Actor | None = None) -
 async def open_application(
     body: schemas.ApplicationCreate,
     actor: CurrentActor,
-    session: SessionDep,
+    db: DbDep,
     temporal: TemporalDep,
     settings: SettingsDep,
     response: Response,
@@ -116,38 +110,41 @@ async def open_application(
         raise http_error(err) from None
     if not may_see(actor, body.applicant.id):
         raise HTTPException(403, "申请人只能以本人名义申请")
-    existing = session.get(Application, body.application_id)
+
+    def look(session: Session) -> tuple[Application | None, set[str]]:
+        known = set(session.exec(select(Matter.code).where(Matter.code.in_(body.matters))))  # type: ignore[attr-defined]
+        return session.get(Application, body.application_id), known
+
+    existing, known = await db(look)
     if existing is not None:
         response.status_code = 200
         return same_application(existing, body, actor)
-    known = set(session.exec(select(Matter.code).where(Matter.code.in_(body.matters))))  # type: ignore[attr-defined]
     unknown = [c for c in body.matters if c not in known]
     if unknown:
         raise HTTPException(422, f"以下证明事项不在清单中：{'、'.join(unknown)}")
+    # The start and the first Update travel together: a retried POST (say after the API died
+    # between the two) finds the same workflow and is answered by it.
+    start = WithStartWorkflowOperation(
+        W.run,
+        OpenApplicationInput(
+            application_id=body.application_id,
+            applicant=Applicant(**body.applicant.model_dump()),
+            service=body.service,
+            matter_codes=body.matters,
+            opened_by=actor,
+            sampling_probability=settings.sampling_probability,
+        ),
+        id=workflow_id(body.application_id),
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
     try:
-        handle = await temporal.start_workflow(
-            W.run,
-            OpenApplicationInput(
-                application_id=body.application_id,
-                applicant=Applicant(**body.applicant.model_dump()),
-                service=body.service,
-                matter_codes=body.matters,
-                opened_by=actor,
-                sampling_probability=settings.sampling_probability,
-            ),
-            id=workflow_id(body.application_id),
-            task_queue=settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
+        view = await temporal(temporal.client.execute_update_with_start_workflow(W.opened, start_workflow_operation=start))
     except WorkflowAlreadyStartedError:
         raise HTTPException(409, f"申请 {body.application_id} 已办结，不能重复受理") from None
-    try:
-        await answered(handle.execute_update(W.opened))
-    except (WorkflowUpdateFailedError, RPCError) as err:
-        raise http_error(err) from None
     # a simultaneous POST with the same id may have started the case: it must be this one
-    return same_application(get_row(body.application_id, session), body, actor)
+    return same_application(application_row(view), body, actor)
 
 
 @router.get("", dependencies=[Reader])
@@ -156,12 +153,12 @@ def list_applications(
     actor: CurrentActor,
     applicant: str | None = None,
     status: ApplicationStatus | None = None,
-    limit: int = 100,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[schemas.ApplicationOut]:
     """Applications, newest first, by applicant and status (an applicant: only their own)."""
     if actor.role == Role.applicant:
         applicant = actor.id
-    query = select(Application).order_by(Application.opened_at.desc()).limit(min(limit, 500))  # type: ignore[union-attr]
+    query = select(Application).order_by(Application.opened_at.desc()).limit(limit)  # type: ignore[union-attr]
     if applicant:
         query = query.where(Application.applicant_id == applicant)
     if status:
@@ -195,10 +192,10 @@ def get_timeline(application_id: str, session: SessionDep, actor: CurrentActor) 
 
 
 @router.get("/{application_id}/history", dependencies=[Depends(reader("history"))])
-async def get_history(application_id: str, session: SessionDep, temporal: TemporalDep) -> dict[str, Any]:
+async def get_history(application_id: str, db: DbDep, temporal: TemporalDep) -> dict[str, Any]:
     """The case's Temporal event history, as JSON, for audit and replay."""
-    row = get_row(application_id, session)
-    history = await temporal.get_workflow_handle(row.workflow_id).fetch_history()
+    wf_id = await db(lambda s: get_row(application_id, s).workflow_id)
+    history = await temporal(temporal.client.get_workflow_handle(wf_id).fetch_history())
     return {"workflow_id": history.workflow_id, **history.to_json_dict()}
 
 
@@ -212,20 +209,16 @@ def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: T
         application_id: str,
         body: body_type,  # type: ignore[valid-type]
         actor: CurrentActor,
-        session: SessionDep,
+        db: DbDep,
         temporal: TemporalDep,
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
     ) -> schemas.ApplicationOut | schemas.Received:
-        row = get_row(application_id, session)
-        handle = temporal.get_workflow_handle(row.workflow_id)
-        try:
-            await answered(handle.execute_update(update, to_input(body, actor), id=update_id(path, body, actor, idempotency_key)))
-        except (WorkflowUpdateFailedError, RPCError) as err:
-            raise http_error(err) from None
-        row = get_row(application_id, session)
-        if actor.role not in READS["applications"] or not may_see(actor, row.applicant_id):
+        wf_id = await db(lambda s: get_row(application_id, s).workflow_id)  # 404 for an unknown case
+        handle = temporal.client.get_workflow_handle(wf_id)
+        view = await temporal(handle.execute_update(update, to_input(body, actor), id=update_id(path, body, actor, idempotency_key)))
+        if actor.role not in READS["applications"] or not may_see(actor, view.applicant.id):
             return schemas.Received(id=application_id, received=True)  # e.g. a complaint from the public
-        return application_out(row)
+        return view_out(view)
 
     act.__name__ = path.replace("-", "_")
     act.__doc__ = update.__doc__ or f"{path} (an Update with a validator)"

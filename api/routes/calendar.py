@@ -6,13 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError
+from sqlmodel import Session, col, select
 
-from api.deps import CurrentActor, SessionDep, TemporalDep, reader
-from api.errors import http_error
-from api.routes.applications import answered
+from api.deps import CurrentActor, DbDep, SessionDep, TemporalDep, reader
 from db.models import Application, CalendarDay
 from workflows.application import ApplicationWorkflow as W
 from workflows.case import AWAITING_VERIFIER
@@ -41,24 +37,23 @@ def list_days(session: SessionDep, year: Annotated[int, Field(ge=2000, le=2100)]
 
 
 @router.post("/days")
-async def enter_notice(notice: NoticeIn, actor: CurrentActor, session: SessionDep, temporal: TemporalDep) -> dict[str, Any]:
+async def enter_notice(notice: NoticeIn, actor: CurrentActor, db: DbDep, temporal: TemporalDep) -> dict[str, Any]:
     """Enter a notice's days (admin), then recompute every open case's pending deadlines."""
     if actor.role != Role.admin:
         raise HTTPException(403, f"{ROLE_LABELS[actor.role]}无权录入节假日安排（仅限管理员）")
-    for d in notice.days:
-        session.merge(CalendarDay(day=d.day, is_workday=d.is_workday, source=notice.source))
-    session.commit()
-    open_cases = session.exec(select(Application).where(col(Application.status).in_(list(AFTER_APPROVAL))))
+
+    def enter(session: Session) -> list[tuple[str, str]]:
+        for d in notice.days:
+            session.merge(CalendarDay(day=d.day, is_workday=d.is_workday, source=notice.source))
+        session.commit()
+        open_cases = session.exec(select(Application).where(col(Application.status).in_(list(AFTER_APPROVAL))))
+        return [(r.application_id, r.workflow_id) for r in open_cases if any(m["verification"] in PENDING for m in r.matters)]
+
     recomputed, failed = [], {}
-    for row in open_cases:
-        if not any(m["verification"] in PENDING for m in row.matters):
-            continue
-        handle = temporal.get_workflow_handle(row.workflow_id)
+    for application_id, wf_id in await db(enter):
         try:
-            await answered(handle.execute_update(W.recompute_deadlines, RecomputeInput(actor, notice.source)))
-            recomputed.append(row.application_id)
+            await temporal(temporal.client.get_workflow_handle(wf_id).execute_update(W.recompute_deadlines, RecomputeInput(actor, notice.source)))
+            recomputed.append(application_id)
         except HTTPException as err:  # one case not answering must not stop the others
-            failed[row.application_id] = err.detail
-        except (WorkflowUpdateFailedError, RPCError) as err:
-            failed[row.application_id] = http_error(err).detail
+            failed[application_id] = err.detail
     return {"entered": len(notice.days), "recomputed": recomputed, "failed": failed}
