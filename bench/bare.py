@@ -1,6 +1,14 @@
-"""The baseline workflow of `make bench`: the same number of Updates, nothing done with them."""
+"""The baseline of `make bench`: a workflow that takes the same six Updates as a Chengnuo life
+(the first one together with the start) and does nothing with them.
+
+`python -m bench.bare ADDRESS TASK_QUEUE` runs its worker in a process of its own, as
+Chengnuo's worker runs in its own.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import sys
 
 from temporalio import workflow
 
@@ -16,7 +24,7 @@ class BareWorkflow:
 
     @workflow.run
     async def run(self) -> int:
-        await workflow.wait_condition(lambda: self._steps >= STEPS - 1)
+        await workflow.wait_condition(lambda: self._steps >= STEPS)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self._steps
 
@@ -24,3 +32,16 @@ class BareWorkflow:
     async def step(self, n: int) -> int:
         self._steps += 1
         return n
+
+
+async def serve(address: str, task_queue: str) -> None:
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    client = await Client.connect(address)
+    async with Worker(client, task_queue=task_queue, workflows=[BareWorkflow]):
+        await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve(sys.argv[1], sys.argv[2]))

@@ -1,145 +1,218 @@
-"""`make bench`: one application's life on Chengnuo against the same interactions on the bare engine.
+"""`make bench`: whole lives over HTTP on Chengnuo against the same lives on the bare engine.
 
-Both run in one process against one real Temporal dev server (in memory), so the figures are
-ratios within a run, not absolute promises. The life: open, commit, decide, complaint, untrue
-verification, revocation — six Updates to a final state. The baseline is a workflow that takes
-the same six Updates and does nothing else (no activities, no read model).
+Both run in one run against one Temporal dev server: Chengnuo as `make run` starts it (the
+Temporal dev server, the worker and the API, each a process of its own) driven over HTTP by
+`bench.load`; the twin is a bare workflow (`bench.bare`, its worker a process of its own) taking
+the same six Updates straight from a Temporal client, with the same number of clients. The
+figures are ratios within the run, never promises in seconds. The phases alternate (bare,
+Chengnuo, bare, Chengnuo …) so a machine that slows down mid-run weighs on both alike.
 
-    make bench               # 40 lives each, 8 at a time
-    make bench ARGS="--lives 200 --concurrency 20"
+    make bench                                   # 128 lives each, 32 clients, 2 rounds
+    make bench ARGS="--lives 256 --concurrency 64 --rounds 3"
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from temporalio.client import Client
-from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
+import httpx
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
 
-from activities.projection import workflow_id
 from bench.bare import STEPS, BareWorkflow
-from db.migrate import init_db
-from db.session import make_engine
-from worker import build_worker
-from workflows.application import ApplicationWorkflow as W
-from workflows.types import (
-    Actor,
-    Applicant,
-    CommitInput,
-    ComplaintInput,
-    DecisionInput,
-    DispositionAction,
-    DispositionInput,
-    OpenApplicationInput,
-    Role,
-    VerificationInput,
-)
+from bench.load import drive
+from bench.ports import free_port
 
-MATTER = "ZHQ-SJ-001"  # after-decision verification, from the starter catalogue
+ROOT = Path(__file__).resolve().parent.parent
+GOAL_RATE, GOAL_EVENTS = 0.8, 2.0  # issue 14: lives/s ≥ 0.8× the twin's, events ≤ 2× the twin's
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> dict[str, int]:
+    """The processes `pid` started, by a short name from their command line."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
+                name = "temporal" if "start-dev" in cmd else "worker" if "worker.py" in cmd else "api" if "uvicorn" in cmd else None
+                if name:
+                    found[name] = int(entry.name)
+        except (OSError, IndexError):
+            continue
+    return found
 
 
 @dataclass
-class Figures:
-    name: str
-    seconds: list[float]
-    events: list[int]
-    history_bytes: list[int]
+class Phase:
+    lives: int = 0
+    seconds: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # process -> CPU seconds spent in this phase
+    ids: list[str] = field(default_factory=list)
+    events: list[int] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
 
-    def row(self) -> str:
-        med = statistics.median(self.seconds) * 1000
-        p95 = sorted(self.seconds)[int(len(self.seconds) * 0.95) - 1] * 1000
-        return (f"{self.name:<10} {med:8.1f} {p95:8.1f} {statistics.mean(self.events):8.0f} "
-                f"{statistics.mean(self.history_bytes) / 1024:9.1f}")
-
-
-async def bare_life(client: Client, queue: str) -> str:
-    handle = await client.start_workflow(BareWorkflow.run, id=f"bare-{uuid.uuid4()}", task_queue=queue)
-    for n in range(STEPS - 1):  # the start itself is the first interaction
-        await handle.execute_update(BareWorkflow.step, n)
-    await handle.result()
-    return handle.id
+    @property
+    def rate(self) -> float:
+        return self.lives / self.seconds if self.seconds else 0.0
 
 
-async def chengnuo_life(client: Client, queue: str) -> str:
-    app_id = f"bench-{uuid.uuid4().hex[:12]}"
-    who = Actor("bench-cw", Role.caseworker)
-    handle = await client.start_workflow(
-        W.run,
-        OpenApplicationInput(app_id, Applicant(f"p-{app_id}", "压测申请人", "person"), "压测事项", [MATTER], who, 1.0),
-        id=workflow_id(app_id),
-        task_queue=queue,
-    )
-    await handle.execute_update(W.opened)
-    await handle.execute_update(W.commit, CommitInput(Actor(f"p-{app_id}", Role.applicant), MATTER))
-    await handle.execute_update(W.decide, DecisionInput(who, True, "准予"))
-    await handle.execute_update(W.complain, ComplaintInput(Actor("bench-pub", Role.public), "举报"))
-    await handle.execute_update(W.record_verification, VerificationInput(Actor("bench-vf", Role.verifier), MATTER, False, "不实"))
-    await handle.execute_update(W.dispose, DispositionInput(Actor("bench-sv", Role.supervisor), DispositionAction.revoke, "撤销"))
-    await handle.result()
-    return handle.id
+class Stack:
+    """`scripts/run_dev.py` (what `make run` starts) in a temporary data dir, on free ports."""
+
+    def __init__(self, data: Path) -> None:
+        self.api_port, self.temporal_port = free_port(), free_port()
+        self.api = f"http://127.0.0.1:{self.api_port}"
+        self.address = f"127.0.0.1:{self.temporal_port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "scripts/run_dev.py", "--headless", "--data-dir", str(data),
+             "--api-port", str(self.api_port), "--temporal-port", str(self.temporal_port)],
+            cwd=ROOT, env=os.environ | {"CHENGNUO_ENV": "development"},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        end = time.monotonic() + 120
+        while time.monotonic() < end:
+            try:
+                if httpx.get(f"{self.api}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("the stack did not come up")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
-async def measure(name: str, client: Client, life: Callable[[Client, str], Awaitable[str]], queue: str,
-                  lives: int, concurrency: int) -> Figures:
-    gate = asyncio.Semaphore(concurrency)
-    seconds: list[float] = []
-    ids: list[str] = []
+class Meter:
+    """CPU seconds each process of the run spends while a phase runs."""
 
-    async def one() -> None:
-        async with gate:
-            start = time.perf_counter()
-            ids.append(await life(client, queue))
-            seconds.append(time.perf_counter() - start)
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
 
-    await asyncio.gather(*(one() for _ in range(lives)))
-    events, sizes = [], []
-    for wf_id in ids[:20]:
+    def read(self) -> dict[str, float]:
+        return {name: cpu_seconds(pid) for name, pid in self.pids.items()} | {"bench client": time.process_time()}
+
+    def add(self, phase: Phase, before: dict[str, float]) -> None:
+        for name, value in self.read().items():
+            phase.cpu[name] = phase.cpu.get(name, 0.0) + value - before[name]
+
+
+async def bare_lives(client: Client, queue: str, lives: int, concurrency: int, phase: Phase) -> None:
+    ids = iter(f"bare-{uuid.uuid4().hex[:12]}" for _ in range(lives))
+
+    async def one_client() -> None:
+        for wf_id in ids:
+            start = WithStartWorkflowOperation(
+                BareWorkflow.run, id=wf_id, task_queue=queue, id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING
+            )
+            await client.execute_update_with_start_workflow(BareWorkflow.step, 0, start_workflow_operation=start)
+            handle = await start.workflow_handle()
+            for n in range(1, STEPS):
+                await handle.execute_update(BareWorkflow.step, n)
+            await handle.result()
+            phase.ids.append(wf_id)
+
+    t = time.perf_counter()
+    await asyncio.gather(*(one_client() for _ in range(concurrency)))
+    phase.seconds += time.perf_counter() - t
+    phase.lives += lives
+
+
+async def chengnuo_lives(api: str, lives: int, concurrency: int, phase: Phase) -> None:
+    t = time.perf_counter()
+    tally = await drive(api, lives, concurrency)
+    phase.seconds += time.perf_counter() - t
+    if tally.failed or tally.server_errors:
+        raise RuntimeError(f"lives failed: {list(tally.failed.items())[:3]}, answers {dict(tally.codes)}")
+    phase.lives += len(tally.lives)
+    phase.ids += [f"application-{i}" for i in tally.lives]
+
+
+async def histories(client: Client, phase: Phase, sample: int = 20) -> None:
+    for wf_id in phase.ids[:sample]:
         history = await client.get_workflow_handle(wf_id).fetch_history()
-        events.append(len(history.events))
-        sizes.append(len(history.to_json()))
-    return Figures(name, seconds, events, sizes)
+        phase.events.append(len(history.events))
+        phase.sizes.append(len(history.to_json()))
 
 
-async def main(lives: int, concurrency: int) -> None:
-    temporal = Path(sys.executable).parent / "temporal"
-    async with await WorkflowEnvironment.start_local(dev_server_existing_path=str(temporal)) as env:
-        with tempfile.TemporaryDirectory() as tmp:
-            engine = make_engine(f"sqlite:///{tmp}/bench.db")
-            init_db(engine)
-            queue = f"bench-{uuid.uuid4()}"
-            async with build_worker(env.client, engine, queue), Worker(env.client, task_queue=f"{queue}-bare", workflows=[BareWorkflow]):
-                await bare_life(env.client, f"{queue}-bare")  # warm up both
-                await chengnuo_life(env.client, queue)
-                t0 = time.perf_counter()
-                bare = await measure("bare", env.client, bare_life, f"{queue}-bare", lives, concurrency)
-                t1 = time.perf_counter()
-                ours = await measure("chengnuo", env.client, chengnuo_life, queue, lives, concurrency)
-                t2 = time.perf_counter()
-    print(f"\n{lives} lives each, {concurrency} at a time, {STEPS} interactions per life, one dev server\n")
-    print(f"{'':<10} {'med ms':>8} {'p95 ms':>8} {'events':>8} {'hist KiB':>9}")
-    print(bare.row())
-    print(ours.row())
-    ratio = statistics.median(ours.seconds) / statistics.median(bare.seconds)
-    throughput = (t2 - t1) / (t1 - t0)
-    print(f"\nratio chengnuo/bare: latency per life {ratio:.2f}x, wall time for all lives {throughput:.2f}x, "
-          f"history events {statistics.mean(ours.events) / statistics.mean(bare.events):.1f}x")
-    print(f"worst history here: {max(ours.events)} events ({max(ours.history_bytes) / 1024:.0f} KiB); "
-          f"Temporal warns at 10,240 events / 10 MB")
+def report(bare: Phase, ours: Phase, concurrency: int) -> str:
+    def row(name: str, p: Phase) -> str:
+        return (f"{name:<10} {p.lives:6d} {p.seconds:8.1f} {p.rate:8.2f} {statistics.mean(p.events):8.1f} "
+                f"{statistics.mean(p.sizes) / 1024:9.1f}")
+
+    def cpu(p: Phase) -> str:
+        return ", ".join(f"{name} {seconds * 1000 / p.lives:.0f}" for name, seconds in sorted(p.cpu.items()) if seconds > 0.005 * p.lives)
+
+    rate = ours.rate / bare.rate
+    events = statistics.mean(ours.events) / statistics.mean(bare.events)
+    size = statistics.mean(ours.sizes) / statistics.mean(bare.sizes)
+    return "\n".join([
+        f"\nwhole lives, {concurrency} clients at once, {STEPS} interactions per life, one dev server",
+        "chengnuo: over HTTP (API → Temporal → worker, read model on SQLite); bare: Temporal client → bare workflow\n",
+        f"{'':<10} {'lives':>6} {'seconds':>8} {'lives/s':>8} {'events':>8} {'hist KiB':>9}",
+        row("bare", bare),
+        row("chengnuo", ours),
+        f"\nratio chengnuo/bare: lives/s {rate:.2f}x (goal ≥ {GOAL_RATE}x), history events {events:.2f}x "
+        f"(goal ≤ {GOAL_EVENTS}x), history bytes {size:.2f}x",
+        "\nCPU ms per life, by process (2 cores shared by all of them):",
+        f"  bare:     {cpu(bare)}",
+        f"  chengnuo: {cpu(ours)}",
+    ])
+
+
+async def main(lives: int, concurrency: int, rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(Path(tmp) / "data")
+        queue = f"bench-bare-{uuid.uuid4().hex[:8]}"
+        bare_worker = subprocess.Popen([sys.executable, "-m", "bench.bare", stack.address, queue], cwd=ROOT)
+        try:
+            client = await Client.connect(stack.address)
+            warm_bare, warm_ours = Phase(), Phase()
+            await bare_lives(client, queue, concurrency, concurrency, warm_bare)
+            await chengnuo_lives(stack.api, concurrency, concurrency, warm_ours)
+            bare, ours = Phase(), Phase()
+            meter = Meter(children(stack.proc.pid) | {"bare worker": bare_worker.pid})
+            for _ in range(rounds):
+                before = meter.read()
+                await bare_lives(client, queue, lives, concurrency, bare)
+                meter.add(bare, before)
+                before = meter.read()
+                await chengnuo_lives(stack.api, lives, concurrency, ours)
+                meter.add(ours, before)
+            await histories(client, bare)
+            await histories(client, ours)
+        finally:
+            bare_worker.terminate()
+            bare_worker.wait(10)
+            stack.stop()
+    print(report(bare, ours, concurrency))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lives", type=int, default=40)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--lives", type=int, default=128, help="lives per phase and round, for each side")
+    parser.add_argument("--concurrency", type=int, default=32, help="clients at once")
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    asyncio.run(main(args.lives, args.concurrency))
+    asyncio.run(main(args.lives, args.concurrency, args.rounds))

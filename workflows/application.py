@@ -107,6 +107,8 @@ class ApplicationWorkflow:
         self._credit: CreditAssessment | None = None
         self._grade_now: CreditAssessment | None = None  # after this case's own credit records
         self._last_projected: dict[str, Any] | None = None
+        self._timer: asyncio.Future[None] | None = None  # the supervision timer and its deadline
+        self._timer_at: datetime | None = None
         self._events: list[TimelineEntry] = []
         self._projected = 0
         self._projections = 0
@@ -221,19 +223,43 @@ class ApplicationWorkflow:
         while not ready_to_close(self._matters.values(), self._window_end, workflow.now()):
             self._wake = False
             deadline = next_deadline(self._matters.values(), self._window_end, workflow.now())
-            timeout = max(deadline - workflow.now(), timedelta(seconds=1)) if deadline else None
-            try:
-                await workflow.wait_condition(lambda: self._wake or self._status in FINAL_STATUSES, timeout=timeout)
-            except TimeoutError:
-                pass
+            if self._lean:
+                await self._until(deadline)
+            else:
+                timeout = max(deadline - workflow.now(), timedelta(seconds=1)) if deadline else None
+                try:
+                    await workflow.wait_condition(lambda: self._wake or self._status in FINAL_STATUSES, timeout=timeout)
+                except TimeoutError:
+                    pass
             if self._status in FINAL_STATUSES:
+                self._stop_timer()
                 return
             if await self._fire_deadlines():
                 self._refresh_status()
                 await self._sync()
+        self._stop_timer()
         self._set_status(S.rectified if any(m.verification == V.rectified for m in self._matters.values()) else S.fulfilled)
         if self._status == S.fulfilled and any(m.mode == MatterMode.commitment for m in self._matters.values()):
             await self._record_credits(("kept_promise", None, "监管期满，承诺均已履行"))
+
+    async def _until(self, deadline: datetime | None) -> None:
+        """Sleep until the deadline or the next action. The timer stands across actions that
+        leave the deadline where it was: one timer per deadline, not one per action."""
+        if deadline != self._timer_at:
+            self._stop_timer()
+            if deadline:
+                seconds = max((deadline - workflow.now()).total_seconds(), 1.0)
+                self._timer, self._timer_at = asyncio.ensure_future(asyncio.sleep(seconds)), deadline
+        woke = asyncio.ensure_future(workflow.wait_condition(lambda: self._wake or self._status in FINAL_STATUSES))
+        await workflow.wait([f for f in (self._timer, woke) if f], return_when=asyncio.FIRST_COMPLETED)
+        woke.cancel()
+        if self._timer and self._timer.done():
+            self._timer, self._timer_at = None, None
+
+    def _stop_timer(self) -> None:
+        if self._timer:
+            self._timer.cancel()
+        self._timer, self._timer_at = None, None
 
     async def _schedule_drawn(self) -> None:
         """A due date for every matter drawn at approval."""
@@ -271,7 +297,7 @@ class ApplicationWorkflow:
             # A bug, not a business outcome: fail the workflow task (it retries and shows in the
             # UI) rather than the case, so a fixed worker carries the case on from here.
             raise RuntimeError(f"closing in non-final status {self._status}")
-        if workflow.patched("close-after-handlers"):
+        if self._lean or workflow.patched("close-after-handlers"):
             # the measures of a final action (penalty, referral) are on record before the close
             await workflow.wait_condition(workflow.all_handlers_finished)
         if self._closed_at is None:  # not closed yet by the action that made the case final

@@ -4,9 +4,7 @@ dev server, the worker and the API — walked over HTTP, stopped with Ctrl-C, st
 from __future__ import annotations
 
 import json
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,22 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 PERSON = "410411199001010011"
-
-
-def free_port() -> int:
-    """A free port below the kernel's ephemeral range: the dev server takes ephemeral ports for
-    its own internal services, and one of them once took the port this test had picked."""
-    ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    while True:
-        port = random.randrange(20000, min(ephemeral_low, 32768))
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
 
 
 class Stack:
