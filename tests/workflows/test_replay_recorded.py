@@ -4,7 +4,9 @@ These files were recorded from this suite (CHENGNUO_RECORD_HISTORIES=<dir> make 
 ones come from before the `close-after-handlers` patch, the `-v2` ones after it (they carry its
 marker); `escalated_then_recomputed` was recorded on commit 343a911, before the
 `escalation-follows-new-deadline` patch (an escalated matter, a notice that moves its deadline
-later, the window passing unverified): without that patch it no longer replays. A change that would break a running case fails here: guard it with
+later, the window passing unverified): without that patch it no longer replays. The `-v3-lean`
+ones carry the `lean-life` patch (local activities, delta projections, one timer per deadline,
+the close recorded by the action that ends the case); everything before them takes the old path. A change that would break a running case fails here: guard it with
 `workflow.patched(...)` and record the new histories beside the old ones.
 """
 

@@ -1,0 +1,75 @@
+"""Every Update answers with the full effect of its action, and a life stays lean in history."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from sqlmodel import Session
+from temporalio.api.enums.v1 import EventType
+
+from db.models import Application
+from tests.factories import AFTER, APPLICANT, CASEWORKER, PUBLIC, SUPERVISOR, VERIFIER
+from tests.harness import Harness
+from workflows.application import ApplicationWorkflow as W
+from workflows.types import (
+    ApplicationStatus as S,
+    CommitInput,
+    ComplaintInput,
+    DecisionInput,
+    DispositionAction as D,
+    DispositionInput,
+    VerificationInput,
+    VerificationState as V,
+)
+
+
+async def test_each_answer_carries_its_full_effect(case: Harness) -> None:
+    handle, view = await case.open([AFTER])
+    assert view.credit_grade == "A"
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+
+    decided = await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    drawn = case.matter(decided, AFTER)
+    assert drawn.verification == V.scheduled
+    assert drawn.due_at is not None and drawn.due_at - decided.approved_at >= timedelta(days=10)
+    assert drawn.deadline_at is not None and drawn.deadline_at > drawn.due_at
+
+    complained = await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报"))
+    due = case.matter(complained, AFTER)
+    assert due.verification == V.due and due.deadline_at is not None and due.deadline_at > due.due_at
+
+    untrue = await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, False, "不实"))
+    assert untrue.credit_grade == "C" and untrue.barred_reason == "曾作出虚假承诺"  # as the archive now stands
+
+    revoked = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销", also=[D.refer]))
+    assert revoked.status == S.revoked and revoked.referred
+    assert revoked.closed_at is not None and revoked.credit_grade == "D"
+    assert await case.outcome(handle) == S.revoked
+
+    # the read model says what the answer said, and the close is written once
+    with Session(case.engine) as s:
+        row = s.get(Application, revoked.application_id)
+        assert row is not None and row.closed_at == revoked.closed_at and row.credit_grade == "D"
+    actions = [e.action for e in case.timeline_rows(revoked.application_id)]
+    assert actions.count("close") == 1 and actions[-1] == "close"
+
+
+async def test_a_life_runs_its_activities_inside_workflow_tasks(case: Harness) -> None:
+    """No activity task round trips, and one timer for a deadline that does not move."""
+    handle, _ = await case.open([AFTER])
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报一"))
+    await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报二"))
+    await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, False, "不实"))
+    await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销"))
+    assert await case.outcome(handle) == S.revoked
+
+    kinds = Counter(EventType.Name(e.event_type).removeprefix("EVENT_TYPE_") for e in (await handle.fetch_history()).events)
+    assert not [k for k in kinds if k.startswith("ACTIVITY_TASK")], kinds
+    assert kinds["MARKER_RECORDED"] >= 8, kinds  # catalogue, credit, letters, projections, calendar, records
+    # one timer per deadline the case waited for: the due date, the verifier's deadline after
+    # the first complaint, the window's end after the finding. The second complaint moves no
+    # deadline, so no timer is started for it (one per wake would make five).
+    assert kinds["TIMER_STARTED"] == 3, kinds
