@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.calendar import CalendarActivities
@@ -21,14 +21,21 @@ from activities.projection import ProjectionActivities
 from config import get_settings
 from db.migrate import init_db
 from db.session import session_factory, settings_engine
+from workflows import DATA_CONVERTER
 from workflows.application import ApplicationWorkflow
 
 WORKFLOWS = [ApplicationWorkflow]
+
 # The sandbox still refuses non-deterministic calls (clock, random, I/O) in workflow code, but
 # takes every module as already imported instead of importing the workflow's module graph
 # again for each case: a case then starts at a fraction of the cost. Safe because no module
 # the workflows import keeps mutable state at module level.
 RUNNER = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
+
+
+def replayer() -> Replayer:
+    """Replays histories against the current workflow code, decoding payloads as the workers do."""
+    return Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER, workflow_runner=RUNNER)
 
 
 def activities(engine: Engine) -> list[Callable[..., Any]]:
@@ -63,7 +70,9 @@ async def main() -> None:
     settings = get_settings()
     engine = settings_engine(settings)
     init_db(engine)
-    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    client = await Client.connect(
+        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=DATA_CONVERTER
+    )
     async with build_worker(client, engine, settings.task_queue):
         logging.info("worker polling task queue %s at %s", settings.task_queue, settings.temporal_address)
         await asyncio.Event().wait()

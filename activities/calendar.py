@@ -30,6 +30,16 @@ def _statutory(year: int) -> holidays.HolidayBase:
     return holidays.China(years=year)
 
 
+@lru_cache(maxsize=4096)
+def _packaged_workday(day: date) -> tuple[bool, str | None]:
+    """The packaged calendars' answer for a day (they never change while the process runs)."""
+    try:
+        return chinese_calendar.is_workday(day), None
+    except NotImplementedError:
+        workday = day.weekday() < 5 and day not in _statutory(day.year)
+        return workday, f"{day.year}年节假日调休安排尚未录入，按法定节假日和周末暂定"
+
+
 class WorkingCalendar:
     """Is a day a working day, and is that answer provisional?"""
 
@@ -39,11 +49,7 @@ class WorkingCalendar:
     def is_workday(self, day: date) -> tuple[bool, str | None]:
         if day in self._overrides:
             return self._overrides[day], None
-        try:
-            return chinese_calendar.is_workday(day), None
-        except NotImplementedError:
-            workday = day.weekday() < 5 and day not in _statutory(day.year)
-            return workday, f"{day.year}年节假日调休安排尚未录入，按法定节假日和周末暂定"
+        return _packaged_workday(day)
 
     def add_working_days(self, start: date, days: int) -> tuple[date, str | None]:
         """The date `days` working days after start (start itself not counted)."""

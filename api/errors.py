@@ -27,6 +27,10 @@ def no_answer() -> HTTPException:
     )
 
 
+class CaseGone(HTTPException):
+    """Temporal knows no running workflow for the case: it is closed, or it never was."""
+
+
 def http_error(err: Exception) -> HTTPException:
     """A refused update keeps its reason; a closed or missing case says so."""
     if isinstance(err, WorkflowUpdateFailedError):
@@ -34,7 +38,7 @@ def http_error(err: Exception) -> HTTPException:
     if isinstance(err, ApplicationError):
         return HTTPException(STATUS_BY_TYPE.get(err.type or "", 409), err.message)
     if isinstance(err, RPCError) and err.status == RPCStatusCode.NOT_FOUND:
-        return HTTPException(409, "申请已办结，不能再执行操作")
+        return CaseGone(409, "申请已办结，不能再执行操作")
     if isinstance(err, RPCError) and err.status == RPCStatusCode.ALREADY_EXISTS:  # a start on a closed case
         return HTTPException(409, "申请已办结，不能重复受理")
     if isinstance(err, RPCError):

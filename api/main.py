@@ -16,6 +16,7 @@ from api.temporal import Temporal
 from config import Settings, get_settings
 from db.migrate import init_db
 from db.session import settings_engine
+from workflows import DATA_CONVERTER
 
 
 def create_app(settings: Settings | None = None, temporal: Client | None = None, engine: Engine | None = None) -> FastAPI:
@@ -27,7 +28,9 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
         app.state.engine = engine or settings_engine(app.state.settings)
         init_db(app.state.engine)
         client = temporal or await Client.connect(
-            app.state.settings.temporal_address, namespace=app.state.settings.temporal_namespace
+            app.state.settings.temporal_address,
+            namespace=app.state.settings.temporal_namespace,
+            data_converter=DATA_CONVERTER,
         )
         app.state.temporal = Temporal(client, app.state.settings)
         yield

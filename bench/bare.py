@@ -38,7 +38,9 @@ async def serve(address: str, task_queue: str) -> None:
     from temporalio.client import Client
     from temporalio.worker import Worker
 
-    client = await Client.connect(address)
+    from workflows import DATA_CONVERTER
+
+    client = await Client.connect(address, data_converter=DATA_CONVERTER)
     async with Worker(client, task_queue=task_queue, workflows=[BareWorkflow]):
         await asyncio.Event().wait()
 

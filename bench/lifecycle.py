@@ -33,6 +33,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from bench.bare import STEPS, BareWorkflow
 from bench.load import drive
 from bench.ports import free_port
+from workflows import DATA_CONVERTER
 
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_RATE, GOAL_EVENTS = 0.8, 2.0  # issue 14: lives/s ≥ 0.8× the twin's, events ≤ 2× the twin's
@@ -187,7 +188,7 @@ async def main(lives: int, concurrency: int, rounds: int) -> None:
         queue = f"bench-bare-{uuid.uuid4().hex[:8]}"
         bare_worker = subprocess.Popen([sys.executable, "-m", "bench.bare", stack.address, queue], cwd=ROOT)
         try:
-            client = await Client.connect(stack.address)
+            client = await Client.connect(stack.address, data_converter=DATA_CONVERTER)
             warm_bare, warm_ours = Phase(), Phase()
             await bare_lives(client, queue, concurrency, concurrency, warm_bare)
             await chengnuo_lives(stack.api, concurrency, concurrency, warm_ours)

@@ -27,8 +27,8 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_t
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(
-        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout, **kwargs
+    engine = create_engine(  # a file needs no ping; a server's connection may have gone
+        url, pool_pre_ping=not sqlite, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout, **kwargs
     )
     if sqlite:
         event.listen(engine, "connect", _sqlite_wal)

@@ -15,13 +15,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Replayer
 
 from db.migrate import upgrade
 from db.session import make_engine
 from tests.factories import TEST_MATTERS
 from tests.harness import Harness
-from worker import WORKFLOWS, build_worker
+from worker import build_worker, replayer
+from workflows import DATA_CONVERTER
 
 BIN = Path(sys.executable).parent
 
@@ -29,7 +29,7 @@ BIN = Path(sys.executable).parent
 @pytest_asyncio.fixture(scope="session")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     async with await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server")
+        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=DATA_CONVERTER
     ) as env:
         yield env
 
@@ -72,11 +72,11 @@ async def stop_all(harness: Harness) -> None:
 async def replay_all(harness: Harness, test_name: str = "") -> None:
     """Replay every history against the current code; with CHENGNUO_RECORD_HISTORIES=<dir>, also
     keep them there (how tests/workflows/histories/ was made)."""
-    replayer = Replayer(workflows=WORKFLOWS)
+    replay = replayer()
     record = os.environ.get("CHENGNUO_RECORD_HISTORIES")
     for n, handle in enumerate(harness.handles, 1):
         history = await handle.fetch_history()
-        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+        result = await replay.replay_workflow(history, raise_on_replay_failure=False)
         assert result.replay_failure is None, result.replay_failure
         if record:
             Path(record, f"{test_name}-{n}.json").write_text(history.to_json())

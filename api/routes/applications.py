@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from activities.projection import application_row, workflow_id
 from api import schemas
 from api.deps import CurrentActor, DbDep, SessionDep, SettingsDep, TemporalDep, reader
-from api.errors import http_error
+from api.errors import CaseGone, http_error
 from db.models import Application, CaseEvent, Letter, Matter
 from workflows.application import ApplicationWorkflow as W
 from workflows.rules import MODE_LABELS, READS, ROLE_LABELS, VERIFICATION_LABELS, check_role, may_see
@@ -213,9 +213,12 @@ def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: T
         temporal: TemporalDep,
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
     ) -> schemas.ApplicationOut | schemas.Received:
-        wf_id = await db(lambda s: get_row(application_id, s).workflow_id)  # 404 for an unknown case
-        handle = temporal.client.get_workflow_handle(wf_id)
-        view = await temporal(handle.execute_update(update, to_input(body, actor), id=update_id(path, body, actor, idempotency_key)))
+        handle = temporal.client.get_workflow_handle(workflow_id(application_id))
+        try:
+            view = await temporal(handle.execute_update(update, to_input(body, actor), id=update_id(path, body, actor, idempotency_key)))
+        except CaseGone:
+            await db(lambda s: get_row(application_id, s))  # 404 for a case that never was
+            raise
         if actor.role not in READS["applications"] or not may_see(actor, view.applicant.id):
             return schemas.Received(id=application_id, received=True)  # e.g. a complaint from the public
         return view_out(view)
