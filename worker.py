@@ -17,6 +17,7 @@ from activities.calendar import CalendarActivities
 from activities.catalogue import CatalogueActivities
 from activities.credit import CreditActivities
 from activities.letters import LetterActivities, letter_templates
+from activities.opening import OpeningActivities
 from activities.projection import ProjectionActivities
 from config import get_settings
 from db.migrate import init_db
@@ -41,13 +42,14 @@ def replayer() -> Replayer:
 def activities(engine: Engine) -> list[Callable[..., Any]]:
     """Every activity, bound to its dependencies."""
     sessions = session_factory(engine)
-    credit = CreditActivities(sessions)
+    catalogue, credit = CatalogueActivities(sessions), CreditActivities(sessions)
+    letters = LetterActivities(sessions, letter_templates())
     return [
-        CatalogueActivities(sessions).load_matters,
+        catalogue.load_matters,
         credit.assess_credit,
         credit.record_credit,
-        credit.record_credits,
-        LetterActivities(sessions, letter_templates()).render_letters,
+        letters.render_letters,
+        OpeningActivities(catalogue, credit, letters).open_case,
         CalendarActivities(sessions).schedule_verification,
         ProjectionActivities(sessions).project_application,
     ]

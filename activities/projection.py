@@ -10,11 +10,12 @@ from pydantic import TypeAdapter
 from sqlalchemy import update
 from temporalio import activity
 
-from db.models import Application, CaseEvent
+from activities.credit import assessment, record_row
+from db.models import Application, CaseEvent, CreditRecord
 from db.session import SessionFactory
 from db.writes import insert_ignore
 from workflows.rules import STATUS_LABELS
-from workflows.types import ApplicationView, MatterCase, ProjectionInput
+from workflows.types import ApplicationView, CreditAssessment, MatterCase, ProjectionInput
 
 MATTERS = TypeAdapter(list[MatterCase])
 IDENTITY = ("application_id", "applicant", "service")  # fixed for a case's life
@@ -56,22 +57,30 @@ class ProjectionActivities:
         self._sessions = sessions
 
     @activity.defn
-    def project_application(self, inp: ProjectionInput) -> None:
-        """Add the new timeline entries and write the changed columns, in one transaction.
+    def project_application(self, inp: ProjectionInput) -> CreditAssessment | None:
+        """Write what the case did since its last projection, in one transaction: the new
+        timeline entries, its credit records, the changed columns of its row.
 
-        Safe to repeat and ordered: an entry is keyed by (case, seq), and the row is written
-        only by a projection at least as new as the last one written.
+        Safe to repeat and ordered: entries and records are keyed (case and seq, business id),
+        and the row is written only by a projection at least as new as the last one written.
+        Returns the applicant's grade when credit records were written, else None.
         """
         v = inp.view
         now = datetime.now(timezone.utc)
         with self._sessions() as session:
             insert_ignore(session, CaseEvent, [{"application_id": v.application_id, **asdict(e)} for e in inp.new_events])
+            values = columns(v, inp.changed) | {"projection_seq": inp.seq, "updated_at": now}
+            graded = None
+            if inp.credits:
+                insert_ignore(session, CreditRecord, [record_row(r).model_dump() for r in inp.credits])
+                graded = assessment(session, v.applicant.id)
+                values |= {"credit_grade": graded.grade, "barred_reason": graded.reason if graded.barred else None}
             written = session.execute(
                 update(Application)
                 .where(Application.application_id == v.application_id, Application.projection_seq <= inp.seq)  # type: ignore[arg-type]
-                .values(**columns(v, inp.changed), projection_seq=inp.seq, updated_at=now)
+                .values(**values)
             ).rowcount  # type: ignore[attr-defined]
             if not written:  # the first projection, or one older than the row (then nothing is inserted)
-                row = application_row(v)
-                insert_ignore(session, Application, [row.model_dump() | {"projection_seq": inp.seq, "updated_at": now}])
+                insert_ignore(session, Application, [application_row(v).model_dump() | values])
             session.commit()
+        return graded

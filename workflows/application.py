@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.catalogue import CatalogueActivities
     from activities.credit import CreditActivities
     from activities.letters import LetterActivities
+    from activities.opening import OpeningActivities
     from activities.projection import ProjectionActivities
     from workflows.case import AWAITING_VERIFIER, NOT_YET_DUE, OPEN_FINDINGS, china_date, china_time, derived_status, next_deadline, ready_to_close
     from workflows.rules import (
@@ -47,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
         check_transition,
         conflict,
         forbidden,
+        ineligibility,
     )
     from workflows.types import (
         Actor,
@@ -61,16 +63,17 @@ with workflow.unsafe.imports_passed_through():
         DecisionInput,
         DispositionAction as D,
         DispositionInput,
+        LetterRef,
         LoadMattersInput,
         MatterCase,
         MatterEntry,
         MatterMode,
         OpenApplicationInput,
+        OpenedCase,
         ProjectionInput,
         ProofInput,
         RecomputeInput,
         RectificationInput,
-        RecordCreditsInput,
         RenderLettersInput,
         ScheduleInput,
         TimelineEntry,
@@ -107,6 +110,7 @@ class ApplicationWorkflow:
         self._credit: CreditAssessment | None = None
         self._grade_now: CreditAssessment | None = None  # after this case's own credit records
         self._last_projected: dict[str, Any] | None = None
+        self._credits_due: list[CreditRecordInput] = []  # written with the next projection
         self._timer: asyncio.Future[None] | None = None  # the supervision timer and its deadline
         self._timer_at: datetime | None = None
         self._events: list[TimelineEntry] = []
@@ -131,10 +135,16 @@ class ApplicationWorkflow:
         self._opened_at = workflow.now()
         actor = inp.opened_by
         self._by(actor, "open", f"受理申请「{inp.service}」，涉及证明事项{len(inp.matter_codes)}项")
-        entries: list[MatterEntry] = await self._call(CatalogueActivities.load_matters, LoadMattersInput(inp.matter_codes))
-        self._credit = await self._call(CreditActivities.assess_credit, AssessCreditInput(inp.applicant.id))
-        self._check_eligibility(entries)
-        await self._notify()
+        if self._lean:  # one local activity: entries, credit, letters
+            opened: OpenedCase = await self._call(OpeningActivities.open_case, self._letters_input(inp.matter_codes))
+            self._credit = opened.credit
+            self._check_eligibility(opened.entries)
+            self._notified(opened.letters)
+        else:
+            entries: list[MatterEntry] = await self._call(CatalogueActivities.load_matters, LoadMattersInput(inp.matter_codes))
+            self._credit = await self._call(CreditActivities.assess_credit, AssessCreditInput(inp.applicant.id))
+            self._check_eligibility(entries)
+            await self._notify()
         self._refresh_status()
         await self._sync()
         self._opened = True
@@ -148,12 +158,7 @@ class ApplicationWorkflow:
         assert self._credit is not None
         for e in entries:
             self._entries[e.code] = e
-            if not e.commitment_allowed:
-                reason = f"该证明事项不适用告知承诺制：{e.exclusion_reason or '风险较大'}"
-            elif self._credit.barred:
-                reason = f"申请人{self._credit.reason}，信用修复前不适用告知承诺制"
-            else:
-                reason = None
+            reason = ineligibility(e, self._credit)
             self._matters[e.code] = MatterCase(
                 code=e.code,
                 name=e.name,
@@ -169,23 +174,26 @@ class ApplicationWorkflow:
                 self._system("eligibility", f"「{e.name}」须提交证明：{reason}")
 
     async def _notify(self) -> None:
+        """Letters rendered on their own (cases opened before `open_case`)."""
         eligible = [m.code for m in self._matters.values() if m.eligible]
-        if not eligible:
-            return
-        letters = await self._call(
-            LetterActivities.render_letters,
-            RenderLettersInput(
-                application_id=self._inp.application_id,
-                applicant=self._inp.applicant,
-                service=self._inp.service,
-                issued_on=china_date(workflow.now()).isoformat(),
-                matter_codes=eligible,
-            ),
+        if eligible:
+            self._notified(await self._call(LetterActivities.render_letters, self._letters_input(eligible)))
+
+    def _letters_input(self, codes: list[str]) -> RenderLettersInput:
+        return RenderLettersInput(
+            application_id=self._inp.application_id,
+            applicant=self._inp.applicant,
+            service=self._inp.service,
+            issued_on=china_date(workflow.now()).isoformat(),
+            matter_codes=codes,
         )
+
+    def _notified(self, letters: list[LetterRef]) -> None:
         for letter in letters:
             self._matters[letter.matter_code].letter_sha256 = letter.sha256
-        names = "、".join(self._matters[c].name for c in eligible)
-        self._system("notify", f"已书面告知证明事项告知承诺书：{names}")
+        if letters:
+            names = "、".join(self._matters[letter.matter_code].name for letter in letters)
+            self._system("notify", f"已书面告知证明事项告知承诺书：{names}")
 
     def _plan_verification(self) -> None:
         """At approval, in the same step: which committed matters get verified, drawn by credit.
@@ -652,8 +660,8 @@ class ApplicationWorkflow:
             self._apply(m, sched, now)
 
     async def _record_credits(self, *facts: tuple[str, str | None, str]) -> None:
-        """Write credit records (kind, matter, note), each once; the case then knows the
-        applicant's grade as it now stands."""
+        """Credit records (kind, matter, note), each written once. A lean case writes them with
+        its next projection and then knows the applicant's grade as the archive now stands."""
         records = [
             CreditRecordInput(
                 business_id=f"{self._inp.application_id}:{kind}:{matter or '-'}",
@@ -667,12 +675,8 @@ class ApplicationWorkflow:
             )
             for kind, matter, note in facts
         ]
-        if not records:
-            return
-        if self._lean:
-            self._grade_now = await self._call(
-                CreditActivities.record_credits, RecordCreditsInput(self._inp.applicant.id, records)
-            )
+        if self._lean:  # written with the next projection, in its transaction
+            self._credits_due += records
             return
         for record in records:
             await self._call(CreditActivities.record_credit, record)
@@ -684,20 +688,26 @@ class ApplicationWorkflow:
         async with self._lock:
             new = self._events[self._projected :]
             view = self._view()
-            changed = None
+            changed, credits = None, self._credits_due
             if self._lean:
                 snapshot = asdict(view)
                 if self._last_projected is not None:
                     changed = [k for k, v in snapshot.items() if self._last_projected.get(k) != v]
-                    if not changed and not new:
+                    if not changed and not new and not credits:
                         return
-                self._last_projected = snapshot
+                self._last_projected, self._credits_due = snapshot, []
             # Ordered by workflow time, then by count: still increasing after a Reset, which
             # replays the counter from the reset point but not the clock.
             self._projections += 1
             seq = int(workflow.now().timestamp() * 1_000_000) * 1000 + self._projections % 1000
-            await self._call(ProjectionActivities.project_application, ProjectionInput(view, new, seq, changed))
+            graded: CreditAssessment | None = await self._call(
+                ProjectionActivities.project_application, ProjectionInput(view, new, seq, changed, credits)
+            )
             self._projected += len(new)
+            if graded:  # the row already holds the new grade
+                self._grade_now = graded
+                assert self._last_projected is not None
+                self._last_projected.update(credit_grade=graded.grade, barred_reason=graded.reason if graded.barred else None)
 
     async def _call(self, fn: Callable[..., Any], arg: Any) -> Any:
         if self._lean:

@@ -9,6 +9,8 @@ from temporalio.exceptions import ApplicationError
 
 from workflows.types import (
     ApplicationStatus as S,
+    CreditAssessment,
+    MatterEntry,
     DispositionAction,
     MatterMode,
     Role,
@@ -184,6 +186,15 @@ def credit_grade(kinds: list[str]) -> tuple[str, bool, str | None]:
     if "false_commitment" in kinds:
         return grade, True, "曾作出虚假承诺"
     return grade, False, None
+
+def ineligibility(entry: MatterEntry, credit: CreditAssessment) -> str | None:
+    """Why a matter cannot be done by commitment for this applicant; None if it can."""
+    if not entry.commitment_allowed:
+        return f"该证明事项不适用告知承诺制：{entry.exclusion_reason or '风险较大'}"
+    if credit.barred:
+        return f"申请人{credit.reason}，信用修复前不适用告知承诺制"
+    return None
+
 
 def may_see(actor: Actor, applicant_id: str) -> bool:
     """Staff see every case; an applicant sees only their own cases and credit archive."""

@@ -144,6 +144,16 @@ class LetterRef:
 
 
 @dataclass(frozen=True)
+class OpenedCase:
+    """What a case opens with: the catalogue entries, the applicant's credit, the letters of
+    the matters that may be done by commitment."""
+
+    entries: list[MatterEntry]
+    credit: CreditAssessment
+    letters: list[LetterRef]
+
+
+@dataclass(frozen=True)
 class ScheduleInput:
     start: datetime
     working_days: int
@@ -169,13 +179,6 @@ class CreditRecordInput:
     matter_code: str | None
     at: datetime
     note: str
-
-
-@dataclass(frozen=True)
-class RecordCreditsInput:
-    applicant_id: str
-    records: list[CreditRecordInput]
-    """The records one action or deadline writes, together."""
 
 
 # --- updates (one input per human action) ---
@@ -322,3 +325,5 @@ class ProjectionInput:
     """Orders the projections of one case: an older attempt never overwrites a newer one."""
     changed: list[str] | None = None
     """The view's fields that changed since the last projection; None: all of them."""
+    credits: list[CreditRecordInput] = field(default_factory=list)
+    """Credit records the case's actions wrote since the last projection."""
