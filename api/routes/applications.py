@@ -143,6 +143,10 @@ async def open_application(
         view = await temporal(temporal.client.execute_update_with_start_workflow(W.opened, start_workflow_operation=start))
     except WorkflowAlreadyStartedError:
         raise HTTPException(409, f"申请 {body.application_id} 已办结，不能重复受理") from None
+    finally:
+        handle = start._workflow_handle  # the start's own outcome: seen, so no "never retrieved" in the log
+        if handle.done() and not handle.cancelled():
+            handle.exception()
     # a simultaneous POST with the same id may have started the case: it must be this one
     return same_application(application_row(view), body, actor)
 

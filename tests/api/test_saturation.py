@@ -1,0 +1,92 @@
+"""The API under pressure answers at once: 503 with Retry-After when its database pool or its
+line to Temporal is full, 504 when no worker answers — never a hang, never a 500."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest_asyncio
+from sqlalchemy import Engine, text
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.service import RPCError
+
+from api.main import create_app
+from config import Settings
+from tests.api.test_routes import auth, body
+from tests.conftest import seeded_engine
+from tests.harness import Harness
+
+
+async def client_for(case: Harness, settings: Settings, engine: Engine | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, case.env.client, engine or case.engine)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=30) as http:
+            yield http
+
+
+@pytest_asyncio.fixture
+async def unserved(case: Harness) -> AsyncIterator[httpx.AsyncClient]:
+    """An API whose task queue no worker polls, that waits 1 s for an answer and lets one
+    Temporal call in flight at a time."""
+    queue = f"nobody-{uuid.uuid4()}"
+    settings = Settings(task_queue=queue, update_timeout=1, api_max_inflight=1, api_queue_timeout=0.2)
+    async for http in client_for(case, settings):
+        yield http
+    for n in range(1, 4):  # end the cases no worker will ever run
+        handle = case.env.client.get_workflow_handle(f"application-gone-{n}")
+        with contextlib.suppress(RPCError):
+            if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+                await handle.terminate("test finished")
+
+
+async def test_no_worker_is_a_504_that_says_the_action_may_still_take_effect(unserved: httpx.AsyncClient) -> None:
+    started = time.monotonic()
+    r = await unserved.post("/applications", json=body("gone-1"), headers=auth("caseworker"))
+    assert r.status_code == 504, r.text
+    assert "Idempotency-Key" in r.json()["detail"] and "可能稍后仍会生效" in r.json()["detail"]
+    assert time.monotonic() - started < 10
+
+
+async def test_a_full_line_to_temporal_is_a_quick_503(unserved: httpx.AsyncClient) -> None:
+    first = asyncio.create_task(unserved.post("/applications", json=body("gone-2"), headers=auth("caseworker")))
+    await asyncio.sleep(0.1)  # the first call holds the only slot until its 1 s runs out
+    started = time.monotonic()
+    second = await unserved.post("/applications", json=body("gone-3"), headers=auth("caseworker"))
+    assert second.status_code == 503 and second.headers["Retry-After"] == "1", second.text
+    assert time.monotonic() - started < 1
+    assert (await first).status_code == 504
+
+
+async def test_an_exhausted_pool_is_a_quick_503(case: Harness, tmp_path: Path) -> None:
+    engine = seeded_engine(f"sqlite:///{tmp_path}/small.db", pool_size=1, max_overflow=0, pool_timeout=0.2)
+    async for http in client_for(case, Settings(task_queue=case.task_queue), engine):
+        with engine.connect() as held:  # someone else holds the only connection
+            held.execute(text("select 1"))
+            started = time.monotonic()
+            r = await http.get("/applications", headers=auth("auditor"))
+            assert r.status_code == 503 and r.headers["Retry-After"] == "1", r.text
+            assert time.monotonic() - started < 2
+            assert (await http.get("/health")).status_code == 200  # the loop itself never waits
+        assert (await http.get("/applications", headers=auth("auditor"))).status_code == 200
+
+
+async def test_bad_list_limits_are_422(case: Harness) -> None:
+    async for http in client_for(case, Settings(task_queue=case.task_queue)):
+        for limit in ("-1", "0", "501", "-708232815671816632991219712"):
+            r = await http.get(f"/applications?limit={limit}", headers=auth("auditor"))
+            assert r.status_code == 422, (limit, r.text)
+
+
+async def test_docs_work_offline(case: Harness) -> None:
+    async for http in client_for(case, Settings(task_queue=case.task_queue)):
+        for page, asset in (("/docs", "swagger-ui-bundle.js"), ("/redoc", "redoc.standalone.js")):
+            html = (await http.get(page)).text
+            assert "cdn" not in html.lower() and "googleapis" not in html, html
+            src = next(part.split('"')[0] for part in html.split('src="')[1:] if asset in part.split('"')[0])
+            assert src.startswith("/") and (await http.get(src)).status_code == 200
