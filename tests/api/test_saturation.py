@@ -4,23 +4,21 @@ line to Temporal is full, 504 when no worker answers — never a hang, never a 5
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest_asyncio
 from sqlalchemy import Engine, text
-from temporalio.client import WorkflowExecutionStatus
-from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from config import Settings
 from tests.api.test_routes import auth, body
-from tests.conftest import seeded_engine
+from tests.conftest import BIN, seeded_engine
 from tests.harness import Harness
+from workflows import DATA_CONVERTER
 
 
 async def client_for(case: Harness, settings: Settings, engine: Engine | None = None) -> AsyncIterator[httpx.AsyncClient]:
@@ -31,18 +29,18 @@ async def client_for(case: Harness, settings: Settings, engine: Engine | None = 
 
 
 @pytest_asyncio.fixture
-async def unserved(case: Harness) -> AsyncIterator[httpx.AsyncClient]:
+async def unserved(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
     """An API whose task queue no worker polls, that waits 1 s for an answer and lets one
-    Temporal call in flight at a time."""
-    queue = f"nobody-{uuid.uuid4()}"
-    settings = Settings(task_queue=queue, update_timeout=1, api_max_inflight=1, api_queue_timeout=0.2)
-    async for http in client_for(case, settings):
-        yield http
-    for n in range(1, 4):  # end the cases no worker will ever run
-        handle = case.env.client.get_workflow_handle(f"application-gone-{n}")
-        with contextlib.suppress(RPCError):
-            if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-                await handle.terminate("test finished")
+    Temporal call in flight at a time. On a test server of its own: the cases it leaves
+    waiting for a worker would hold the shared server's clock."""
+    settings = Settings(task_queue="nobody", update_timeout=1, api_max_inflight=1, api_queue_timeout=0.2)
+    async with await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=DATA_CONVERTER
+    ) as env:
+        app = create_app(settings, env.client, engine)
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=30) as http:
+                yield http
 
 
 async def test_no_worker_is_a_504_that_says_the_action_may_still_take_effect(unserved: httpx.AsyncClient) -> None:
