@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: help install run worker api test lint bench clean-data
+.PHONY: help install run worker api test chaos lint bench clean-data
 
 help:
 	@echo "承诺 Chengnuo — make targets:"
@@ -17,6 +17,7 @@ help:
 	@echo "  make worker      run only the Temporal worker (expects Temporal at \$$TEMPORAL_ADDRESS)"
 	@echo "  make api         run only the API on http://127.0.0.1:8000"
 	@echo "  make test        run the test suite  (extra pytest args: make test ARGS='-k foo -x')"
+	@echo "  make chaos       fault tests (tests/chaos) with 64 clients for \$$CHAOS_SECONDS (default 180 s), figures printed"
 	@echo "  make lint        ruff check + mypy"
 	@echo "  make bench       run benchmarks (tests/bench) if present"
 	@echo "  make clean-data  delete ./data (local SQLite DB and Temporal state)"
@@ -45,6 +46,10 @@ api: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(ARGS)
+
+# `make test` runs the same faults with 45 s of load; here the load lasts a few minutes.
+chaos: $(STAMP)
+	CHAOS_SECONDS=$${CHAOS_SECONDS:-180} $(PY) -m pytest -q -s tests/chaos $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

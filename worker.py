@@ -48,6 +48,7 @@ def activities(engine: Engine) -> list[Callable[..., Any]]:
         catalogue.load_matters,
         credit.assess_credit,
         credit.record_credit,
+        credit.record_credits,
         letters.render_letters,
         OpeningActivities(catalogue, credit, letters).open_case,
         CalendarActivities(sessions).schedule_verification,

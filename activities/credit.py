@@ -9,7 +9,8 @@ from temporalio import activity
 from db.models import CreditRecord
 from db.session import SessionFactory
 from workflows.rules import credit_grade
-from workflows.types import AssessCreditInput, CreditAssessment, CreditRecordInput
+from db.writes import insert_ignore
+from workflows.types import AssessCreditInput, CreditAssessment, CreditRecordInput, RecordCreditsInput
 
 
 def unrepaired_kinds(session: Session, applicant_id: str) -> list[str]:
@@ -48,9 +49,18 @@ class CreditActivities:
             return assessment(session, inp.applicant_id)
 
     @activity.defn
+    def record_credits(self, inp: RecordCreditsInput) -> CreditAssessment:
+        """Insert the records, each keyed on its business id (a retry writes nothing twice),
+        and grade the applicant as the archive now stands, in one transaction."""
+        with self._sessions() as session:
+            insert_ignore(session, CreditRecord, [record_row(r).model_dump() for r in inp.records])
+            graded = assessment(session, inp.applicant_id)
+            session.commit()
+        return graded
+
+    @activity.defn
     def record_credit(self, inp: CreditRecordInput) -> bool:
-        """One record (cases opened before lean cases wrote theirs with the projection).
-        True if written now."""
+        """One record (cases opened before lean-life). True if written now."""
         with self._sessions() as session:
             if session.get(CreditRecord, inp.business_id) is not None:
                 return False

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from temporalio import activity
 
-from activities.credit import assessment, record_row
-from db.models import Application, CaseEvent, CreditRecord
+from db.models import Application, CaseEvent
 from db.session import SessionFactory
-from db.writes import insert_ignore
+from db.writes import insert_ignore, upsert
 from workflows.rules import STATUS_LABELS
-from workflows.types import ApplicationView, CreditAssessment, MatterCase, ProjectionInput
+from workflows.types import ApplicationView, MatterCase, ProjectionInput
 
 MATTERS = TypeAdapter(list[MatterCase])
 IDENTITY = ("application_id", "applicant", "service")  # fixed for a case's life
@@ -25,11 +24,10 @@ def workflow_id(application_id: str) -> str:
     return f"application-{application_id}"
 
 
-def columns(v: ApplicationView, fields: list[str] | None = None) -> dict[str, Any]:
-    """The row's columns for the view's fields (all but the case's identity when None)."""
-    fields = [f for f in (fields if fields is not None else asdict(v)) if f not in IDENTITY]
+def columns(v: ApplicationView) -> dict[str, Any]:
+    """The row's columns from the view (all but the case's identity)."""
     out: dict[str, Any] = {}
-    for f in fields:
+    for f in (f.name for f in fields(v) if f.name not in IDENTITY):
         if f == "status":
             out["status"], out["status_label"] = v.status, STATUS_LABELS[v.status]
         elif f == "matters":
@@ -57,30 +55,35 @@ class ProjectionActivities:
         self._sessions = sessions
 
     @activity.defn
-    def project_application(self, inp: ProjectionInput) -> CreditAssessment | None:
-        """Write what the case did since its last projection, in one transaction: the new
-        timeline entries, its credit records, the changed columns of its row.
+    def project_application(self, inp: ProjectionInput) -> None:
+        """Write the case as it now stands, in one transaction: its new timeline entries and
+        its row.
 
-        Safe to repeat and ordered: entries and records are keyed (case and seq, business id),
-        and the row is written only by a projection at least as new as the last one written.
-        Returns the applicant's grade when credit records were written, else None.
+        Safe to repeat and ordered: the row is written only by a projection at least as new as
+        the last one written. A lean case's projection is the whole truth (see
+        ProjectionInput.projected_before), so whatever a thrown-away workflow task wrote is
+        overwritten by the next projection of the task that counts.
         """
         v = inp.view
         now = datetime.now(timezone.utc)
+        entries = [{"application_id": v.application_id, **asdict(e)} for e in inp.new_events]
+        values = columns(v) | {"projection_seq": inp.seq, "updated_at": now}
         with self._sessions() as session:
-            insert_ignore(session, CaseEvent, [{"application_id": v.application_id, **asdict(e)} for e in inp.new_events])
-            values = columns(v, inp.changed) | {"projection_seq": inp.seq, "updated_at": now}
-            graded = None
-            if inp.credits:
-                insert_ignore(session, CreditRecord, [record_row(r).model_dump() for r in inp.credits])
-                graded = assessment(session, v.applicant.id)
-                values |= {"credit_grade": graded.grade, "barred_reason": graded.reason if graded.barred else None}
             written = session.execute(
                 update(Application)
                 .where(Application.application_id == v.application_id, Application.projection_seq <= inp.seq)  # type: ignore[arg-type]
                 .values(**values)
             ).rowcount  # type: ignore[attr-defined]
             if not written:  # the first projection, or one older than the row (then nothing is inserted)
-                insert_ignore(session, Application, [application_row(v).model_dump() | values])
+                written = insert_ignore(session, Application, [application_row(v).model_dump() | values])
+            if inp.projected_before is None:
+                insert_ignore(session, CaseEvent, entries)
+            elif written:  # a late attempt of an older projection leaves the timeline alone too
+                upsert(session, CaseEvent, entries)
+                session.execute(
+                    delete(CaseEvent).where(
+                        CaseEvent.application_id == v.application_id,  # type: ignore[arg-type]
+                        CaseEvent.seq > inp.projected_before + len(entries),  # type: ignore[arg-type]
+                    )
+                )
             session.commit()
-        return graded

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -64,6 +63,7 @@ with workflow.unsafe.imports_passed_through():
         DispositionAction as D,
         DispositionInput,
         LetterRef,
+        RecordCreditsInput,
         LoadMattersInput,
         MatterCase,
         MatterEntry,
@@ -88,10 +88,18 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # or template store answers; a non-retryable ApplicationError still stops at once.
 IDEMPOTENT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 SYSTEM = "system"
-# Cases opened from here on run their activities as local activities (a marker each, inside the
-# workflow task, instead of a round trip through the task queue), project only what changed,
-# and answer every Update with its full effect: due dates computed, the closing recorded, the
-# current credit grade. Cases opened before keep the old path to the end of their life.
+# Cases opened from here on read and project through local activities (a marker each, inside
+# the workflow task, instead of a round trip through the task queue) and answer every Update
+# with its full effect: due dates computed, the closing recorded, the current credit grade.
+# Cases opened before keep the old path to the end of their life.
+#
+# A workflow task can run and then be thrown away (two Updates racing on one case: the server
+# refuses the task's completion and a new attempt may accept the other Update). A local
+# activity has then already run, on state that never happened. So local activities only read,
+# or write what the next attempt overwrites (the projection rewrites the whole row and the
+# timeline from its own count on); a credit record, which nobody may ever see unless it is
+# true, is written by a regular activity, scheduled only once the task that decided it is
+# committed.
 LEAN = "lean-life"
 
 
@@ -109,8 +117,6 @@ class ApplicationWorkflow:
         self._entries: dict[str, MatterEntry] = {}
         self._credit: CreditAssessment | None = None
         self._grade_now: CreditAssessment | None = None  # after this case's own credit records
-        self._last_projected: dict[str, Any] | None = None
-        self._credits_due: list[CreditRecordInput] = []  # written with the next projection
         self._timer: asyncio.Future[None] | None = None  # the supervision timer and its deadline
         self._timer_at: datetime | None = None
         self._events: list[TimelineEntry] = []
@@ -660,8 +666,8 @@ class ApplicationWorkflow:
             self._apply(m, sched, now)
 
     async def _record_credits(self, *facts: tuple[str, str | None, str]) -> None:
-        """Credit records (kind, matter, note), each written once. A lean case writes them with
-        its next projection and then knows the applicant's grade as the archive now stands."""
+        """Credit records (kind, matter, note), each written once; a lean case then knows the
+        applicant's grade as the archive now stands."""
         records = [
             CreditRecordInput(
                 business_id=f"{self._inp.application_id}:{kind}:{matter or '-'}",
@@ -675,39 +681,29 @@ class ApplicationWorkflow:
             )
             for kind, matter, note in facts
         ]
-        if self._lean:  # written with the next projection, in its transaction
-            self._credits_due += records
+        if self._lean:  # a regular activity, never a local one: see LEAN
+            self._grade_now = await workflow.execute_activity_method(
+                CreditActivities.record_credits,
+                RecordCreditsInput(self._inp.applicant.id, records),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=IDEMPOTENT_RETRY,
+            )
             return
         for record in records:
             await self._call(CreditActivities.record_credit, record)
 
     async def _sync(self) -> None:
-        """Write the read model: the projection is serialized so a later state always wins.
-        A lean case sends which fields changed since its last projection, and nothing at all
-        when nothing did."""
+        """Write the read model: the projection is serialized so a later state always wins."""
         async with self._lock:
             new = self._events[self._projected :]
-            view = self._view()
-            changed, credits = None, self._credits_due
-            if self._lean:
-                snapshot = asdict(view)
-                if self._last_projected is not None:
-                    changed = [k for k, v in snapshot.items() if self._last_projected.get(k) != v]
-                    if not changed and not new and not credits:
-                        return
-                self._last_projected, self._credits_due = snapshot, []
             # Ordered by workflow time, then by count: still increasing after a Reset, which
             # replays the counter from the reset point but not the clock.
             self._projections += 1
             seq = int(workflow.now().timestamp() * 1_000_000) * 1000 + self._projections % 1000
-            graded: CreditAssessment | None = await self._call(
-                ProjectionActivities.project_application, ProjectionInput(view, new, seq, changed, credits)
+            await self._call(
+                ProjectionActivities.project_application, ProjectionInput(self._view(), new, seq, self._projected)
             )
             self._projected += len(new)
-            if graded:  # the row already holds the new grade
-                self._grade_now = graded
-                assert self._last_projected is not None
-                self._last_projected.update(credit_grade=graded.grade, barred_reason=graded.reason if graded.barred else None)
 
     async def _call(self, fn: Callable[..., Any], arg: Any) -> Any:
         if self._lean:

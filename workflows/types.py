@@ -181,6 +181,13 @@ class CreditRecordInput:
     note: str
 
 
+@dataclass(frozen=True)
+class RecordCreditsInput:
+    applicant_id: str
+    records: list[CreditRecordInput]
+    """The records one action or deadline writes, together."""
+
+
 # --- updates (one input per human action) ---
 
 
@@ -323,7 +330,7 @@ class ProjectionInput:
     new_events: list[TimelineEntry]
     seq: int = 0
     """Orders the projections of one case: an older attempt never overwrites a newer one."""
-    changed: list[str] | None = None
-    """The view's fields that changed since the last projection; None: all of them."""
-    credits: list[CreditRecordInput] = field(default_factory=list)
-    """Credit records the case's actions wrote since the last projection."""
+    projected_before: int | None = None
+    """How many timeline entries the case had before new_events. Given (lean cases), the write
+    is the whole truth: new_events replace entries of the same number, entries numbered past
+    the case's count go (a thrown-away workflow task's). None: cases before lean-life."""

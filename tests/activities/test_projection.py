@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 from temporalio.testing import ActivityEnvironment
 
 from activities.projection import ProjectionActivities
@@ -31,3 +31,26 @@ def test_a_late_older_projection_does_not_overwrite(engine: Engine) -> None:
         row = s.get(Application, "p-1")
         assert row is not None and row.status == S.reviewing and row.projection_seq == 2
         assert s.get(CaseEvent, ("p-1", 2)) is not None
+
+
+def lean(status: S, seq: int, before: int, actions: list[str], **view: object) -> ProjectionInput:
+    """A lean case's projection: the entries after the first `before`, numbered on from there."""
+    now = datetime.now(timezone.utc)
+    events = [TimelineEntry(before + n, now, "x", "caseworker", a, a) for n, a in enumerate(actions, 1)]
+    return ProjectionInput(ApplicationView("p-2", applicant(), "测试事项", status, [], **view), events, seq, before)  # type: ignore[arg-type]
+
+
+def test_what_a_thrown_away_task_wrote_is_overwritten(engine: Engine) -> None:
+    """Two decisions raced: a workflow task accepted the rejection and closed the case, then was
+    thrown away; the task that counts accepted the approval. The read model ends as it did."""
+    activities = ProjectionActivities(session_factory(engine))
+    env = ActivityEnvironment()
+    env.run(activities.project_application, lean(S.reviewing, 1, 0, ["open", "notify", "commit"]))
+    closed = datetime.now(timezone.utc)
+    env.run(activities.project_application, lean(S.rejected, 2, 3, ["reject", "close", "x", "y"], closed_at=closed))
+    env.run(activities.project_application, lean(S.approved, 3, 3, ["approve", "sampling", "schedule"]))
+    with Session(engine) as s:
+        row = s.get(Application, "p-2")
+        assert row is not None and row.status == S.approved and row.closed_at is None
+        timeline = s.exec(select(CaseEvent.action).where(CaseEvent.application_id == "p-2").order_by(CaseEvent.seq)).all()  # type: ignore[arg-type]
+    assert timeline == ["open", "notify", "commit", "approve", "sampling", "schedule"]

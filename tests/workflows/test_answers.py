@@ -55,8 +55,9 @@ async def test_each_answer_carries_its_full_effect(case: Harness) -> None:
     assert actions.count("close") == 1 and actions[-1] == "close"
 
 
-async def test_a_life_runs_its_activities_inside_workflow_tasks(case: Harness) -> None:
-    """No activity task round trips, and one timer for a deadline that does not move."""
+async def test_a_life_reads_and_projects_inside_workflow_tasks(case: Harness) -> None:
+    """Only credit records take an activity task (two findings, two tasks); everything else runs
+    inside the workflow tasks; and one timer per deadline that does not move."""
     handle, _ = await case.open([AFTER])
     await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
     await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
@@ -66,9 +67,12 @@ async def test_a_life_runs_its_activities_inside_workflow_tasks(case: Harness) -
     await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销"))
     assert await case.outcome(handle) == S.revoked
 
-    kinds = Counter(EventType.Name(e.event_type).removeprefix("EVENT_TYPE_") for e in (await handle.fetch_history()).events)
-    assert not [k for k in kinds if k.startswith("ACTIVITY_TASK")], kinds
-    assert kinds["MARKER_RECORDED"] >= 8, kinds  # catalogue, credit, letters, projections, calendar, records
+    events = (await handle.fetch_history()).events
+    kinds = Counter(EventType.Name(e.event_type).removeprefix("EVENT_TYPE_") for e in events)
+    scheduled = [e.activity_task_scheduled_event_attributes.activity_type.name for e in events
+                 if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
+    assert scheduled == ["record_credits", "record_credits"], kinds
+    assert kinds["MARKER_RECORDED"] >= 8, kinds  # opening, projections, calendar, the patch
     # one timer per deadline the case waited for: the due date, the verifier's deadline after
     # the first complaint, the window's end after the finding. The second complaint moves no
     # deadline, so no timer is started for it (one per wake would make five).

@@ -1,0 +1,1 @@
+"""Fault tests with real processes (`make run`'s stack): each fault reported as "N tried, 0 lost"."""
