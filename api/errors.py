@@ -41,6 +41,8 @@ def http_error(err: Exception) -> HTTPException:
         return CaseGone(409, "申请已办结，不能再执行操作")
     if isinstance(err, RPCError) and err.status == RPCStatusCode.ALREADY_EXISTS:  # a start on a closed case
         return HTTPException(409, "申请已办结，不能重复受理")
+    if isinstance(err, RPCError) and err.status == RPCStatusCode.RESOURCE_EXHAUSTED:  # e.g. 10 Updates in flight on one case
+        return busy("该申请正在处理的操作过多，请稍后重试")
     if isinstance(err, RPCError):
         return busy(f"Temporal 暂不可用，请稍后重试（{err.status.name if err.status else 'UNKNOWN'}）")
     raise err
