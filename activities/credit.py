@@ -8,7 +8,7 @@ from temporalio import activity
 
 from db.models import CreditRecord
 from db.session import SessionFactory
-from workflows.rules import credit_grade
+from workflows.rules import graded
 from db.writes import insert_ignore
 from workflows.types import AssessCreditInput, CreditAssessment, CreditRecordInput, RecordCreditsInput
 
@@ -21,8 +21,7 @@ def unrepaired_kinds(session: Session, applicant_id: str) -> list[str]:
 
 
 def assessment(session: Session, applicant_id: str) -> CreditAssessment:
-    grade, barred, reason = credit_grade(unrepaired_kinds(session, applicant_id))
-    return CreditAssessment(grade=grade, barred=barred, clean=grade == "A", reason=reason)
+    return graded(unrepaired_kinds(session, applicant_id))
 
 
 def record_row(inp: CreditRecordInput) -> CreditRecord:
