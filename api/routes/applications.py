@@ -9,14 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
 from pydantic import BaseModel
 from sqlmodel import Session, select
-from temporalio.client import WithStartWorkflowOperation
+from temporalio.client import WithStartWorkflowOperation, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.projection import application_row, workflow_id
 from api import schemas
 from api.deps import CurrentActor, DbDep, SessionDep, SettingsDep, TemporalDep, reader
-from api.errors import CaseGone, http_error
+from api.errors import CaseGone, busy, http_error
 from db.models import Application, CaseEvent, Letter, Matter
 from workflows.application import ApplicationWorkflow as W
 from workflows.rules import MODE_LABELS, READS, ROLE_LABELS, VERIFICATION_LABELS, check_role, may_see
@@ -222,6 +222,9 @@ def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: T
             view = await temporal(handle.execute_update(update, to_input(body, actor), id=update_id(path, body, actor, idempotency_key)))
         except CaseGone:
             await db(lambda s: get_row(application_id, s))  # 404 for a case that never was
+            if (await temporal(handle.describe())).status == WorkflowExecutionStatus.RUNNING:
+                # the Update was lost with its workflow task (a worker died): not applied
+                raise busy("操作未被受理（工作流任务中断），请使用同一 Idempotency-Key 重试") from None
             raise
         if actor.role not in READS["applications"] or not may_see(actor, view.applicant.id):
             return schemas.Received(id=application_id, received=True)  # e.g. a complaint from the public
