@@ -19,6 +19,7 @@ import httpx
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from workflows import DATA_CONVERTER
 from tests.api.test_supervisor import Watched, alive, eventually
 
 T = TypeVar("T")
@@ -51,7 +52,7 @@ def run(make: Callable[[], Awaitable[T]]) -> T:
 
 
 async def client(stack: Watched) -> Client:
-    return await Client.connect(f"127.0.0.1:{stack.ports[0]}")
+    return await Client.connect(f"127.0.0.1:{stack.ports[0]}", data_converter=DATA_CONVERTER)
 
 
 def count(stack: Watched, query: str) -> int:
