@@ -64,6 +64,10 @@ def build_worker(client: Client, engine: Engine, task_queue: str, **kwargs: obje
         activities=activities(engine),
         activity_executor=ThreadPoolExecutor(max_workers=16),
         workflow_runner=RUNNER,
+        # a new case's first task waits on the shared queue, the rest on this worker's own:
+        # poll both alike, so openings do not queue behind the cases already running
+        nonsticky_to_sticky_poll_ratio=1.0,
+        max_concurrent_workflow_task_polls=10,
         **kwargs,  # type: ignore[arg-type]
     )
 

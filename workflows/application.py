@@ -47,7 +47,6 @@ with workflow.unsafe.imports_passed_through():
         check_transition,
         conflict,
         forbidden,
-        graded,
         ineligibility,
     )
     from workflows.types import (
@@ -118,7 +117,6 @@ class ApplicationWorkflow:
         self._entries: dict[str, MatterEntry] = {}
         self._credit: CreditAssessment | None = None
         self._grade_now: CreditAssessment | None = None  # after this case's own credit records
-        self._credit_writes: list[asyncio.Future[Any]] = []  # awaited before the case ends
         self._timer: asyncio.Future[None] | None = None  # the supervision timer and its deadline
         self._timer_at: datetime | None = None
         self._events: list[TimelineEntry] = []
@@ -316,8 +314,6 @@ class ApplicationWorkflow:
         if self._lean or workflow.patched("close-after-handlers"):
             # the measures of a final action (penalty, referral) are on record before the close
             await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._credit_writes:  # every credit record on file before the case ends
-            await asyncio.gather(*self._credit_writes)
         if self._closed_at is None:  # not closed yet by the action that made the case final
             self._close()
             await self._sync()
@@ -685,19 +681,12 @@ class ApplicationWorkflow:
             )
             for kind, matter, note in facts
         ]
-        if self._lean:
-            # A regular activity, never a local one (see LEAN), and not awaited here: the
-            # answer does not wait for the write, and knows the grade by the same rules.
-            assert self._credit is not None
-            known = (self._grade_now or self._credit).kinds
-            self._grade_now = graded([*known, *(r.kind for r in records)])
-            self._credit_writes.append(
-                workflow.start_activity_method(
-                    CreditActivities.record_credits,
-                    RecordCreditsInput(self._inp.applicant.id, records),
-                    start_to_close_timeout=ACTIVITY_TIMEOUT,
-                    retry_policy=IDEMPOTENT_RETRY,
-                )
+        if self._lean:  # a regular activity, never a local one: see LEAN
+            self._grade_now = await workflow.execute_activity_method(
+                CreditActivities.record_credits,
+                RecordCreditsInput(self._inp.applicant.id, records),
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=IDEMPOTENT_RETRY,
             )
             return
         for record in records:
