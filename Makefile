@@ -19,7 +19,7 @@ help:
 	@echo "  make test        run the test suite  (extra pytest args: make test ARGS='-k foo -x')"
 	@echo "  make chaos       fault tests (tests/chaos) with 64 clients for \$$CHAOS_SECONDS (default 180 s), figures printed"
 	@echo "  make lint        ruff check + mypy"
-	@echo "  make bench       run benchmarks (tests/bench) if present"
+	@echo "  make bench       whole lives over HTTP at 32 clients against a bare Temporal twin, as ratios"
 	@echo "  make clean-data  delete ./data (local SQLite DB and Temporal state)"
 
 $(STAMP): pyproject.toml
