@@ -12,19 +12,23 @@ from sqlmodel import Session, SQLModel
 INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
 
 
+def _key(model: type[SQLModel]) -> list[Any]:
+    return list(inspect(model).local_table.primary_key.columns)  # type: ignore[union-attr]
+
+
 def insert_ignore(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> int:
-    """INSERT … ON CONFLICT DO NOTHING: a row already there stays as it is. Returns the rows inserted."""
+    """INSERT … ON CONFLICT DO NOTHING: a row already there stays as it is. Returns the rows
+    inserted, counted by RETURNING (psycopg reports no rowcount for a multi-row insert)."""
     if not rows:
         return 0
-    insert = INSERTS[session.get_bind().dialect.name]
-    return session.execute(insert(model).values(rows).on_conflict_do_nothing()).rowcount  # type: ignore[arg-type,attr-defined]
+    stmt: Any = INSERTS[session.get_bind().dialect.name](model).values(rows)  # type: ignore[arg-type]
+    return len(session.execute(stmt.on_conflict_do_nothing().returning(*_key(model))).all())
 
 
 def upsert(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
     """INSERT … ON CONFLICT (primary key) DO UPDATE: the rows given replace those of the same key."""
     if not rows:
         return
-    table = inspect(model).local_table  # type: ignore[union-attr]
-    keys = [c.name for c in table.primary_key.columns]
+    keys = [c.name for c in _key(model)]
     stmt: Any = INSERTS[session.get_bind().dialect.name](model).values(rows)  # type: ignore[arg-type]
     session.execute(stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in rows[0] if c not in keys}))

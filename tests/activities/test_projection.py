@@ -54,3 +54,16 @@ def test_what_a_thrown_away_task_wrote_is_overwritten(engine: Engine) -> None:
         assert row is not None and row.status == S.approved and row.closed_at is None
         timeline = s.exec(select(CaseEvent.action).where(CaseEvent.application_id == "p-2").order_by(CaseEvent.seq)).all()  # type: ignore[arg-type]
     assert timeline == ["open", "notify", "commit", "approve", "sampling", "schedule"]
+
+
+def test_a_late_older_lean_projection_leaves_the_timeline_alone(engine: Engine) -> None:
+    activities = ProjectionActivities(session_factory(engine))
+    env = ActivityEnvironment()
+    env.run(activities.project_application, lean(S.reviewing, 1, 0, ["open", "notify", "commit"]))
+    env.run(activities.project_application, lean(S.approved, 3, 3, ["approve", "sampling"]))
+    env.run(activities.project_application, lean(S.reviewing, 2, 2, ["commit"]))  # a late attempt of an older one
+    with Session(engine) as s:
+        row = s.get(Application, "p-2")
+        assert row is not None and row.status == S.approved
+        timeline = s.exec(select(CaseEvent.action).where(CaseEvent.application_id == "p-2").order_by(CaseEvent.seq)).all()  # type: ignore[arg-type]
+    assert timeline == ["open", "notify", "commit", "approve", "sampling"]
