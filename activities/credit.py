@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from temporalio import activity
 
 from db.models import CreditRecord
 from db.session import SessionFactory
-from workflows.rules import graded
 from db.writes import insert_ignore
+from workflows.rules import credit_grade
 from workflows.types import AssessCreditInput, CreditAssessment, CreditRecordInput, RecordCreditsInput
 
 
@@ -21,7 +20,9 @@ def unrepaired_kinds(session: Session, applicant_id: str) -> list[str]:
 
 
 def assessment(session: Session, applicant_id: str) -> CreditAssessment:
-    return graded(unrepaired_kinds(session, applicant_id))
+    """The applicant's grade as the archive now stands."""
+    grade, barred, reason = credit_grade(unrepaired_kinds(session, applicant_id))
+    return CreditAssessment(grade=grade, barred=barred, clean=grade == "A", reason=reason)
 
 
 def record_row(inp: CreditRecordInput) -> CreditRecord:
@@ -53,19 +54,14 @@ class CreditActivities:
         and grade the applicant as the archive now stands, in one transaction."""
         with self._sessions() as session:
             insert_ignore(session, CreditRecord, [record_row(r).model_dump() for r in inp.records])
-            graded = assessment(session, inp.applicant_id)
+            grade = assessment(session, inp.applicant_id)
             session.commit()
-        return graded
+        return grade
 
     @activity.defn
     def record_credit(self, inp: CreditRecordInput) -> bool:
         """One record (cases opened before lean-life). True if written now."""
         with self._sessions() as session:
-            if session.get(CreditRecord, inp.business_id) is not None:
-                return False
-            session.add(record_row(inp))
-            try:
-                session.commit()
-            except IntegrityError:  # a concurrent attempt of the same activity won
-                return False
-        return True
+            written = insert_ignore(session, CreditRecord, [record_row(inp).model_dump()]) == 1
+            session.commit()
+        return written

@@ -196,12 +196,6 @@ def ineligibility(entry: MatterEntry, credit: CreditAssessment) -> str | None:
     return None
 
 
-def graded(kinds: list[str]) -> CreditAssessment:
-    """The assessment the rules make of an applicant's unrepaired record kinds."""
-    grade, barred, reason = credit_grade(kinds)
-    return CreditAssessment(grade=grade, barred=barred, clean=grade == "A", reason=reason, kinds=kinds)
-
-
 def may_see(actor: Actor, applicant_id: str) -> bool:
     """Staff see every case; an applicant sees only their own cases and credit archive."""
     return actor.role != Role.applicant or actor.id == applicant_id

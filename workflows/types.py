@@ -121,8 +121,6 @@ class CreditAssessment:
     barred: bool
     clean: bool
     reason: str | None = None
-    kinds: list[str] = field(default_factory=list)
-    """The unrepaired record kinds the grade was made from."""
 
 
 @dataclass(frozen=True)
