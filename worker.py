@@ -44,14 +44,15 @@ def activities(engine: Engine) -> list[Callable[..., Any]]:
     sessions = session_factory(engine)
     catalogue, credit = CatalogueActivities(sessions), CreditActivities(sessions)
     letters = LetterActivities(sessions, letter_templates())
+    calendar = CalendarActivities(sessions)
     return [
         catalogue.load_matters,
         credit.assess_credit,
         credit.record_credit,
         credit.record_credits,
         letters.render_letters,
-        OpeningActivities(catalogue, credit, letters).open_case,
-        CalendarActivities(sessions).schedule_verification,
+        OpeningActivities(catalogue, credit, letters, calendar).open_case,
+        calendar.schedule_verification,
         ProjectionActivities(sessions).project_application,
     ]
 

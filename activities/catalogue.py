@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+from pathlib import Path
+
 from sqlmodel import select
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -9,6 +13,24 @@ from temporalio.exceptions import ApplicationError
 from db.models import Matter
 from db.session import SessionFactory
 from workflows.types import LoadMattersInput, MatterEntry
+
+SERVICES_FILE = Path(__file__).resolve().parent / "data" / "services.json"
+
+
+@lru_cache(maxsize=1)
+def _services() -> dict[str, dict[str, object]]:
+    data: dict[str, dict[str, object]] = json.loads(SERVICES_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def service_time_limit(service: str) -> tuple[int, str] | None:
+    """The service's time limit (办理时限) in working days and where it comes from, or None."""
+    entry = _services().get(service)
+    if entry is None:
+        return None
+    days = entry["time_limit_working_days"]
+    assert isinstance(days, int), f"services.json: {service} has no whole number of working days"
+    return days, str(entry["basis"])
 
 
 class CatalogueActivities:
@@ -23,6 +45,11 @@ class CatalogueActivities:
         missing = [c for c in inp.codes if c not in rows]
         if missing:
             raise ApplicationError(f"unknown matters: {missing}", type="UnknownMatter", non_retryable=True)
+        retired = [c for c in inp.codes if rows[c].retired]
+        if retired:  # withdrawn from the catalogue: no new case may use them
+            raise ApplicationError(
+                f"retired matters (removed from the catalogue): {retired}", type="UnknownMatter", non_retryable=True
+            )
         return [
             MatterEntry(
                 code=m.code,

@@ -1,19 +1,27 @@
-"""Commitment letters (告知承诺书): rendered from the catalogue entry, kept by their hash."""
+"""Commitment letters (告知承诺书): rendered from the catalogue entry, kept by their hash.
+
+The same template gives both the letter an applicant is notified of (`render_letters`) and the
+blank format text (格式文本) published for the public (`blank_letter`)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from temporalio import activity
 
 from db.models import Letter, Matter
 from db.session import SessionFactory
-from workflows.types import LetterRef, RenderLettersInput
+from workflows.types import Applicant, LetterRef, RenderLettersInput
 
 TEMPLATES = Path(__file__).parent / "templates"
+PROCEDURE = Path(__file__).parent / "data" / "procedure.json"
+TEMPLATE_NAME = "commitment_letter.txt.j2"
 KIND_LABELS = {"person": "自然人", "company": "法人或其他组织"}
 
 
@@ -22,14 +30,55 @@ def letter_templates() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        trim_blocks=True,  # a line holding only a block tag leaves no empty line behind
+        lstrip_blocks=True,
         autoescape=False,  # plain text, not HTML
     )
+
+
+@lru_cache(maxsize=1)
+def procedure_rules() -> dict[str, Any]:
+    """The rules of procedure (工作规程) the letter states: statement period, remedies, contacts."""
+    return json.loads(PROCEDURE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _blank_template() -> jinja2.Template:
+    return letter_templates().get_template(TEMPLATE_NAME)
+
+
+def render_letter(
+    template: jinja2.Template,
+    matter: Matter,
+    *,
+    applicant: Applicant | None = None,
+    application_id: str | None = None,
+    service: str | None = None,
+    issued_on: date | None = None,
+) -> str:
+    """One letter from passed-in values only (no clock): the same values give the same text.
+    Without an applicant it is the blank format text, with blanks left to be filled in."""
+    return template.render(
+        application_id=application_id,
+        service=service if service is not None else ("、".join(matter.services or []) or "________"),
+        issued_on=f"{issued_on.year}年{issued_on.month}月{issued_on.day}日" if issued_on else None,
+        organ=matter.department,
+        applicant=applicant,
+        applicant_kind_label=KIND_LABELS.get(applicant.kind, applicant.kind) if applicant else None,
+        matter=matter,
+        procedure=procedure_rules(),
+    )
+
+
+def blank_letter(matter: Matter) -> str:
+    """The blank format text (告知承诺书格式文本) of a catalogue entry, as published to the public."""
+    return render_letter(_blank_template(), matter)
 
 
 class LetterActivities:
     def __init__(self, sessions: SessionFactory, templates: jinja2.Environment) -> None:
         self._sessions = sessions
-        self._template = templates.get_template("commitment_letter.txt.j2")
+        self._template = templates.get_template(TEMPLATE_NAME)
 
     @activity.defn
     def render_letters(self, inp: RenderLettersInput) -> list[LetterRef]:
@@ -40,14 +89,13 @@ class LetterActivities:
             for code in inp.matter_codes:
                 matter = session.get(Matter, code)
                 assert matter is not None, code
-                text = self._template.render(
+                text = render_letter(
+                    self._template,
+                    matter,
+                    applicant=inp.applicant,
                     application_id=inp.application_id,
                     service=inp.service,
-                    issued_on=f"{issued.year}年{issued.month}月{issued.day}日",
-                    organ=matter.department,
-                    applicant=inp.applicant,
-                    applicant_kind_label=KIND_LABELS.get(inp.applicant.kind, inp.applicant.kind),
-                    matter=matter,
+                    issued_on=issued,
                 )
                 sha = hashlib.sha256(text.encode()).hexdigest()
                 if session.get(Letter, sha) is None:

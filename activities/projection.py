@@ -14,9 +14,14 @@ from db.models import Application, CaseEvent
 from db.session import SessionFactory
 from db.writes import insert_ignore, upsert
 from workflows.rules import STATUS_LABELS
-from workflows.types import ApplicationView, MatterCase, ProjectionInput
+from workflows.types import AdverseDecision, ApplicationView, Hearing, MatterCase, ProjectionInput
 
 MATTERS = TypeAdapter(list[MatterCase])
+JSON_COLUMNS: dict[str, TypeAdapter[Any]] = {  # view fields kept as JSON in the row
+    "matters": MATTERS,
+    "hearing": TypeAdapter(Hearing | None),
+    "decisions": TypeAdapter(list[AdverseDecision]),
+}
 IDENTITY = ("application_id", "applicant", "service")  # fixed for a case's life
 
 
@@ -30,8 +35,8 @@ def columns(v: ApplicationView) -> dict[str, Any]:
     for f in (f.name for f in fields(v) if f.name not in IDENTITY):
         if f == "status":
             out["status"], out["status_label"] = v.status, STATUS_LABELS[v.status]
-        elif f == "matters":
-            out["matters"] = MATTERS.dump_python(v.matters, mode="json")
+        elif f in JSON_COLUMNS:
+            out[f] = JSON_COLUMNS[f].dump_python(getattr(v, f), mode="json")
         else:
             out[f] = getattr(v, f)
     return out

@@ -90,6 +90,23 @@ def current_actor(
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
+PUBLIC_ACTOR = Actor(id="public", role=Role.public)
+
+
+def actor_or_public(
+    request: Request,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Actor:
+    """For what the public may read without signing in: no Authorization header at all is the
+    anonymous public; a header that is there must hold a valid bearer token, or 401 as ever."""
+    if credentials is None and "authorization" not in request.headers:
+        return PUBLIC_ACTOR
+    return current_actor(settings, credentials)
+
+
+OptionalActor = Annotated[Actor, Depends(actor_or_public)]
+
 
 def reader(what: str) -> Callable[[Actor], Actor]:
     """A dependency admitting the roles that may read `what`."""

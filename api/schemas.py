@@ -33,9 +33,22 @@ class ApplicationCreate(BaseModel):
         return self
 
 
+Sha256 = Field(None, pattern=r"^[0-9a-f]{64}$")
+
+
 class CommitBody(BaseModel):
     matter: str = Code
-    letter_sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    letter_sha256: str | None = Sha256
+    signature: Literal["online", "paper"] = "online"
+    """paper: a letter the applicant signed at the counter, recorded by the caseworker."""
+    scan_sha256: str | None = Sha256
+    """paper: the SHA-256 of the scanned signed letter."""
+
+    @model_validator(mode="after")
+    def paper_needs_scan(self) -> CommitBody:
+        if self.signature == "paper" and not self.scan_sha256:
+            raise ValueError("a paper commitment needs scan_sha256")
+        return self
 
 
 class ProofBody(BaseModel):
@@ -55,6 +68,8 @@ class DecisionBody(BaseModel):
 
 class ComplaintBody(BaseModel):
     text: str = Text
+    contact: str | None = Field(None, min_length=1, max_length=200)
+    """Optional, for the office to reply: not shown in the case's timeline."""
 
 
 class VerificationBody(BaseModel):
@@ -68,12 +83,43 @@ class DispositionBody(BaseModel):
     reason: str = Text
     deadline_days: int | None = Field(None, ge=1, le=MAX_RECTIFY_DAYS)
     also: list[Literal[DispositionAction.penalize, DispositionAction.refer]] = Field(default_factory=list)
+    decision_no: str | None = Field(None, min_length=1, max_length=100)
+    """决定书文号: needed for a penalty or a referral."""
+    receiving_organ: str | None = Field(None, min_length=1, max_length=200)
+    """移送机关: needed for a referral."""
 
     @model_validator(mode="after")
-    def rectify_needs_deadline(self) -> DispositionBody:
+    def complete(self) -> DispositionBody:
+        actions = {self.action, *self.also}
         if self.action == DispositionAction.rectify and self.deadline_days is None:
             raise ValueError("rectify needs deadline_days")
+        if actions & {DispositionAction.penalize, DispositionAction.refer} and not self.decision_no:
+            raise ValueError("a penalty or a referral needs decision_no")
+        if DispositionAction.refer in actions and not self.receiving_organ:
+            raise ValueError("a referral needs receiving_organ")
         return self
+
+
+class StatementBody(BaseModel):
+    text: str = Text
+
+
+class RevocationBody(BaseModel):
+    revoke: bool
+    reason: str = Text
+    decision_no: str | None = Field(None, min_length=1, max_length=100)
+    finding_stands: bool = True
+    """Not revoking: true keeps the untrue finding for another measure; false corrects it to true."""
+
+    @model_validator(mode="after")
+    def revoke_needs_number(self) -> RevocationBody:
+        if self.revoke and not self.decision_no:
+            raise ValueError("a revocation needs decision_no")
+        return self
+
+
+class CloseBody(BaseModel):
+    reason: str = Text
 
 
 class RectificationBody(BaseModel):
@@ -101,6 +147,11 @@ class ApplicationOut(BaseModel):
     approved_at: datetime | None
     window_ends_at: datetime | None
     closed_at: datetime | None
+    decision_due_at: datetime | None = None
+    decision_overdue: bool = False
+    hearing: dict[str, Any] | None = None
+    decisions: list[dict[str, Any]] = []
+    follow_up_until: datetime | None = None
     workflow_id: str
 
 

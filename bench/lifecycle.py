@@ -3,7 +3,7 @@
 Both run in one run against one Temporal dev server: Chengnuo as `make run` starts it (the
 Temporal dev server, the worker and the API, each a process of its own) driven over HTTP by
 `bench.load`; the twin is a bare workflow (`bench.bare`, its worker a process of its own) taking
-the same six Updates straight from a Temporal client, with the same number of clients. The
+as many Updates straight from a Temporal client, with the same number of clients. The
 figures are ratios within the run, never promises in seconds. The phases alternate (bare,
 Chengnuo, bare, Chengnuo …) so a machine that slows down mid-run weighs on both alike.
 
@@ -31,11 +31,12 @@ from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
 from bench.bare import STEPS, BareWorkflow
-from bench.load import drive
+from bench.load import LIFE_LENGTH, drive
 from bench.ports import free_port
 from workflows import DATA_CONVERTER
 
 ROOT = Path(__file__).resolve().parent.parent
+assert STEPS == LIFE_LENGTH, "the bare twin takes as many Updates as a life has interactions"
 GOAL_RATE, GOAL_EVENTS = 0.8, 2.0  # issue 14: lives/s ≥ 0.8× the twin's, events ≤ 2× the twin's
 
 

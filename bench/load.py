@@ -1,8 +1,9 @@
 """Whole lives over HTTP, as a busy office's clients drive them: the load of `make bench` and of
 the fault tests.
 
-A life is six interactions to a final state: open, commit, approve, a public complaint, an untrue
-verification, revocation. A client retries as a careful one would: a 503 after its Retry-After,
+A life is nine interactions to a closed case: open, commit, approve, a public complaint, an
+untrue verification, revocation proposed, the applicant's statement, the supervisor's revocation,
+the close of the follow-up period. A client retries as a careful one would: a 503 after its Retry-After,
 a 504 or a dropped connection with the same Idempotency-Key (the same application_id for the
 opening), so nothing is applied twice. Every answer is counted by status code.
 """
@@ -75,8 +76,14 @@ def life_steps(app_id: str, applicant: str) -> list[tuple[str, str, dict[str, An
         (f"{url}/decision", "caseworker", {"approve": True, "reason": "符合法定条件"}, "approved"),
         (f"{url}/complaints", "public", {"text": "举报：承诺内容与事实不符"}, None),
         (f"{url}/verification", "verifier", {"matter": MATTER, "truthful": False, "findings": "实地核查不符"}, "verifying"),
-        (f"{url}/disposition", "supervisor", {"action": "revoke", "reason": "虚假承诺，撤销准予决定"}, "revoked"),
+        (f"{url}/disposition", "supervisor", {"action": "revoke", "reason": "虚假承诺，拟撤销准予决定"}, "hearing"),
+        (f"{url}/statement", "applicant", {"text": "场所正在装修，并非虚假"}, "hearing"),
+        (f"{url}/revocation", "supervisor", {"revoke": True, "reason": "申辩理由不成立", "decision_no": "压测撤字1号"}, "revoked"),
+        (f"{url}/close", "supervisor", {"reason": "无后续处理"}, "revoked"),
     ]
+
+
+LIFE_LENGTH = len(life_steps("-", "-"))  # interactions per life; the bare twin takes as many
 
 
 async def life(http: httpx.AsyncClient, tally: Tally, app_id: str) -> None:
@@ -92,7 +99,7 @@ async def life(http: httpx.AsyncClient, tally: Tally, app_id: str) -> None:
                 return
         final = r.json()
         if final["closed_at"] is None:
-            tally.failed[app_id] = "revoked but not closed in the answer"
+            tally.failed[app_id] = "closed, but not in the answer"
             return
         tally.lives.append(app_id)
         tally.seconds.append(time.perf_counter() - start)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -37,16 +38,38 @@ def upgrade(engine: Engine) -> None:
 
 
 def load_catalogue(engine: Engine) -> None:
-    """The starter catalogue, on first start only."""
-    with Session(engine) as session:
-        if session.exec(select(Matter).limit(1)).first() is not None:
-            return
-        for entry in json.loads(CATALOGUE_FILE.read_text(encoding="utf-8")):
-            session.add(Matter(**entry))
-        try:
-            session.commit()
-        except IntegrityError:  # another process loaded it at the same moment
-            session.rollback()
+    """The starter catalogue: entries the table lacks are inserted, and a stored entry whose
+    version in the file is higher is updated in place (so fixes reach existing databases).
+
+    Retired entries stay in the file, and in the table, marked `retired`: cases that used them
+    still resolve them, new cases are refused them. A stored entry at the same or a newer version
+    is left as it is, and so is a row the file does not name.
+    """
+    entries: list[dict[str, Any]] = json.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    for attempt in range(2):
+        with Session(engine) as session:
+            stored = {m.code: m for m in session.exec(select(Matter))}
+            changed = False
+            for entry in entries:
+                row = stored.get(entry["code"])
+                if row is None:
+                    session.add(Matter(**entry))
+                    changed = True
+                elif entry.get("version", 1) > row.version:
+                    fresh = Matter(**entry)  # defaults for fields the file leaves out
+                    for field in Matter.model_fields:
+                        setattr(row, field, getattr(fresh, field))
+                    session.add(row)
+                    changed = True
+            if not changed:
+                return
+            try:
+                session.commit()
+                return
+            except IntegrityError:  # another process loaded the same entries at the same moment
+                session.rollback()
+                if attempt:
+                    raise
 
 
 def init_db(engine: Engine) -> None:

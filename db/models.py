@@ -55,6 +55,13 @@ class Matter(SQLModel, table=True):
     consequences: str
     publication: str = ""
     version: int = 1
+    basis_source: str = ""
+    """Where the basis was checked (publication and article, or URL), or why it could not be."""
+    basis_verified: bool = False
+    """True only where the published text was found and matches the basis quoted."""
+    retired: bool = False
+    """Withdrawn from the catalogue: kept as a row so stored cases still resolve, never offered again."""
+    retired_reason: str | None = None
 
 
 class Application(SQLModel, table=True):
@@ -78,6 +85,11 @@ class Application(SQLModel, table=True):
     approved_at: datetime | None = At(default=None)
     window_ends_at: datetime | None = At(default=None)
     closed_at: datetime | None = At(default=None)
+    decision_due_at: datetime | None = At(default=None)
+    decision_overdue: bool = False
+    hearing: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    decisions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    follow_up_until: datetime | None = At(default=None)
     updated_at: datetime | None = At(default=None)
     projection_seq: int = Field(default=0, sa_type=BigInteger)
 

@@ -34,6 +34,7 @@ class Harness:
         who: Applicant | None = None,
         sampling: float = 1.0,
         application_id: str | None = None,
+        service: str = "测试行政事项",
     ) -> tuple[WorkflowHandle[Any, Any], ApplicationView]:
         self._n += 1
         app_id = application_id or f"t-{self.task_queue[-8:]}-{self._n}"
@@ -42,7 +43,7 @@ class Harness:
             OpenApplicationInput(
                 application_id=app_id,
                 applicant=who or applicant(),
-                service="测试行政事项",
+                service=service,
                 matter_codes=matters,
                 opened_by=CASEWORKER,
                 sampling_probability=sampling,

@@ -28,12 +28,15 @@ from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
     AssessCreditInput,
+    CloseInput,
     CommitInput,
     ComplaintInput,
     CreditRecordInput,
     DecisionInput,
     DispositionAction as D,
     DispositionInput,
+    RevocationDecisionInput,
+    StatementInput,
     VerificationInput,
 )
 
@@ -84,7 +87,12 @@ async def test_life_projected_to_postgres(pg_case: Harness) -> None:
     await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
     await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报"))
     await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, False, "不实"))
-    await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销", also=[D.refer]))
+    await handle.execute_update(
+        W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销", also=[D.refer], decision_no="湛移1号", receiving_organ="公安分局")
+    )
+    await handle.execute_update(W.state_case, StatementInput(APPLICANT, "申辩"))
+    await handle.execute_update(W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "撤销", "湛撤1号"))
+    await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "办结"))
     assert await case.outcome(handle) == S.revoked
     view = await case.state(handle)
     with Session(case.engine) as s:
@@ -94,7 +102,8 @@ async def test_life_projected_to_postgres(pg_case: Harness) -> None:
         events = list(s.exec(select(CaseEvent).where(CaseEvent.application_id == view.application_id)))
         assert [e.seq for e in events] == list(range(1, len(events) + 1))
         kinds = sorted(s.exec(select(CreditRecord.kind)))
-    assert kinds == ["false_commitment", "referred", "revoked"]
+        assert row.hearing is None and [d["kind"] for d in row.decisions] == ["refer", "revoke"]
+    assert kinds == ["referred_pending", "revoked"]
 
 
 def test_credit_record_written_once_on_retry(pg: Engine) -> None:

@@ -31,14 +31,28 @@ with workflow.unsafe.imports_passed_through():
     from activities.letters import LetterActivities
     from activities.opening import OpeningActivities
     from activities.projection import ProjectionActivities
-    from workflows.case import AWAITING_VERIFIER, NOT_YET_DUE, OPEN_FINDINGS, china_date, china_time, derived_status, next_deadline, ready_to_close
+    from workflows.case import (
+        AWAITING_VERIFIER,
+        FOUND_UNTRUE,
+        NOT_YET_DUE,
+        OPEN_FINDINGS,
+        ROUTINE,
+        china_date,
+        china_time,
+        closing_status,
+        derived_status,
+        next_deadline,
+        ready_to_close,
+    )
     from workflows.rules import (
         BEFORE_DECISION,
         CREDIT_KIND_OF,
         CREDIT_KINDS,
+        DECISION_LABELS,
         DISPOSITION_LABELS,
         DISPOSITION_ROLES,
         FINAL_STATUSES,
+        FOLLOW_UP,
         MAX_RECTIFY_DAYS,
         ROLE_LABELS,
         STATUS_LABELS,
@@ -51,6 +65,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.types import (
         Actor,
+        AdverseDecision,
+        CloseInput,
+        Hearing,
+        Procedure,
+        RevocationDecisionInput,
+        Role,
+        StatementInput,
         ApplicationStatus as S,
         ApplicationView,
         AssessCreditInput,
@@ -101,6 +122,12 @@ SYSTEM = "system"
 # true, is written by a regular activity, scheduled only once the task that decided it is
 # committed.
 LEAN = "lean-life"
+# Cases opened from here on follow the seed where its consequences bite (issue 15): revocation
+# is proposed, the applicant may state their case, the supervisor decides; daily supervision may
+# verify any committed matter in its own window; penalty and referral stand alone and may follow
+# 终止办理 or revocation in a follow-up period; honest closing; deadlines before the decision;
+# credit records when the finding is final; paper commitments at the counter.
+LEGAL = "organ-decisions"
 
 
 def _sha256(*parts: str) -> str:
@@ -133,6 +160,16 @@ class ApplicationWorkflow:
         self._closed_at: datetime | None = None
         self._opened = False
         self._complained = False  # a complaint before the decision: every commitment is verified first
+        # Decided once, at the first activation: validators may read it (they may not call patched).
+        self._legal = workflow.patched(LEGAL)
+        self._procedure = Procedure()
+        self._decision_due_at: datetime | None = None
+        self._decision_basis: str | None = None
+        self._decision_overdue = False
+        self._hearing: Hearing | None = None
+        self._decisions: list[AdverseDecision] = []
+        self._follow_up_until: datetime | None = None
+        self._follow_up_closed = False
 
     # ---- the process -------------------------------------------------------------------
 
@@ -144,6 +181,8 @@ class ApplicationWorkflow:
         if self._lean:  # one local activity: entries, credit, letters
             opened: OpenedCase = await self._call(OpeningActivities.open_case, self._letters_input(inp.matter_codes))
             self._credit = opened.credit
+            self._procedure = opened.procedure or self._procedure
+            self._decision_due_at, self._decision_basis = opened.decision_due_at, opened.decision_basis
             self._check_eligibility(opened.entries)
             self._notified(opened.letters)
         else:
@@ -151,13 +190,20 @@ class ApplicationWorkflow:
             self._credit = await self._call(CreditActivities.assess_credit, AssessCreditInput(inp.applicant.id))
             self._check_eligibility(entries)
             await self._notify()
+        if self._decision_due_at:
+            self._system("time_limit", f"办理时限至{china_time(self._decision_due_at)}（{self._decision_basis}）")
         self._refresh_status()
         await self._sync()
         self._opened = True
 
-        await workflow.wait_condition(lambda: self._status not in BEFORE_DECISION)
+        if self._legal:  # 事中 verification deadlines and the 办理时限 run before the decision
+            await self._watch(lambda: self._status in BEFORE_DECISION)
+        else:
+            await workflow.wait_condition(lambda: self._status not in BEFORE_DECISION)
         if self._approved_at is not None:  # approved, even if a complaint already moved the status on
             await self._supervise()
+        if self._in_follow_up():
+            await self._watch(self._in_follow_up)
         return await self._finish()
 
     def _check_eligibility(self, entries: list[MatterEntry]) -> None:
@@ -192,6 +238,7 @@ class ApplicationWorkflow:
             service=self._inp.service,
             issued_on=china_date(workflow.now()).isoformat(),
             matter_codes=codes,
+            opened_at=workflow.now() if self._legal else None,
         )
 
     def _notified(self, letters: list[LetterRef]) -> None:
@@ -226,6 +273,9 @@ class ApplicationWorkflow:
         window = max((e.supervision_days for e in self._entries.values()), default=0)
         assert self._approved_at is not None
         self._window_end = self._approved_at + timedelta(days=window)
+        if self._legal:  # each matter keeps its own supervision period, as its letter says
+            for m in self._matters.values():
+                m.window_end = self._approved_at + timedelta(days=self._entries[m.code].supervision_days)
 
     async def _supervise(self) -> None:
         """After approval: wake on each deadline or action until the case can close."""
@@ -236,7 +286,7 @@ class ApplicationWorkflow:
 
         while not ready_to_close(self._matters.values(), self._window_end, workflow.now()):
             self._wake = False
-            deadline = next_deadline(self._matters.values(), self._window_end, workflow.now())
+            deadline = self._next_deadline()
             if self._lean:
                 await self._until(deadline)
             else:
@@ -252,9 +302,44 @@ class ApplicationWorkflow:
                 self._refresh_status()
                 await self._sync()
         self._stop_timer()
+        if self._legal:  # honest closing: 已履诺 only where verification found every promise true
+            self._set_status(closing_status(self._matters.values()))
+            if any(m.mode == MatterMode.commitment for m in self._matters.values()):
+                if self._status == S.fulfilled:
+                    await self._record_credits(("kept_promise", None, "监管期满，承诺经核查属实"))
+                elif self._status == S.no_finding:
+                    await self._record_credits(("no_finding", None, "监管期满，未发现承诺不实"))
+            return
         self._set_status(S.rectified if any(m.verification == V.rectified for m in self._matters.values()) else S.fulfilled)
         if self._status == S.fulfilled and any(m.mode == MatterMode.commitment for m in self._matters.values()):
             await self._record_credits(("kept_promise", None, "监管期满，承诺均已履行"))
+
+    async def _watch(self, going_on: Callable[[], bool]) -> None:
+        """While `going_on`: wake on each deadline or action, fire what fell due, project."""
+        while going_on():
+            self._wake = False
+            await self._until(self._next_deadline())
+            if going_on() and await self._fire_deadlines():
+                self._refresh_status()
+                await self._sync()
+        self._stop_timer()
+
+    def _next_deadline(self) -> datetime | None:
+        """The matters' next deadline, and since organ-decisions the 办理时限, the statement
+        period and the follow-up period."""
+        now = workflow.now()
+        times = [next_deadline(self._matters.values(), self._window_end, now)]
+        if self._legal:
+            if self._status in BEFORE_DECISION and not self._decision_overdue:
+                times.append(self._decision_due_at)
+            if self._hearing and not self._hearing.period_over:
+                times.append(self._hearing.statement_until)
+            if self._in_follow_up():
+                times.append(self._follow_up_until)
+        return min((t for t in times if t), default=None)
+
+    def _in_follow_up(self) -> bool:
+        return self._follow_up_until is not None and not self._follow_up_closed
 
     async def _until(self, deadline: datetime | None) -> None:
         """Sleep until the deadline or the next action. The timer stands across actions that
@@ -264,7 +349,9 @@ class ApplicationWorkflow:
             if deadline:
                 seconds = max((deadline - workflow.now()).total_seconds(), 1.0)
                 self._timer, self._timer_at = asyncio.ensure_future(asyncio.sleep(seconds)), deadline
-        woke = asyncio.ensure_future(workflow.wait_condition(lambda: self._wake or self._status in FINAL_STATUSES))
+        woke = asyncio.ensure_future(
+            workflow.wait_condition(lambda: self._wake or (self._status in FINAL_STATUSES and not self._in_follow_up()))
+        )
         await workflow.wait([f for f in (self._timer, woke) if f], return_when=asyncio.FIRST_COMPLETED)
         woke.cancel()
         if self._timer and self._timer.done():
@@ -289,6 +376,8 @@ class ApplicationWorkflow:
     async def _fire_deadlines(self) -> bool:
         now = workflow.now()
         fired = False
+        if self._legal:
+            fired = self._fire_case_deadlines(now)
         for m in self._matters.values():
             if m.verification == V.scheduled and m.due_at and m.due_at <= now:
                 m.verification = V.due
@@ -296,8 +385,13 @@ class ApplicationWorkflow:
                 fired = True
             elif m.verification in AWAITING_VERIFIER and m.deadline_at and m.deadline_at <= now and not m.escalated:
                 m.escalated = True
-                self._system("escalate", f"「{m.name}」核查逾期未登记结果，已上报负责人督办（不视为核查通过）")
+                stage = "事中核查" if m.verification == V.pending else "核查"
+                self._system("escalate", f"「{m.name}」{stage}逾期未登记结果，已上报负责人督办（不视为核查通过）")
                 fired = True
+            elif m.verification == V.rectifying and m.rectify_by and m.rectify_by <= now and self._legal:
+                # the deadline missed proposes revocation; the organ decides after the statement period
+                await self._propose([m], f"「{m.name}」逾期未整改")
+                return True
             elif m.verification == V.rectifying and m.rectify_by and m.rectify_by <= now:
                 m.verification = V.revoked
                 self._system("rectify_missed", f"「{m.name}」逾期未整改，撤销行政决定")
@@ -305,6 +399,71 @@ class ApplicationWorkflow:
                 await self._record_credits(("revoked", m.code, "逾期未整改，撤销行政决定"))
                 return True
         return fired
+
+    def _fire_case_deadlines(self, now: datetime) -> bool:
+        """The 办理时限, the statement period and the follow-up period (since organ-decisions)."""
+        fired = False
+        if self._status in BEFORE_DECISION and self._decision_due_at and self._decision_due_at <= now and not self._decision_overdue:
+            self._decision_overdue = True
+            self._system("time_limit_overdue", f"已超过办理时限（{china_time(self._decision_due_at)}）尚未作出决定，已上报负责人督办")
+            fired = True
+        h = self._hearing
+        if h and not h.period_over and h.statement_until and h.statement_until <= now:
+            h.period_over = True
+            said = "申请人已陈述、申辩" if h.statement else "申请人未陈述、申辩"
+            self._system("statement_over", f"陈述申辩期满（{said}），待负责人作出是否撤销的决定")
+            fired = True
+        if self._in_follow_up() and self._follow_up_until and self._follow_up_until <= now:
+            self._follow_up_closed = True
+            self._system("follow_up_over", "后续处理期限届满")
+            fired = True
+        return fired
+
+    async def _propose(self, matters: list[MatterCase], grounds: str, actor: Actor | None = None) -> None:
+        """Revocation proposed (拟撤销): the grounds told, a statement period in working days."""
+        now = workflow.now()
+        for m in matters:
+            m.verification = V.proposed
+        self._hearing = Hearing(grounds=grounds, matters=[m.code for m in matters], proposed_at=now)
+        self._refresh_status()  # before the first await: no handler sees matters and status disagree
+        hearing = self._hearing
+        sched = await self._call(
+            CalendarActivities.schedule_verification,
+            ScheduleInput(start=now, working_days=self._procedure.statement_working_days, deadline_working_days=0),
+        )
+        hearing.statement_until = sched.due_at
+        text = (
+            f"拟撤销行政决定：{grounds}。已告知申请人拟作出决定的事实、理由及依据（{self._procedure.revoke_basis}），"
+            f"申请人可于{china_time(sched.due_at)}前陈述、申辩（{self._procedure.statement_basis}）"
+        )
+        if actor:
+            self._by(actor, "propose_revoke", text)
+        else:
+            self._system("propose_revoke", text)
+
+    def _decided(self, kind: str, actor: Actor, reason: str, basis: str, decision_no: str | None = None,
+                 receiving_organ: str | None = None, remedies: bool = True) -> str:
+        """An adverse decision on record, with its basis and the applicant's remedies; returns
+        the words the timeline adds."""
+        self._decisions.append(
+            AdverseDecision(
+                kind=kind,
+                label=DECISION_LABELS[kind],
+                at=workflow.now(),
+                actor_id=actor.id,
+                reason=reason,
+                basis=basis,
+                remedies=self._procedure.remedies if remedies else "",
+                decision_no=decision_no,
+                receiving_organ=receiving_organ,
+            )
+        )
+        no = f"（{decision_no}）" if decision_no else ""
+        return f"{no}依据：{basis}。" + (f"救济途径：{self._procedure.remedies}" if remedies and self._procedure.remedies else "")
+
+    def _start_follow_up(self) -> None:
+        """终止办理 or revocation on an untrue promise: penalty and referral may still follow."""
+        self._follow_up_until = workflow.now() + timedelta(days=self._procedure.follow_up_days)
 
     async def _finish(self) -> str:
         if self._status not in FINAL_STATUSES:
@@ -339,11 +498,20 @@ class ApplicationWorkflow:
         m.mode = MatterMode.commitment
         m.committed_at = now
         m.withdrawn_reason = None
-        m.commitment_sha256 = _sha256(m.letter_sha256 or "", inp.actor.id, now.isoformat())
         verify_first = m.stage == "during" or self._complained
         m.verification = V.pending if (verify_first and not m.exempt) else V.none
-        self._by(inp.actor, "commit", f"签署「{m.name}」告知承诺书（承诺书摘要 {(m.letter_sha256 or '')[:12]}）")
+        digest = (m.letter_sha256 or "")[:12]
+        if inp.signature == "paper":  # signed at the counter, recorded by the caseworker
+            m.commitment_sha256 = _sha256(m.letter_sha256 or "", self._inp.applicant.id, inp.scan_sha256 or "", now.isoformat())
+            m.signature, m.scan_sha256, m.recorded_by = "paper", inp.scan_sha256, inp.actor.id
+            self._by(inp.actor, "commit", f"录入申请人在窗口书面签署的「{m.name}」告知承诺书（承诺书摘要 {digest}，扫描件摘要 {(inp.scan_sha256 or '')[:12]}）")
+        else:
+            m.commitment_sha256 = _sha256(m.letter_sha256 or "", inp.actor.id, now.isoformat())
+            m.signature = "online" if self._legal else None
+            self._by(inp.actor, "commit", f"签署「{m.name}」告知承诺书（承诺书摘要 {digest}）")
         self._mutated()
+        if self._legal and m.verification == V.pending:  # 事中 verification has its own deadline
+            await self._due_now(m, now)
         return await self._changed()
 
     @commit.validator
@@ -357,6 +525,10 @@ class ApplicationWorkflow:
             raise conflict(f"「{m.name}」已选择提交证明")
         if inp.letter_sha256 and inp.letter_sha256 != m.letter_sha256:
             raise conflict("承诺书版本与告知的版本不一致，请阅读最新告知承诺书后再承诺")
+        if inp.actor.role == Role.caseworker and not (self._legal and inp.signature == "paper" and inp.scan_sha256):
+            raise forbidden("承办人只能录入申请人在窗口书面签署的承诺书（signature=paper，附扫描件摘要），不得代为承诺")
+        if inp.actor.role == Role.applicant and inp.signature != "online":
+            raise conflict("书面承诺书须由承办人在窗口录入")
 
     @workflow.update
     async def submit_proof(self, inp: ProofInput) -> ApplicationView:
@@ -405,7 +577,8 @@ class ApplicationWorkflow:
                 await self._schedule_drawn()
         else:
             self._set_status(S.rejected)
-            self._by(inp.actor, "reject", f"作出不予批准决定。理由：{inp.reason}")
+            words = self._decided("reject", inp.actor, inp.reason, inp.reason) if self._legal else ""
+            self._by(inp.actor, "reject", f"作出不予批准决定。理由：{inp.reason}{'。' + words if words else ''}")
             self._mutated()
         return await self._changed()
 
@@ -422,21 +595,23 @@ class ApplicationWorkflow:
         before = self._status in BEFORE_DECISION
         self._complained = self._complained or before
         touched = []
+        not_yet_due = (*NOT_YET_DUE, V.exempt) if self._legal else NOT_YET_DUE  # exempt: verifiable on a complaint
         for m in self._matters.values():
-            if m.mode != MatterMode.commitment or m.exempt:
+            if m.mode != MatterMode.commitment or (m.exempt and not self._legal):
                 continue
             if before and m.verification == V.none:
                 m.verification = V.pending
                 touched.append(m)
-            elif not before and m.verification in NOT_YET_DUE:
+            elif not before and m.verification in not_yet_due:
                 m.verification = V.due
                 m.due_at, m.deadline_at = now, None
                 touched.append(m)
         names = "、".join(m.name for m in touched) or "无待核查的承诺事项"
         effect = "决定前须先行核查" if before else "核查即时到期"
-        self._by(inp.actor, "complaint", f"收到投诉举报：{inp.text}。{effect}：{names}")
+        contact = "（投诉人留有联系方式）" if inp.contact else ""
+        self._by(inp.actor, "complaint", f"收到投诉举报{contact}：{inp.text}。{effect}：{names}")
         self._mutated()
-        for m in touched if not before else []:
+        for m in touched if (not before or self._legal) else []:
             await self._due_now(m, now)
         return await self._changed()
 
@@ -446,6 +621,8 @@ class ApplicationWorkflow:
 
     @workflow.update
     async def record_verification(self, inp: VerificationInput) -> ApplicationView:
+        if self._legal:
+            return await self._verified(inp)
         m = self._matters[inp.matter]
         m.findings = inp.findings
         actor = inp.actor
@@ -478,12 +655,51 @@ class ApplicationWorkflow:
     def validate_record_verification(self, inp: VerificationInput) -> None:
         m = self._check(inp.actor, "verification", inp.matter)
         allowed = (V.pending,) if self._status in BEFORE_DECISION else (V.scheduled, V.due, V.reverifying)
+        if self._legal and m.verification in ROUTINE and self._status not in BEFORE_DECISION and m.mode == MatterMode.commitment:
+            if m.window_end and workflow.now() >= m.window_end:
+                raise conflict(f"「{m.name}」的监管期已于{china_time(m.window_end)}届满，不能再行核查")
+            return  # daily supervision: any committed matter, any time within its own window
         if m.verification not in allowed:
             raise conflict(f"「{m.name}」当前为「{VERIFICATION_LABELS[m.verification]}」，不能登记核查结果")
+
+    async def _verified(self, inp: VerificationInput) -> ApplicationView:
+        """A verification result (since organ-decisions): no credit record on the verifier's
+        click; a failed re-verification proposes revocation; routine checks of any matter."""
+        m, actor = self._matters[inp.matter], inp.actor
+        routine = "日常监管" if m.verification in ROUTINE else ""
+        m.findings = inp.findings
+        if inp.truthful:
+            rectified = m.verification == V.reverifying
+            m.verification = V.rectified if rectified else V.true
+            self._by(actor, "verify", f"「{m.name}」{routine}{'整改复核通过' if rectified else '核查属实'}：{inp.findings}")
+            self._mutated()
+            if rectified:
+                await self._record_credits(("untrue_rectified", m.code, f"承诺不实，已按期整改到位：{inp.findings}"))
+            return await self._changed()
+        if self._status in BEFORE_DECISION:
+            m.verification = V.untrue
+            self._set_status(S.terminated)
+            words = self._decided("terminate", actor, inp.findings, self._procedure.termination_basis)
+            self._by(actor, "verify", f"「{m.name}」事中核查发现承诺不实，终止办理：{inp.findings}。{words}")
+            self._start_follow_up()
+            self._mutated()
+            await self._record_credits(("terminated", m.code, f"事中核查承诺不实，终止办理：{inp.findings}"))
+            return await self._changed()
+        if m.verification == V.reverifying:
+            self._by(actor, "verify", f"「{m.name}」整改复核仍不符合：{inp.findings}")
+            await self._propose([m], f"「{m.name}」整改复核仍不符合（{inp.findings}）")
+            self._mutated()
+            return await self._changed()
+        m.verification = V.untrue
+        self._by(actor, "verify", f"「{m.name}」{routine}核查发现承诺不实，待处置：{inp.findings}")
+        self._mutated()
+        return await self._changed()
 
     @workflow.update
     async def dispose(self, inp: DispositionInput) -> ApplicationView:
         """Every measure's state first, in this step; the credit records after."""
+        if self._legal:
+            return await self._disposed(inp)
         now, actor, reason = workflow.now(), inp.actor, inp.reason
         actions = self._actions(inp)
         awaiting = self._awaiting_disposition()
@@ -517,6 +733,11 @@ class ApplicationWorkflow:
                 raise forbidden(f"{DISPOSITION_LABELS[action]}须由负责人作出")
         if any(a in (D.rectify, D.revoke) for a in inp.also):
             raise conflict("整改与撤销只能作为主处置措施")
+        if self._legal:
+            self._validate_legal_disposition(inp, actions)
+            return
+        if self._status not in (S.verifying, S.rectifying):
+            raise conflict(f"申请当前状态为「{STATUS_LABELS[self._status]}」，不能执行此操作")
         if inp.action in (D.rectify, D.revoke) and not self._awaiting_disposition():
             raise conflict("没有待处置的不实承诺")
         if inp.action in (D.penalize, D.refer) and self._awaiting_disposition():
@@ -529,6 +750,141 @@ class ApplicationWorkflow:
             raise conflict("已作出行政处罚")
         if D.refer in actions and self._referred:
             raise conflict("已移送司法机关")
+
+    def _validate_legal_disposition(self, inp: DispositionInput, actions: list[D]) -> None:
+        """Since organ-decisions: penalty and referral stand alone on any untrue finding, also
+        after 终止办理 or revocation while the follow-up period runs; revoke proposes."""
+        if self._status in FOLLOW_UP:
+            if not self._in_follow_up():
+                raise conflict("本案已办结，不能再作处置")
+            if inp.action in (D.rectify, D.revoke):
+                raise conflict(f"申请已「{STATUS_LABELS[self._status]}」，只能作出行政处罚或移送司法机关")
+        if inp.action == D.rectify:
+            if not self._awaiting_disposition():
+                raise conflict("没有待处置的不实承诺")
+            if not (inp.deadline_days and 1 <= inp.deadline_days <= MAX_RECTIFY_DAYS):
+                raise conflict(f"责令整改须给出1至{MAX_RECTIFY_DAYS}日的期限")
+        if inp.action == D.revoke:
+            if self._hearing:
+                raise conflict("撤销程序已启动，正在陈述申辩期，请在期满后作出决定")
+            if not [m for m in self._matters.values() if m.verification in (V.untrue, V.rectifying)]:
+                raise conflict("没有待处置的不实承诺")
+        if not any(m.verification in FOUND_UNTRUE or (self._status == S.terminated and m.verification == V.untrue) for m in self._matters.values()):
+            raise conflict("本案没有核查不实的承诺，不能处置")
+        for action in actions:
+            if action in (D.penalize, D.refer) and not inp.decision_no:
+                raise conflict(f"{DISPOSITION_LABELS[action]}须注明决定书文号")
+        if D.refer in actions and not inp.receiving_organ:
+            raise conflict("移送司法机关须注明接收机关")
+        if D.penalize in actions and self._penalized:
+            raise conflict("已作出行政处罚")
+        if D.refer in actions and self._referred:
+            raise conflict("已移送司法机关")
+
+    async def _disposed(self, inp: DispositionInput) -> ApplicationView:
+        """Measures since organ-decisions: rectify orders, revoke proposes (the statement period
+        first), penalty and referral are decisions of their own with number and basis."""
+        now, actor, reason = workflow.now(), inp.actor, inp.reason
+        actions = self._actions(inp)
+        awaiting = self._awaiting_disposition()
+        credits: list[tuple[str, str | None, str]] = []
+        if inp.action in (D.penalize, D.refer):  # alone: the measure closes the open untrue findings
+            for m in awaiting:
+                m.verification = V.disposed
+        for action in actions:
+            label = DISPOSITION_LABELS[action]
+            if action == D.rectify:
+                assert inp.deadline_days is not None
+                by = now + timedelta(days=inp.deadline_days)
+                for m in awaiting:
+                    m.verification, m.rectify_by = V.rectifying, by
+                self._by(actor, "rectify", f"{label}，限{inp.deadline_days}日内（{china_time(by)}前）整改。理由：{reason}")
+            elif action == D.penalize:
+                self._penalized = True
+                words = self._decided("penalize", actor, reason, self._procedure.penalty_basis, inp.decision_no)
+                self._by(actor, "penalize", f"作出行政处罚决定。理由：{reason}。{words}")
+                credits.append(("penalized", None, f"{reason}（{inp.decision_no}）"))
+            elif action == D.refer:
+                self._referred = True
+                words = self._decided("refer", actor, reason, self._procedure.referral_basis, inp.decision_no, inp.receiving_organ, remedies=False)
+                self._by(actor, "refer", f"移送{inp.receiving_organ}。理由：{reason}。{words}")
+                credits.append(("referred_pending", None, f"{reason}（{inp.decision_no}，移送{inp.receiving_organ}）"))
+        self._mutated()
+        if inp.action == D.revoke:
+            findings = [m for m in self._matters.values() if m.verification in (V.untrue, V.rectifying)]
+            await self._propose(findings, reason, actor)
+            self._mutated()
+        if credits:
+            await self._record_credits(*credits)
+        return await self._changed()
+
+    @workflow.update
+    async def state_case(self, inp: StatementInput) -> ApplicationView:
+        """The applicant's statement and defence (陈述、申辩) against a proposed revocation."""
+        assert self._hearing is not None
+        self._hearing.statement, self._hearing.stated_at = inp.text, workflow.now()
+        self._by(inp.actor, "statement", f"提出陈述、申辩：{inp.text}")
+        self._mutated()
+        return await self._changed()
+
+    @state_case.validator
+    def validate_state_case(self, inp: StatementInput) -> None:
+        check_action("statement", inp.actor, self._status, self._inp.applicant.id)
+        h = self._hearing
+        if h is None or h.statement is not None:
+            raise conflict("没有待陈述申辩的拟撤销决定，或已提出陈述申辩")
+        if h.period_over or (h.statement_until and workflow.now() >= h.statement_until):
+            raise conflict("陈述申辩期已满")
+
+    @workflow.update
+    async def decide_revocation(self, inp: RevocationDecisionInput) -> ApplicationView:
+        """The supervisor's decision on a proposed revocation, after the statement period."""
+        h, actor = self._hearing, inp.actor
+        assert h is not None
+        self._hearing = None
+        proposed = [m for m in self._matters.values() if m.verification == V.proposed]
+        heard = f"（申请人陈述申辩：{h.statement}）" if h.statement else "（申请人未陈述申辩）"
+        if inp.revoke:
+            for m in self._open_findings():
+                m.verification = V.revoked
+            self._set_status(S.revoked)
+            words = self._decided("revoke", actor, inp.reason, self._procedure.revoke_basis, inp.decision_no)
+            self._by(actor, "revoke", f"作出撤销行政决定{heard}。理由：{inp.reason}。{words}")
+            self._start_follow_up()
+            self._mutated()
+            await self._record_credits(("revoked", None, f"{h.grounds}；{inp.reason}（{inp.decision_no}）"))
+            return await self._changed()
+        for m in proposed:
+            m.verification = V.untrue if inp.finding_stands else V.true
+        outcome = "核查结论维持，待另行处置" if inp.finding_stands else "陈述申辩理由成立，核查结论更正为属实"
+        self._by(actor, "not_revoke", f"决定不予撤销{heard}：{outcome}。理由：{inp.reason}")
+        self._mutated()
+        return await self._changed()
+
+    @decide_revocation.validator
+    def validate_decide_revocation(self, inp: RevocationDecisionInput) -> None:
+        check_action("revocation", inp.actor, self._status, self._inp.applicant.id)
+        h = self._hearing
+        if h is None:
+            raise conflict("没有拟撤销的决定")
+        over = h.period_over or (h.statement_until is not None and workflow.now() >= h.statement_until)
+        if not (over or h.statement):
+            raise conflict(f"陈述申辩期至{china_time(h.statement_until)}，期满或申请人陈述申辩后方可作出决定")
+        if inp.revoke and not inp.decision_no:
+            raise conflict("撤销决定须注明决定书文号")
+
+    @workflow.update
+    async def close_case(self, inp: CloseInput) -> ApplicationView:
+        """The supervisor ends the follow-up period: no further measures."""
+        self._follow_up_closed = True
+        self._by(inp.actor, "close_follow_up", f"后续处理完毕。理由：{inp.reason}")
+        return await self._changed()
+
+    @close_case.validator
+    def validate_close_case(self, inp: CloseInput) -> None:
+        check_action("close", inp.actor, self._status, self._inp.applicant.id)
+        if not self._in_follow_up():
+            raise conflict("本案没有待办结的后续处理")
 
     @workflow.update
     async def submit_rectification(self, inp: RectificationInput) -> ApplicationView:
@@ -551,8 +907,13 @@ class ApplicationWorkflow:
 
     @workflow.update
     async def cancel(self, inp: CancelInput) -> ApplicationView:
-        self._set_status(S.cancelled)
-        self._by(inp.actor, "cancel", f"撤回申请。理由：{inp.reason}")
+        if self._legal and inp.actor.role != Role.applicant:  # the office ends it: 终止办理, not a withdrawal
+            self._set_status(S.terminated)
+            words = self._decided("terminate", inp.actor, inp.reason, inp.reason)
+            self._by(inp.actor, "terminate", f"终止办理（未作出决定）。理由：{inp.reason}。{words}")
+        else:
+            self._set_status(S.cancelled)
+            self._by(inp.actor, "cancel", f"撤回申请。理由：{inp.reason}")
         self._mutated()
         return await self._changed()
 
@@ -616,7 +977,7 @@ class ApplicationWorkflow:
         """After an action's effects: close the case if the action ended it, wake the
         supervisor, project, and answer with the case as it now stands."""
         self._wake = True
-        if self._lean and self._status in FINAL_STATUSES and self._closed_at is None:
+        if self._lean and self._status in FINAL_STATUSES and self._closed_at is None and not self._in_follow_up():
             self._close()
         await self._sync()
         return self._view()
@@ -747,4 +1108,9 @@ class ApplicationWorkflow:
             window_ends_at=self._window_end,
             closed_at=self._closed_at,
             opened_at=self._opened_at,
+            decision_due_at=self._decision_due_at,
+            decision_overdue=self._decision_overdue,
+            hearing=self._hearing,
+            decisions=list(self._decisions),
+            follow_up_until=self._follow_up_until if self._in_follow_up() else None,
         )

@@ -12,10 +12,12 @@ from datetime import date, datetime, timedelta
 from workflows.rules import BEFORE_DECISION, FINAL_STATUSES
 from workflows.types import ApplicationStatus as S, MatterCase, MatterMode, VerificationState as V
 
-SETTLED = frozenset({V.none, V.exempt, V.sampled_out, V.true, V.rectified})
-AWAITING_VERIFIER = (V.due, V.reverifying)
+SETTLED = frozenset({V.none, V.exempt, V.sampled_out, V.true, V.rectified, V.disposed})
+AWAITING_VERIFIER = (V.due, V.reverifying, V.pending)  # pending: 事中, with a deadline since organ-decisions
 NOT_YET_DUE = (V.scheduled, V.sampled_out)  # a complaint makes these due at once
-OPEN_FINDINGS = (V.untrue, V.rectifying, V.reverifying)  # an untrue finding not yet closed
+OPEN_FINDINGS = (V.untrue, V.rectifying, V.reverifying, V.proposed)  # an untrue finding not yet closed
+FOUND_UNTRUE = frozenset({*OPEN_FINDINGS, V.revoked, V.disposed, V.rectified})  # a penalty or referral may follow
+ROUTINE = frozenset({V.sampled_out, V.exempt, V.true})  # verifiable again in daily supervision (日常监管)
 
 
 def derived_status(current: S, matters: Iterable[MatterCase]) -> S:
@@ -27,6 +29,8 @@ def derived_status(current: S, matters: Iterable[MatterCase]) -> S:
         chosen = all(m.mode == MatterMode.commitment or m.proof_sha256 for m in matters)
         return S.reviewing if chosen else S.notified
     states = {m.verification for m in matters}
+    if V.proposed in states:
+        return S.hearing
     if V.rectifying in states:
         return S.rectifying
     if states & {V.due, *OPEN_FINDINGS}:
@@ -48,6 +52,21 @@ def next_deadline(matters: Iterable[MatterCase], window_end: datetime | None, no
     if window_end and now < window_end:
         times.append(window_end)
     return min(times, default=None)
+
+
+def closing_status(matters: Iterable[MatterCase]) -> S:
+    """How a case closes when its window is over (honest closing): 已履诺 only where
+    verification found every promise true."""
+    matters = list(matters)
+    states = {m.verification for m in matters}
+    committed = [m for m in matters if m.mode == MatterMode.commitment]
+    if V.rectified in states:
+        return S.rectified
+    if V.disposed in states:
+        return S.sanctioned
+    if committed and all(m.verification == V.true for m in committed):
+        return S.fulfilled
+    return S.no_finding
 
 
 def ready_to_close(matters: Iterable[MatterCase], window_end: datetime | None, now: datetime) -> bool:

@@ -19,24 +19,28 @@ from workflows.types import (
 )
 
 FINAL_STATUSES = frozenset(
-    {S.fulfilled, S.rectified, S.rejected, S.terminated, S.revoked, S.cancelled}
+    {S.fulfilled, S.rectified, S.rejected, S.terminated, S.revoked, S.cancelled, S.no_finding, S.sanctioned}
 )
 BEFORE_DECISION = frozenset({S.notified, S.reviewing})
-AFTER_APPROVAL = frozenset({S.approved, S.verifying, S.rectifying})
+AFTER_APPROVAL = frozenset({S.approved, S.verifying, S.rectifying, S.hearing})
+# After 终止办理 or revocation on an untrue promise, the case stays open for follow-up measures
+# (penalty, referral) until the supervisor closes it or the follow-up period ends.
+FOLLOW_UP = frozenset({S.terminated, S.revoked})
 
 ALLOWED_TRANSITIONS: dict[S, frozenset[S]] = {
     S.opening: frozenset({S.notified}),
     S.notified: frozenset({S.reviewing, S.cancelled, S.terminated}),
     S.reviewing: frozenset({S.notified, S.approved, S.rejected, S.cancelled, S.terminated}),
-    S.approved: frozenset({S.verifying, S.fulfilled, S.rectified}),
-    S.verifying: frozenset({S.approved, S.rectifying, S.revoked}),
-    S.rectifying: frozenset({S.verifying, S.approved, S.revoked}),
+    S.approved: frozenset({S.verifying, S.fulfilled, S.rectified, S.no_finding, S.sanctioned}),
+    S.verifying: frozenset({S.approved, S.rectifying, S.revoked, S.hearing}),
+    S.rectifying: frozenset({S.verifying, S.approved, S.revoked, S.hearing}),
+    S.hearing: frozenset({S.revoked, S.verifying, S.rectifying, S.approved}),
 }
 
 # action -> (roles allowed, statuses allowed)
 ACTIONS: dict[str, tuple[frozenset[Role], frozenset[S]]] = {
     "open": (frozenset({Role.applicant, Role.caseworker}), frozenset({S.opening})),
-    "commit": (frozenset({Role.applicant}), BEFORE_DECISION),
+    "commit": (frozenset({Role.applicant, Role.caseworker}), BEFORE_DECISION),  # caseworker: paper, at the counter
     "proof": (frozenset({Role.applicant, Role.caseworker}), BEFORE_DECISION),
     "withdraw": (frozenset({Role.applicant}), BEFORE_DECISION),
     "decision": (frozenset({Role.caseworker, Role.supervisor}), frozenset({S.reviewing})),
@@ -45,10 +49,13 @@ ACTIONS: dict[str, tuple[frozenset[Role], frozenset[S]]] = {
         BEFORE_DECISION | AFTER_APPROVAL,
     ),
     "verification": (frozenset({Role.verifier}), BEFORE_DECISION | AFTER_APPROVAL),
-    "disposition": (frozenset({Role.caseworker, Role.supervisor}), frozenset({S.verifying, S.rectifying})),
+    "disposition": (frozenset({Role.caseworker, Role.supervisor}), frozenset({S.verifying, S.rectifying, S.hearing}) | FOLLOW_UP),
     "rectification": (frozenset({Role.applicant}), frozenset({S.rectifying})),
     "cancel": (frozenset({Role.applicant, Role.caseworker}), BEFORE_DECISION),
     "recompute": (frozenset({Role.admin}), AFTER_APPROVAL),
+    "statement": (frozenset({Role.applicant}), frozenset({S.hearing})),
+    "revocation": (frozenset({Role.supervisor}), frozenset({S.hearing})),
+    "close": (frozenset({Role.supervisor}), FOLLOW_UP),
 }
 
 # Revocation, penalty and referral are signed off by the 负责人; rectification may be ordered
@@ -74,6 +81,9 @@ STATUS_LABELS: dict[S, str] = {
     S.terminated: "终止办理",
     S.revoked: "撤销行政决定",
     S.cancelled: "申请人撤回申请",
+    S.hearing: "拟撤销，陈述申辩中",
+    S.no_finding: "监管期满未发现承诺不实",
+    S.sanctioned: "不实承诺已依法处理办结",
 }
 ROLE_LABELS: dict[Role, str] = {
     Role.applicant: "申请人",
@@ -102,6 +112,8 @@ VERIFICATION_LABELS: dict[V, str] = {
     V.reverifying: "整改复核中",
     V.rectified: "整改到位",
     V.revoked: "已撤销",
+    V.proposed: "拟撤销，陈述申辩中",
+    V.disposed: "不实承诺已依法处理",
 }
 DISPOSITION_LABELS: dict[DispositionAction, str] = {
     DispositionAction.rectify: "责令限期整改",
@@ -130,7 +142,7 @@ def check_role(action: str, role: Role) -> None:
 
 
 # Actions an applicant may take only on their own application (nobody commits on their behalf).
-OWN_CASE_ONLY = frozenset({"commit", "proof", "withdraw", "rectification", "cancel"})
+OWN_CASE_ONLY = frozenset({"commit", "proof", "withdraw", "rectification", "cancel", "statement"})
 
 
 def check_action(action: str, actor: Actor, status: S, applicant_id: str) -> None:
@@ -150,14 +162,28 @@ def check_transition(old: S, new: S) -> None:
         )
 
 # credit record kind -> (severity, label). Severity follows the 2026 NDRC repair rules:
-# minor / general / serious; a kept promise is a positive record.
+# minor / general / serious; a kept promise is a positive record, a window over without a
+# finding a neutral one. Cases since organ-decisions write a record only when the finding is
+# final (with the disposition), worded by what happened; a referral is not graded serious
+# before any judicial finding.
 CREDIT_KINDS: dict[str, tuple[str, str]] = {
-    "kept_promise": ("positive", "履行承诺"),
+    "kept_promise": ("positive", "履行承诺（经核查属实）"),
+    "no_finding": ("neutral", "监管期满未发现承诺不实"),
     "false_commitment": ("general", "虚假承诺"),
+    "terminated": ("general", "承诺不实，终止办理"),
+    "untrue_rectified": ("minor", "承诺不实，已按期整改到位"),
     "revoked": ("serious", "虚假承诺致撤销行政决定"),
     "penalized": ("general", "虚假承诺受到行政处罚"),
     "referred": ("serious", "虚假承诺涉嫌犯罪移送司法机关"),
+    "referred_pending": ("general", "承诺不实，已移送司法机关（待司法认定）"),
     "serious_dishonesty": ("serious", "严重失信记录（信用平台归集）"),
+}
+DECISION_LABELS: dict[str, str] = {
+    "reject": "不予批准决定",
+    "terminate": "终止办理",
+    "revoke": "撤销行政决定",
+    "penalize": "行政处罚决定",
+    "refer": "移送司法机关",
 }
 CREDIT_KIND_OF: dict[DispositionAction, str] = {
     DispositionAction.revoke: "revoked",
@@ -179,11 +205,11 @@ def credit_grade(kinds: list[str]) -> tuple[str, bool, str | None]:
     Returns (grade, barred, reason). An unrepaired false commitment or a serious record bars
     commitment until credit repair (实施方案：信用修复前不适用告知承诺制).
     """
-    severities = {CREDIT_KINDS[k][0] for k in kinds} - {"positive"}
+    severities = {CREDIT_KINDS[k][0] for k in kinds} - {"positive", "neutral"}
     grade = next(g for g, _, sev in reversed(GRADES) if sev is None or sev in severities)
     if "serious" in severities:
         return grade, True, "有严重不良信用记录"
-    if "false_commitment" in kinds:
+    if severities:  # every other adverse kind comes from an untrue promise
         return grade, True, "曾作出虚假承诺"
     return grade, False, None
 

@@ -35,6 +35,9 @@ class ApplicationStatus(StrEnum):
     terminated = "terminated"
     revoked = "revoked"
     cancelled = "cancelled"
+    hearing = "hearing"  # revocation proposed: statement period (陈述申辩), then the supervisor decides
+    no_finding = "no_finding"  # window over, commitments not all verified, nothing untrue found
+    sanctioned = "sanctioned"  # window over, an untrue promise dealt with by penalty or referral
 
 
 class MatterMode(StrEnum):
@@ -60,6 +63,8 @@ class VerificationState(StrEnum):
     reverifying = "reverifying"  # evidence in, re-verification due
     rectified = "rectified"
     revoked = "revoked"
+    proposed = "proposed"  # revocation proposed on this finding, awaiting the organ's decision
+    disposed = "disposed"  # an untrue finding closed by a penalty or a referral on its own
 
 
 class DispositionAction(StrEnum):
@@ -100,6 +105,20 @@ class MatterEntry:
 
 
 @dataclass(frozen=True)
+class Procedure:
+    """Procedure rules from the rules data (activities/data/procedure.json), kept by the case."""
+
+    statement_working_days: int = 3
+    follow_up_days: int = 90
+    statement_basis: str = ""
+    revoke_basis: str = ""
+    penalty_basis: str = ""
+    referral_basis: str = ""
+    termination_basis: str = ""
+    remedies: str = ""
+
+
+@dataclass(frozen=True)
 class OpenApplicationInput:
     application_id: str
     applicant: Applicant
@@ -135,6 +154,8 @@ class RenderLettersInput:
     service: str
     issued_on: str  # ISO date, workflow time
     matter_codes: list[str]
+    opened_at: datetime | None = None
+    """Workflow time of the opening: the 办理时限 runs from it."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +172,10 @@ class OpenedCase:
     entries: list[MatterEntry]
     credit: CreditAssessment
     letters: list[LetterRef]
+    procedure: Procedure | None = None
+    decision_due_at: datetime | None = None
+    """The service's 办理时限 from the opening, in working days; None if the data has none."""
+    decision_basis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +221,10 @@ class CommitInput:
     actor: Actor
     matter: str
     letter_sha256: str | None = None
+    signature: str = "online"
+    """online: the applicant signs in the system; paper: signed at the counter, recorded by the caseworker."""
+    scan_sha256: str | None = None
+    """Paper: the hash of the scanned signed letter."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +252,8 @@ class DecisionInput:
 class ComplaintInput:
     actor: Actor
     text: str
+    contact: str | None = None
+    """Optional, for anonymous complaints: never written into the timeline."""
 
 
 @dataclass(frozen=True)
@@ -241,6 +272,33 @@ class DispositionInput:
     deadline_days: int | None = None
     also: list[DispositionAction] = field(default_factory=list)
     """Penalty or referral taken together with the main action."""
+    decision_no: str | None = None
+    """决定书文号 of a penalty or referral."""
+    receiving_organ: str | None = None
+    """Where a referral goes (移送机关)."""
+
+
+@dataclass(frozen=True)
+class StatementInput:
+    actor: Actor
+    text: str
+    """The applicant's statement and defence (陈述、申辩)."""
+
+
+@dataclass(frozen=True)
+class RevocationDecisionInput:
+    actor: Actor
+    revoke: bool
+    reason: str
+    decision_no: str | None = None
+    finding_stands: bool = True
+    """Not revoking: the finding stands (back to awaiting disposition) or the statement showed it wrong."""
+
+
+@dataclass(frozen=True)
+class CloseInput:
+    actor: Actor
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -293,6 +351,39 @@ class MatterCase:
     deadline_days: int = 0
     schedule_round: int = 0
     """Counts due-date requests: only the answer to the newest one is applied."""
+    window_end: datetime | None = None
+    """The end of this matter's own supervision period (日常监管)."""
+    signature: str | None = None
+    scan_sha256: str | None = None
+    recorded_by: str | None = None
+
+
+@dataclass
+class Hearing:
+    """A revocation proposed: grounds told to the applicant, a statement period, a statement."""
+
+    grounds: str
+    matters: list[str]
+    proposed_at: datetime
+    statement_until: datetime | None = None
+    statement: str | None = None
+    stated_at: datetime | None = None
+    period_over: bool = False
+
+
+@dataclass(frozen=True)
+class AdverseDecision:
+    """A decision against the applicant, with its legal basis and remedies."""
+
+    kind: str  # reject | terminate | revoke | penalize | refer
+    label: str
+    at: datetime
+    actor_id: str
+    reason: str
+    basis: str
+    remedies: str
+    decision_no: str | None = None
+    receiving_organ: str | None = None
 
 
 @dataclass(frozen=True)
@@ -322,6 +413,11 @@ class ApplicationView:
     window_ends_at: datetime | None = None
     closed_at: datetime | None = None
     opened_at: datetime | None = None
+    decision_due_at: datetime | None = None
+    decision_overdue: bool = False
+    hearing: Hearing | None = None
+    decisions: list[AdverseDecision] = field(default_factory=list)
+    follow_up_until: datetime | None = None
 
 
 @dataclass(frozen=True)

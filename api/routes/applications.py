@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.projection import application_row, workflow_id
 from api import schemas
-from api.deps import CurrentActor, DbDep, SessionDep, SettingsDep, TemporalDep, reader
+from api.deps import CurrentActor, DbDep, OptionalActor, SessionDep, SettingsDep, TemporalDep, reader
 from api.errors import CaseGone, busy, http_error
 from db.models import Application, CaseEvent, Letter, Matter
 from workflows.application import ApplicationWorkflow as W
@@ -26,6 +26,7 @@ from workflows.types import (
     ApplicationStatus,
     ApplicationView,
     CancelInput,
+    CloseInput,
     CommitInput,
     ComplaintInput,
     DecisionInput,
@@ -34,7 +35,9 @@ from workflows.types import (
     OpenApplicationInput,
     ProofInput,
     RectificationInput,
+    RevocationDecisionInput,
     Role,
+    StatementInput,
     VerificationInput,
     VerificationState,
     WithdrawInput,
@@ -208,11 +211,13 @@ async def get_history(application_id: str, db: DbDep, temporal: TemporalDep) -> 
 ToInput = Callable[[Any, Actor], Any]
 
 
-def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: ToInput) -> None:
+def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: ToInput, public: bool = False) -> None:
+    """One Update as a POST; `public`: anyone may send it without a token (a complaint)."""
+
     async def act(
         application_id: str,
         body: body_type,  # type: ignore[valid-type]
-        actor: CurrentActor,
+        actor: OptionalActor if public else CurrentActor,  # type: ignore[valid-type]
         db: DbDep,
         temporal: TemporalDep,
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
@@ -235,11 +240,11 @@ def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: T
     router.post(f"/{{application_id}}/{path}", response_model=schemas.ApplicationOut | schemas.Received)(act)
 
 
-action_route("commit", schemas.CommitBody, W.commit, lambda b, a: CommitInput(a, b.matter, b.letter_sha256))
+action_route("commit", schemas.CommitBody, W.commit, lambda b, a: CommitInput(a, b.matter, b.letter_sha256, b.signature, b.scan_sha256))
 action_route("proof", schemas.ProofBody, W.submit_proof, lambda b, a: ProofInput(a, b.matter, b.document))
 action_route("withdraw-commitment", schemas.WithdrawBody, W.withdraw_commitment, lambda b, a: WithdrawInput(a, b.matter, b.reason))
 action_route("decision", schemas.DecisionBody, W.decide, lambda b, a: DecisionInput(a, b.approve, b.reason))
-action_route("complaints", schemas.ComplaintBody, W.complain, lambda b, a: ComplaintInput(a, b.text))
+action_route("complaints", schemas.ComplaintBody, W.complain, lambda b, a: ComplaintInput(a, b.text, b.contact), public=True)
 action_route(
     "verification", schemas.VerificationBody, W.record_verification, lambda b, a: VerificationInput(a, b.matter, b.truthful, b.findings)
 )
@@ -247,9 +252,17 @@ action_route(
     "disposition",
     schemas.DispositionBody,
     W.dispose,
-    lambda b, a: DispositionInput(a, b.action, b.reason, b.deadline_days, list(b.also)),
+    lambda b, a: DispositionInput(a, b.action, b.reason, b.deadline_days, list(b.also), b.decision_no, b.receiving_organ),
 )
 action_route(
     "rectification", schemas.RectificationBody, W.submit_rectification, lambda b, a: RectificationInput(a, b.matter, b.evidence)
 )
 action_route("cancel", schemas.CancelBody, W.cancel, lambda b, a: CancelInput(a, b.reason))
+action_route("statement", schemas.StatementBody, W.state_case, lambda b, a: StatementInput(a, b.text))
+action_route(
+    "revocation",
+    schemas.RevocationBody,
+    W.decide_revocation,
+    lambda b, a: RevocationDecisionInput(a, b.revoke, b.reason, b.decision_no, b.finding_stands),
+)
+action_route("close", schemas.CloseBody, W.close_case, lambda b, a: CloseInput(a, b.reason))

@@ -1,29 +1,63 @@
-"""The published catalogue (证明事项告知承诺制清单)."""
+"""The published catalogue (证明事项告知承诺制清单), open to the public without a token: the list,
+one entry and its blank commitment letter (告知承诺书格式文本)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException
-from sqlmodel import select
+from fastapi.responses import PlainTextResponse
+from sqlmodel import Session, col, select
 
-from api.deps import SessionDep, reader
+from activities.letters import blank_letter
+from api.deps import OptionalActor, SessionDep
 from db.models import Matter
+from workflows.rules import READS, ROLE_LABELS
+from workflows.types import Actor
 
-router = APIRouter(prefix="/matters", tags=["catalogue"], dependencies=[Depends(reader("catalogue"))])
+
+def catalogue_reader(actor: OptionalActor) -> Actor:
+    """Anyone may read the catalogue, signed in or not; a token, if sent, must be valid."""
+    if actor.role not in READS["catalogue"]:
+        raise HTTPException(403, f"{ROLE_LABELS[actor.role]}无权查看此内容")
+    return actor
+
+
+router = APIRouter(prefix="/matters", tags=["catalogue"], dependencies=[Depends(catalogue_reader)])
+
+
+def found(session: Session, code: str) -> Matter:
+    matter = session.get(Matter, code)
+    if matter is None:
+        raise HTTPException(404, f"证明事项 {code} 不在清单中")
+    return matter
+
 
 @router.get("")
 def list_matters(session: SessionDep, commitment_allowed: bool | None = None, department: str | None = None) -> list[Matter]:
-    """All catalogue entries, optionally filtered."""
-    query = select(Matter).order_by(Matter.code)
+    """All catalogue entries in force (retired ones are left out), optionally filtered."""
+    query = select(Matter).where(col(Matter.retired).is_(False)).order_by(Matter.code)
     if commitment_allowed is not None:
         query = query.where(Matter.commitment_allowed == commitment_allowed)
     if department:
         query = query.where(Matter.department == department)
     return list(session.exec(query))
 
+
 @router.get("/{code}")
 def get_matter(code: str, session: SessionDep) -> Matter:
-    """One catalogue entry."""
-    matter = session.get(Matter, code)
-    if matter is None:
-        raise HTTPException(404, f"证明事项 {code} 不在清单中")
-    return matter
+    """One catalogue entry (a retired one too: past cases refer to it)."""
+    return found(session, code)
+
+
+@router.get(
+    "/{code}/letter",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}, "description": "告知承诺书格式文本"}},
+)
+def get_blank_letter(code: str, session: SessionDep) -> PlainTextResponse:
+    """The blank commitment letter (告知承诺书格式文本) of an entry in force, as published."""
+    matter = found(session, code)
+    if matter.retired:
+        raise HTTPException(404, f"证明事项 {code} 已从清单中移除，不再适用告知承诺制")
+    if not matter.commitment_allowed:
+        raise HTTPException(404, f"证明事项 {code} 不适用告知承诺制，没有告知承诺书：{matter.exclusion_reason or '应当提交证明'}")
+    return PlainTextResponse(blank_letter(matter), media_type="text/plain; charset=utf-8")

@@ -128,6 +128,9 @@ def test_a_whole_life_with_real_processes(catalogue: list[dict[str, Any]], data_
             ("caseworker", "disposition", {"action": "rectify", "deadline_days": 15, "reason": "责令限期整改"}),
             ("applicant", "rectification", {"matter": after, "evidence": "整改报告及照片"}),
             ("verifier", "verification", {"matter": after, "truthful": False, "findings": "复核仍不符合"}),
+            ("applicant", "statement", {"text": "整改材料已补充，请求不予撤销"}),
+            ("supervisor", "revocation", {"revoke": True, "reason": "整改复核仍不符合", "decision_no": "湛撤〔2026〕1号"}),
+            ("supervisor", "close", {"reason": "无后续处理"}),
         ]
         statuses = []
         for role, action, body in steps:
@@ -138,7 +141,7 @@ def test_a_whole_life_with_real_processes(catalogue: list[dict[str, Any]], data_
                 r = stack.call("GET", url, "caseworker")
             statuses.append(r.json()["status"])
         assert statuses == ["notified", "reviewing", "reviewing", "approved", "verifying", "verifying",
-                            "rectifying", "verifying", "revoked"]
+                            "rectifying", "verifying", "hearing", "hearing", "revoked", "revoked"]
         timeline = stack.call("GET", f"{url}/timeline", "auditor").json()
         assert timeline[-1]["action"] == "close" and "撤销行政决定" in timeline[-1]["summary"]
         code, out = stack.stop()

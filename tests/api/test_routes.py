@@ -60,7 +60,7 @@ def body(app_id: str, matters: list[str] | None = None) -> dict[str, Any]:
 
 async def test_health_and_catalogue(http: Client) -> None:
     assert (await http.get("/health")).json() == {"status": "ok"}
-    assert (await http.get("/matters")).status_code == 401
+    assert (await http.get("/matters")).status_code == 200  # the catalogue is public
     matters = (await http.get("/matters", headers=auth("public"))).json()
     assert {m["code"] for m in matters} >= {AFTER, DURING, EXCLUDED}
     for m in matters:
@@ -126,24 +126,32 @@ async def test_whole_life_over_http(http: Client) -> None:
         ("applicant", "commit", {"matter": DURING}, "reviewing"),
         ("verifier", "verification", {"matter": DURING, "truthful": True, "findings": "网络核验一致"}, "reviewing"),
         ("caseworker", "decision", {"approve": True, "reason": "符合法定条件"}, "approved"),
-        ("public", "complaints", {"text": "举报经营场所虚假"}, "verifying"),
+        (None, "complaints", {"text": "举报经营场所虚假", "contact": "13800000000"}, "verifying"),  # anonymous, no token
         ("verifier", "verification", {"matter": AFTER, "truthful": False, "findings": "实地核查无此场所"}, "verifying"),
-        ("supervisor", "disposition", {"action": "revoke", "reason": "虚假承诺", "also": ["refer", "penalize"]}, "revoked"),
+        ("supervisor", "disposition", {"action": "revoke", "reason": "虚假承诺", "also": ["refer", "penalize"],
+                                       "decision_no": "湛市监罚〔2026〕7号", "receiving_organ": "平顶山市公安局湛河分局"}, "hearing"),
+        ("applicant", "statement", {"text": "场所正在装修，并非虚假"}, "hearing"),
+        ("supervisor", "revocation", {"revoke": True, "reason": "申辩理由不成立", "decision_no": "湛市监撤〔2026〕8号"}, "revoked"),
+        ("supervisor", "close", {"reason": "已移送公安机关，后续处理完毕"}, "revoked"),
     ]
     for role, action, payload, status in steps:
-        r = await http.post(f"{url}/{action}", json=payload, headers=auth(role))
+        r = await http.post(f"{url}/{action}", json=payload, headers=auth(role) if role else {})
         assert r.status_code == 200, (action, r.text)
-        if role == "public":  # the public learns only that the complaint was received
+        if role is None:  # the public learns only that the complaint was received
             assert r.json()["received"] is True
             r = await http.get(url, headers=auth("caseworker"))
         assert r.json()["status"] == status, (action, r.json()["status"])
     final = (await http.get(url, headers=auth("caseworker"))).json()
-    assert final["penalized"] and final["referred"]
+    assert final["penalized"] and final["referred"] and final["closed_at"]
+    assert sorted(d["kind"] for d in final["decisions"]) == ["penalize", "refer", "revoke"]
+    assert all("行政复议" in d["remedies"] for d in final["decisions"] if d["kind"] != "refer")
     credit = (await http.get(f"/applicants/{COMPANY}/credit", headers=auth("caseworker"))).json()
     assert credit["barred"] and credit["grade"] == "D"
-    assert {r["kind"] for r in credit["records"]} == {"false_commitment", "revoked", "referred", "penalized"}
+    assert {r["kind"] for r in credit["records"]} == {"revoked", "referred_pending", "penalized"}
     timeline = (await http.get(f"{url}/timeline", headers=auth("auditor"))).json()
-    assert "撤销行政决定" in " ".join(e["summary"] for e in timeline)
+    said = [e["action"] for e in timeline]
+    assert said.index("propose_revoke") < said.index("statement") < said.index("revoke")
+    assert "13800000000" not in " ".join(e["summary"] for e in timeline)
     history = (await http.get(f"{url}/history", headers=auth("auditor"))).json()
     assert history["events"][0]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_STARTED"
     assert (await http.get(f"{url}/history", headers=auth("applicant"))).status_code == 403

@@ -28,9 +28,10 @@ FIGURES: list[str] = []  # "<fault>: N tried, 0 lost" lines, shown in pytest's s
 
 # A life as bench.load drives it (open → commit → approve → complaint → untrue → revoke), in
 # the timeline's words; "schedule" appears when the approval computed a due date.
-LIFE_ACTIONS = ["open", "notify", "commit", "approve", "sampling", "schedule", "complaint", "verify", "revoke", "close"]
+LIFE_ACTIONS = ["open", "notify", "commit", "approve", "sampling", "schedule", "complaint", "verify", "propose_revoke",
+                "statement", "revoke", "close_follow_up", "close"]
 OPTIONAL_ACTIONS = {"schedule"}
-LIFE_CREDITS = ["false_commitment", "revoked"]
+LIFE_CREDITS = ["revoked"]
 
 
 def report(line: str) -> str:
@@ -95,8 +96,8 @@ def cases(stack: Watched, prefix: str) -> list[tuple[str, str, str | None]]:
 
 
 def not_once(stack: Watched, ids: list[str]) -> dict[str, str]:
-    """Each case's records that are not there exactly once, by case: the letter, the two credit
-    records, the timeline's actions in order with no gap in its numbering; the case revoked and
+    """Each case's records that are not there exactly once, by case: the letter, the credit
+    record, the timeline's actions in order with no gap in its numbering; the case revoked and
     closed. Empty when every life left each record exactly once."""
     wanted = set(ids)
     letters = Counter(r[0] for r in query(stack, "SELECT application_id FROM letter") if r[0] in wanted)

@@ -14,11 +14,14 @@ from tests.harness import Harness
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
+    CloseInput,
     CommitInput,
     ComplaintInput,
     DecisionInput,
     DispositionAction as D,
     DispositionInput,
+    RevocationDecisionInput,
+    StatementInput,
     VerificationInput,
     VerificationState as V,
 )
@@ -40,11 +43,16 @@ async def test_each_answer_carries_its_full_effect(case: Harness) -> None:
     assert due.verification == V.due and due.deadline_at is not None and due.deadline_at > due.due_at
 
     untrue = await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, False, "不实"))
-    assert untrue.credit_grade == "C" and untrue.barred_reason == "曾作出虚假承诺"  # as the archive now stands
+    assert untrue.credit_grade == "A" and untrue.barred_reason is None  # no record before the finding is final
 
-    revoked = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销", also=[D.refer]))
-    assert revoked.status == S.revoked and revoked.referred
-    assert revoked.closed_at is not None and revoked.credit_grade == "D"
+    proposed = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销"))
+    assert proposed.status == S.hearing and proposed.hearing and proposed.hearing.statement_until  # the period computed
+    await handle.execute_update(W.state_case, StatementInput(APPLICANT, "申辩"))
+    decided = await handle.execute_update(W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "撤销", "湛撤〔2026〕9号"))
+    assert decided.status == S.revoked and decided.credit_grade == "D"  # as the archive now stands
+    assert decided.closed_at is None and decided.follow_up_until is not None
+    revoked = await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "无后续处理"))
+    assert revoked.closed_at is not None and revoked.follow_up_until is None
     assert await case.outcome(handle) == S.revoked
 
     # the read model says what the answer said, and the close is written once
@@ -56,8 +64,8 @@ async def test_each_answer_carries_its_full_effect(case: Harness) -> None:
 
 
 async def test_a_life_reads_and_projects_inside_workflow_tasks(case: Harness) -> None:
-    """Only credit records take an activity task (two findings, two tasks); everything else runs
-    inside the workflow tasks; and one timer per deadline that does not move."""
+    """Only credit records take an activity task (one final finding, one task); everything else
+    runs inside the workflow tasks; and one timer per deadline that does not move."""
     handle, _ = await case.open([AFTER])
     await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
     await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
@@ -65,15 +73,19 @@ async def test_a_life_reads_and_projects_inside_workflow_tasks(case: Harness) ->
     await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报二"))
     await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, False, "不实"))
     await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销"))
+    await handle.execute_update(W.state_case, StatementInput(APPLICANT, "申辩"))
+    await handle.execute_update(W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "撤销", "湛撤〔2026〕9号"))
+    await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "无后续处理"))
     assert await case.outcome(handle) == S.revoked
 
     events = (await handle.fetch_history()).events
     kinds = Counter(EventType.Name(e.event_type).removeprefix("EVENT_TYPE_") for e in events)
     scheduled = [e.activity_task_scheduled_event_attributes.activity_type.name for e in events
                  if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
-    assert scheduled == ["record_credits", "record_credits"], kinds
+    assert scheduled == ["record_credits"], kinds
     assert kinds["MARKER_RECORDED"] >= 8, kinds  # opening, projections, calendar, the patch
     # one timer per deadline the case waited for: the due date, the verifier's deadline after
-    # the first complaint, the window's end after the finding. The second complaint moves no
-    # deadline, so no timer is started for it (one per wake would make five).
-    assert kinds["TIMER_STARTED"] == 3, kinds
+    # the first complaint, the window's end after the finding, the statement period, the
+    # follow-up period after the revocation. The second complaint and the statement move no
+    # deadline, so no timer is started for them (one per wake would make eight).
+    assert kinds["TIMER_STARTED"] == 5, kinds

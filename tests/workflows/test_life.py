@@ -47,6 +47,8 @@ async def test_fulfilled_after_window(case: Harness) -> None:
     view = await case.until(handle, lambda v: v.status == S.verifying)
     assert case.matter(view, AFTER).verification == V.due
     await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "数据共享比对一致"))
+    # the exempt promise too, in daily supervision: only then has every promise been found true
+    await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, EXEMPT, True, "日常检查一致"))
 
     assert await case.outcome(handle, skip_days=100) == S.fulfilled
     view = await case.state(handle)
@@ -59,7 +61,7 @@ async def test_sampled_out_closes_without_verification(case: Harness) -> None:
     await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
     view = await case.until(handle, lambda v: case.matter(v, AFTER).verification == V.sampled_out)
     assert case.matter(view, AFTER).sampled is False
-    assert await case.outcome(handle, skip_days=100) == S.fulfilled
+    assert await case.outcome(handle, skip_days=100) == S.no_finding  # never verified: no claim it was kept
     history = await handle.fetch_history()
     timers = [e for e in history.events if e.HasField("timer_started_event_attributes")]
     assert len(timers) == 1  # the supervision window only; no verification timer
@@ -69,7 +71,7 @@ async def test_exempt_matters_are_not_verified(case: Harness) -> None:
     handle, _ = await case.open([EXEMPT])
     await handle.execute_update(W.commit, CommitInput(APPLICANT, EXEMPT))
     await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
-    assert await case.outcome(handle, skip_days=100) == S.fulfilled
+    assert await case.outcome(handle, skip_days=100) == S.no_finding
     view = await case.state(handle)
     assert case.matter(view, EXEMPT).verification == V.exempt
     assert case.matter(view, EXEMPT).due_at is None

@@ -73,7 +73,7 @@ async def test_withdrawal_before_decision_then_proof(case: Harness) -> None:
     view = await handle.execute_update(W.submit_proof, ProofInput(APPLICANT, AFTER, "房产证复印件"))
     assert view.status == S.reviewing
     await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "证明齐全"))
-    assert await case.outcome(handle, skip_days=100) == S.fulfilled
+    assert await case.outcome(handle, skip_days=100) == S.no_finding  # no promise was made, none verified
 
 
 async def test_withdrawal_after_decision_refused(case: Harness) -> None:
@@ -139,8 +139,9 @@ async def test_disposition_roles(case: Harness) -> None:
     await refused(handle, W.dispose, DispositionInput(CASEWORKER, D.revoke, "撤销"), kind="Forbidden")
     await refused(handle, W.dispose, DispositionInput(CASEWORKER, D.rectify, "整改", deadline_days=0))
     await refused(handle, W.dispose, DispositionInput(SUPERVISOR, D.rectify, "整改", deadline_days=5, also=[D.revoke]))
-    await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销"))
-    assert await case.outcome(handle) == S.revoked
+    view = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销"))
+    assert view.status == S.hearing  # proposed: the organ decides after the statement period
+    await handle.terminate("test over")
 
 
 async def test_complaint_before_decision_requires_verification_first(case: Harness) -> None:

@@ -20,8 +20,11 @@ from workflows.types import (
     DecisionInput,
     DispositionAction as D,
     DispositionInput,
+    CloseInput,
     ProofInput,
     RectificationInput,
+    RevocationDecisionInput,
+    StatementInput,
     VerificationInput,
     VerificationState as V,
 )
@@ -48,14 +51,25 @@ async def approved_with_untrue_finding(case: Harness, matters: list[str] | None 
     return handle
 
 
+async def revoked_after_hearing(handle: Any, number: str = "湛撤〔2026〕1号") -> Any:
+    """Revocation proposed, the applicant heard, the supervisor revokes and closes the follow-up."""
+    await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "虚假承诺"))
+    await handle.execute_update(W.state_case, StatementInput(APPLICANT, "无异议"))
+    view = await handle.execute_update(W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "虚假承诺", number))
+    assert view.status == S.revoked
+    return await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "无后续处理"))
+
+
 async def test_untrue_during_processing_terminates(case: Harness) -> None:
     handle, _ = await case.open([DURING, AFTER])
     view = await handle.execute_update(W.commit, CommitInput(APPLICANT, DURING))
     assert case.matter(view, DURING).verification == V.pending
     view = await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, DURING, False, "协查回函：不符"))
-    assert view.status == S.terminated
+    assert view.status == S.terminated and view.closed_at is None  # follow-up measures may come
+    assert credit_kinds(case) == ["terminated"]
+    view = await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "无需后续处理"))
+    assert view.closed_at is not None
     assert await case.outcome(handle) == S.terminated
-    assert credit_kinds(case) == ["false_commitment"]
 
 
 async def test_during_verification_true_allows_approval(case: Harness) -> None:
@@ -76,68 +90,56 @@ async def test_untrue_after_rectified(case: Harness) -> None:
     assert view.status == S.verifying and case.matter(view, AFTER).verification == V.reverifying
     view = await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "复核到位"))
     assert case.matter(view, AFTER).verification == V.rectified
+    assert credit_kinds(case) == ["untrue_rectified"]  # worded by what happened, written when final
     assert await case.outcome(handle, skip_days=100) == S.rectified
-    assert credit_kinds(case) == ["false_commitment"]
-
-
-async def test_rectification_deadline_missed_revokes(case: Harness) -> None:
-    handle = await approved_with_untrue_finding(case)
-    await handle.execute_update(W.dispose, DispositionInput(CASEWORKER, D.rectify, "限期整改", deadline_days=10))
-    await case.skip(11)
-    assert await case.outcome(handle) == S.revoked
-    view = await case.state(handle)
-    assert case.matter(view, AFTER).verification == V.revoked
-    assert credit_kinds(case) == ["false_commitment", "revoked"]
-
-
-async def test_reverification_untrue_revokes(case: Harness) -> None:
-    handle = await approved_with_untrue_finding(case)
-    await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.rectify, "限期整改", deadline_days=10))
-    await handle.execute_update(W.submit_rectification, RectificationInput(APPLICANT, AFTER, "说明材料"))
-    view = await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, False, "仍不符合"))
-    assert view.status == S.revoked
-    assert await case.outcome(handle) == S.revoked
 
 
 async def test_revoke_and_refer(case: Harness) -> None:
     handle = await approved_with_untrue_finding(case)
     view = await handle.execute_update(
-        W.dispose, DispositionInput(SUPERVISOR, D.revoke, "伪造经营场所，涉嫌犯罪", also=[D.refer])
+        W.dispose,
+        DispositionInput(SUPERVISOR, D.revoke, "伪造经营场所，涉嫌犯罪", also=[D.refer],
+                         decision_no="湛移〔2026〕1号", receiving_organ="平顶山市公安局湛河分局"),
     )
-    assert view.status == S.revoked and view.referred and not view.penalized
+    assert view.status == S.hearing and view.referred and not view.penalized  # the referral is made, the revocation proposed
+    assert credit_kinds(case) == ["referred_pending"]  # not serious before any judicial finding
+    await case.skip(20)  # three working days, even across a Golden Week
+    await case.until(handle, lambda v: bool(v.hearing and v.hearing.period_over))
+    await handle.execute_update(W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "申请人未申辩", "湛撤〔2026〕2号"))
+    await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "已移送，办结"))
     assert await case.outcome(handle) == S.revoked
-    assert credit_kinds(case) == ["false_commitment", "referred", "revoked"]
+    assert credit_kinds(case) == ["referred_pending", "revoked"]
 
 
 async def test_penalize_with_rectification(case: Harness) -> None:
     handle = await approved_with_untrue_finding(case, [AFTER, AFTER2])
     view = await handle.execute_update(
-        W.dispose, DispositionInput(SUPERVISOR, D.rectify, "限期整改并处罚款", deadline_days=20, also=[D.penalize])
+        W.dispose,
+        DispositionInput(SUPERVISOR, D.rectify, "限期整改并处罚款", deadline_days=20, also=[D.penalize], decision_no="湛罚〔2026〕1号"),
     )
     assert view.penalized and view.status == S.rectifying
-    await refused_update(handle, W.dispose, DispositionInput(SUPERVISOR, D.penalize, "再罚"))  # only once
+    await refused_update(handle, W.dispose, DispositionInput(SUPERVISOR, D.penalize, "再罚", decision_no="湛罚〔2026〕2号"))  # only once
     await handle.execute_update(W.submit_rectification, RectificationInput(APPLICANT, AFTER, "整改材料"))
     await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "复核到位"))
     await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER2, True, "属实"))
     assert await case.outcome(handle, skip_days=190) == S.rectified
+    assert credit_kinds(case) == ["penalized", "untrue_rectified"]
 
 
-async def test_penalty_needs_a_main_measure_then_may_follow(case: Harness) -> None:
-    """A penalty alone would leave the finding undisposed for ever: it goes with rectify or
-    revoke, or follows while rectification runs."""
+async def test_penalty_follows_while_rectification_runs(case: Harness) -> None:
     handle = await approved_with_untrue_finding(case)
-    message = await refused_update(handle, W.dispose, DispositionInput(SUPERVISOR, D.penalize, "罚款"))
-    assert "一并作出" in message
     await handle.execute_update(W.dispose, DispositionInput(CASEWORKER, D.rectify, "限期整改", deadline_days=10))
-    view = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.penalize, "整改期间另处罚款"))
+    view = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.penalize, "整改期间另处罚款", decision_no="湛罚〔2026〕3号"))
     assert view.penalized and view.status == S.rectifying
-    assert await case.outcome(handle, skip_days=11) == S.revoked  # the deadline passed without evidence
-    assert credit_kinds(case) == ["false_commitment", "penalized", "revoked"]
+    await case.skip(11)  # the deadline passes without evidence: revocation proposed, not made
+    view = await case.until(handle, lambda v: v.status == S.hearing)
+    assert case.matter(view, AFTER).verification == V.proposed
+    assert credit_kinds(case) == ["penalized"]
 
 
 async def test_revoke_racing_the_untrue_finding_is_refused_cleanly(case: Harness) -> None:
-    """A disposition sent while the finding's credit record is still being written sees a
-    consistent case: the status was derived before the handler's first await."""
+    """A disposition sent while the finding is being recorded sees a consistent case: the
+    status was derived before the handler's first await."""
     handle, _ = await case.open([AFTER])
     await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
     await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
@@ -151,15 +153,14 @@ async def test_revoke_racing_the_untrue_finding_is_refused_cleanly(case: Harness
         await revoke
     except WorkflowUpdateFailedError:  # sent before the finding: refused, nothing changed
         await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销"))
-    assert await case.outcome(handle) == S.revoked
     view = await case.state(handle)
-    assert case.matter(view, AFTER).verification == V.revoked
-    assert credit_kinds(case) == ["false_commitment", "revoked"]
+    assert view.status == S.hearing and case.matter(view, AFTER).verification == V.proposed
+    assert sum(r.action == "propose_revoke" for r in await case.timeline(handle)) == 1
 
 
 async def test_false_commitment_bars_next_application(case: Harness) -> None:
     first = await approved_with_untrue_finding(case)
-    await first.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销"))
+    await revoked_after_hearing(first)
     await case.outcome(first)
     handle, view = await case.open([AFTER, DURING])
     assert view.barred_reason and all(not m.eligible for m in view.matters)
@@ -168,4 +169,4 @@ async def test_false_commitment_bars_next_application(case: Harness) -> None:
         view = await handle.execute_update(W.submit_proof, ProofInput(APPLICANT, code, "营业执照及租赁合同"))
     assert view.status == S.reviewing
     await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "证明材料齐全"))
-    assert await case.outcome(handle, skip_days=100) == S.fulfilled
+    assert await case.outcome(handle, skip_days=100) == S.no_finding
