@@ -6,7 +6,6 @@ blank format text (格式文本) published for the public (`blank_letter`)."""
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -15,12 +14,12 @@ from typing import Any
 import jinja2
 from temporalio import activity
 
+from activities.procedure import procedure_data
 from db.models import Letter, Matter
 from db.session import SessionFactory
 from workflows.types import Applicant, LetterRef, RenderLettersInput
 
 TEMPLATES = Path(__file__).parent / "templates"
-PROCEDURE = Path(__file__).parent / "data" / "procedure.json"
 TEMPLATE_NAME = "commitment_letter.txt.j2"
 KIND_LABELS = {"person": "自然人", "company": "法人或其他组织"}
 
@@ -34,12 +33,6 @@ def letter_templates() -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,  # plain text, not HTML
     )
-
-
-@lru_cache(maxsize=1)
-def procedure_rules() -> dict[str, Any]:
-    """The rules of procedure (工作规程) the letter states: statement period, remedies, contacts."""
-    return json.loads(PROCEDURE.read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +59,7 @@ def render_letter(
         applicant=applicant,
         applicant_kind_label=KIND_LABELS.get(applicant.kind, applicant.kind) if applicant else None,
         matter=matter,
-        procedure=procedure_rules(),
+        procedure=procedure_data(),
     )
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.testing import ActivityEnvironment
 
-from activities.letters import LetterActivities, blank_letter, letter_templates, procedure_rules
+from activities.letters import LetterActivities, blank_letter, letter_templates
+from activities.procedure import procedure_data as procedure_rules
 from db.models import Letter, Matter
 from db.session import session_factory
 from tests.factories import AFTER, AFTER2, DURING, EXEMPT, TEST_MATTERS, applicant

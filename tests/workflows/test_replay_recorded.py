@@ -6,7 +6,10 @@ marker); `escalated_then_recomputed` was recorded on commit 343a911, before the
 `escalation-follows-new-deadline` patch (an escalated matter, a notice that moves its deadline
 later, the window passing unverified): without that patch it no longer replays. The `-v3-lean`
 ones carry the `lean-life` patch (local activities, delta projections, one timer per deadline,
-the close recorded by the action that ends the case); everything before them takes the old path. A change that would break a running case fails here: guard it with
+the close recorded by the action that ends the case); everything before them takes the old path.
+The `-v4-legal` ones carry `organ-decisions` too (revocation proposed and decided after the
+statement period, daily supervision, measures on their own, honest closing, 事中 and 办理时限
+deadlines). A change that would break a running case fails here: guard it with
 `workflow.patched(...)` and record the new histories beside the old ones.
 """
 
