@@ -31,7 +31,8 @@ class OpeningActivities:
         eligible = [e.code for e in entries if ineligibility(e, credit) is None]
         letters = self._letters.render_letters(replace(inp, matter_codes=eligible)) if eligible else []
         limit = service_time_limit(inp.service) if inp.opened_at else None
-        due = self._calendar.schedule_verification(ScheduleInput(inp.opened_at, limit[0], 0)).due_at if limit and inp.opened_at else None
+        # to the end of the limit's last working day
+        due = self._calendar.schedule_verification(ScheduleInput(inp.opened_at, 0, limit[0])).deadline_at if limit and inp.opened_at else None
         return OpenedCase(
             entries=entries,
             credit=credit,

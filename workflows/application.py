@@ -191,7 +191,7 @@ class ApplicationWorkflow:
             self._check_eligibility(entries)
             await self._notify()
         if self._decision_due_at:
-            self._system("time_limit", f"办理时限至{china_time(self._decision_due_at)}（{self._decision_basis}）")
+            self._system("time_limit", f"办理时限至{china_time(self._decision_due_at)}")
         self._refresh_status()
         await self._sync()
         self._opened = True
@@ -427,14 +427,14 @@ class ApplicationWorkflow:
         self._hearing = Hearing(grounds=grounds, matters=[m.code for m in matters], proposed_at=now)
         self._refresh_status()  # before the first await: no handler sees matters and status disagree
         hearing = self._hearing
-        sched = await self._call(
+        sched = await self._call(  # to the end of the last working day of the period
             CalendarActivities.schedule_verification,
-            ScheduleInput(start=now, working_days=self._procedure.statement_working_days, deadline_working_days=0),
+            ScheduleInput(start=now, working_days=0, deadline_working_days=self._procedure.statement_working_days),
         )
-        hearing.statement_until = sched.due_at
+        hearing.statement_until = sched.deadline_at
         text = (
             f"拟撤销行政决定：{grounds}。已告知申请人拟作出决定的事实、理由及依据（{self._procedure.revoke_basis}），"
-            f"申请人可于{china_time(sched.due_at)}前陈述、申辩（{self._procedure.statement_basis}）"
+            f"申请人可于{china_time(sched.deadline_at)}前陈述、申辩（{self._procedure.statement_basis}）"
         )
         if actor:
             self._by(actor, "propose_revoke", text)

@@ -7,7 +7,7 @@ No workflow calls here, only data in and data out, so each rule has one home and
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from workflows.rules import BEFORE_DECISION, FINAL_STATUSES
 from workflows.types import ApplicationStatus as S, MatterCase, MatterMode, VerificationState as V
@@ -75,13 +75,19 @@ def ready_to_close(matters: Iterable[MatterCase], window_end: datetime | None, n
 
 
 CHINA_OFFSET = timedelta(hours=8)  # Asia/Shanghai keeps no daylight saving
+CHINA = timezone(CHINA_OFFSET)
 
 
 def china_time(at: datetime | None) -> str:
-    """A moment as people in the district read it (UTC+8)."""
-    return (at + CHINA_OFFSET).strftime("%Y-%m-%d %H:%M") if at else "—"
+    """A moment as people in the district read it (UTC+8), whatever zone it was given in."""
+    return _in_china(at).strftime("%Y-%m-%d %H:%M") if at else "—"
 
 
 def china_date(at: datetime) -> date:
     """The calendar day in the district at that moment (a letter's date)."""
-    return (at + CHINA_OFFSET).date()
+    return _in_china(at).date()
+
+
+def _in_china(at: datetime) -> datetime:
+    """Naive times are UTC (never the machine's zone: workflow code must not depend on it)."""
+    return (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(CHINA)
