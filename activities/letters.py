@@ -9,7 +9,6 @@ import hashlib
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from temporalio import activity
