@@ -267,3 +267,17 @@ async def test_public_complaint_is_received_without_revealing_the_case(http: Cli
     await http.post("/applications/api-14/commit", json={"matter": AFTER}, headers=key | auth("applicant"))
     replayed = await http.post("/applications/api-14/commit", json={"matter": AFTER}, headers=key | stranger)
     assert replayed.status_code == 403  # another actor's key is another request: refused on its own merits
+
+
+async def test_paper_commitment_recorded_at_the_counter(http: Client) -> None:
+    await http.post("/applications", json=body("api-15"), headers=auth("caseworker"))
+    url, scan = "/applications/api-15/commit", "cd" * 32
+    no_scan = await http.post(url, json={"matter": AFTER, "signature": "paper"}, headers=auth("caseworker"))
+    assert no_scan.status_code == 422  # a paper letter is recorded with its scan's hash
+    own_paper = await http.post(url, json={"matter": AFTER, "signature": "paper", "scan_sha256": scan}, headers=auth("applicant"))
+    assert own_paper.status_code == 409 and "承办人" in own_paper.json()["detail"]
+    r = await http.post(url, json={"matter": AFTER, "signature": "paper", "scan_sha256": scan}, headers=auth("caseworker"))
+    assert r.status_code == 200, r.text
+    m = r.json()["matters"][0]
+    assert (m["signature"], m["scan_sha256"], m["recorded_by"]) == ("paper", scan, "dev-caseworker")
+    assert r.json()["status"] == "reviewing"
