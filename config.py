@@ -38,6 +38,17 @@ class Settings(BaseSettings):
     api_tokens: dict[str, str] = Field(
         default_factory=dict, description='Production tokens as JSON: {"token": "role:actor-id"}'
     )
+    payload_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description='Payload encryption keys as JSON, oldest first: {"key-id": "<base64 of 32 bytes>"}; the newest encrypts',
+    )
+    payload_key_file: str = Field(
+        "./data/payload-keys.json", description="Where the keys are kept when PAYLOAD_KEYS is empty (made in development)"
+    )
+    codec_cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8233", "http://localhost:8233"],
+        description="Origins of the Temporal Web UI allowed to call the codec server",
+    )
 
     @property
     def dev_tokens_enabled(self) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from temporalio.client import Client
+from temporalio.converter import DataConverter
 from temporalio.worker import Replayer, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -22,6 +23,8 @@ from activities.projection import ProjectionActivities
 from config import get_settings
 from db.migrate import init_db
 from db.session import session_factory, settings_engine
+from security.codec import data_converter
+from security.keys import keyring
 from workflows import DATA_CONVERTER
 from workflows.application import ApplicationWorkflow
 
@@ -34,9 +37,10 @@ WORKFLOWS = [ApplicationWorkflow]
 RUNNER = SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_all_modules())
 
 
-def replayer() -> Replayer:
-    """Replays histories against the current workflow code, decoding payloads as the workers do."""
-    return Replayer(workflows=WORKFLOWS, data_converter=DATA_CONVERTER, workflow_runner=RUNNER)
+def replayer(converter: DataConverter = DATA_CONVERTER) -> Replayer:
+    """Replays histories against the current workflow code, decoding payloads as the workers do
+    (give it the keyring's converter for encrypted histories)."""
+    return Replayer(workflows=WORKFLOWS, data_converter=converter, workflow_runner=RUNNER)
 
 
 def activities(engine: Engine) -> list[Callable[..., Any]]:
@@ -79,7 +83,7 @@ async def main() -> None:
     engine = settings_engine(settings)
     init_db(engine)
     client = await Client.connect(
-        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=DATA_CONVERTER
+        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(keyring(settings))
     )
     async with build_worker(client, engine, settings.task_queue):
         logging.info("worker polling task queue %s at %s", settings.task_queue, settings.temporal_address)

@@ -6,17 +6,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from temporalio.client import Client
 
 from api.errors import DATABASE_ERRORS
-from api.routes import applicants, applications, calendar, matters
+from api.routes import applicants, applications, calendar, codec, matters
 from api.temporal import Temporal
 from config import Settings, get_settings
 from db.migrate import init_db
 from db.session import settings_engine
-from workflows import DATA_CONVERTER
+from security.codec import data_converter
+from security.keys import keyring
 
 
 def create_app(settings: Settings | None = None, temporal: Client | None = None, engine: Engine | None = None) -> FastAPI:
@@ -30,7 +32,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
         client = temporal or await Client.connect(
             app.state.settings.temporal_address,
             namespace=app.state.settings.temporal_namespace,
-            data_converter=DATA_CONVERTER,
+            data_converter=data_converter(keyring(app.state.settings)),
         )
         app.state.temporal = Temporal(client, app.state.settings)
         yield
@@ -48,8 +50,16 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
         """Liveness: the API is up and its event loop answers."""
         return {"status": "ok"}
 
-    for module in (matters, applications, applicants, calendar):
+    for module in (matters, applications, applicants, calendar, codec):
         app.include_router(module.router)
+    # the Temporal Web UI calls the codec server from the browser (its own origin)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=(settings or get_settings()).codec_cors_origins,
+        allow_credentials=True,
+        allow_methods=["POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-Namespace"],
+    )
     return app
 
 

@@ -377,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     child_env["TEMPORAL_ADDRESS"] = temporal_address  # always the embedded server
     child_env["TEMPORAL_NAMESPACE"] = namespace
     child_env.setdefault("DATABASE_URL", f"sqlite:///{DATA_DIR / 'chengnuo.db'}")
+    child_env.setdefault("PAYLOAD_KEY_FILE", str(DATA_DIR / "payload-keys.json"))
     child_env.setdefault("CHENGNUO_ENV", "development")
     child_env.setdefault("PYTHONUNBUFFERED", "1")
 
@@ -389,8 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if args.headless:
         temporal_argv.append("--headless")
-    else:
-        temporal_argv += ["--ui-port", str(args.ui_port)]
+    else:  # on loopback only: the dev UI's write actions cannot be turned off
+        temporal_argv += ["--ui-port", str(args.ui_port), "--ui-ip", HOST,
+                          "--ui-codec-endpoint", f"http://{HOST}:{args.api_port}/codec"]
     if namespace != "default":  # "default" is always created by start-dev
         temporal_argv += ["--namespace", namespace]
     api_argv = [

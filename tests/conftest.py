@@ -18,10 +18,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from db.migrate import upgrade
 from db.session import make_engine
-from tests.factories import TEST_MATTERS
+from tests.factories import CONVERTER, TEST_MATTERS
 from tests.harness import Harness
 from worker import build_worker, replayer
-from workflows import DATA_CONVERTER
 
 BIN = Path(sys.executable).parent
 
@@ -29,7 +28,7 @@ BIN = Path(sys.executable).parent
 @pytest_asyncio.fixture(scope="session")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     async with await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=DATA_CONVERTER
+        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=CONVERTER
     ) as env:
         yield env
 
@@ -72,7 +71,7 @@ async def stop_all(harness: Harness) -> None:
 async def replay_all(harness: Harness, test_name: str = "") -> None:
     """Replay every history against the current code; with CHENGNUO_RECORD_HISTORIES=<dir>, also
     keep them there (how tests/workflows/histories/ was made)."""
-    replay = replayer()
+    replay = replayer(CONVERTER)
     record = os.environ.get("CHENGNUO_RECORD_HISTORIES")
     for n, handle in enumerate(harness.handles, 1):
         history = await handle.fetch_history()

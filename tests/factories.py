@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from db.models import Matter
+from security.codec import Keyring, data_converter
 from workflows.types import Actor, Applicant, Role
+
+TEST_KEYRING = Keyring({"test-1": bytes(range(32))})  # a test key, never a real one
+CONVERTER = data_converter(TEST_KEYRING)  # tests encrypt payloads as the system does
 
 APPLICANT = Actor("app-1", Role.applicant)  # the applicant of applicant(1)
 CASEWORKER = Actor("cw-1", Role.caseworker)

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowHistory
 
+from tests.factories import CONVERTER
 from worker import replayer
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
@@ -32,5 +33,5 @@ def test_recorded_histories_exist() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_recorded_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(f"recorded-{path.stem}", path.read_text(encoding="utf-8"))
-    result = await replayer().replay_workflow(history, raise_on_replay_failure=False)
+    result = await replayer(CONVERTER).replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, result.replay_failure

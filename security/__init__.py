@@ -1,0 +1,1 @@
+"""What keeps personal data out of reach: payload encryption and its keys."""
