@@ -35,8 +35,21 @@ class Settings(BaseSettings):
     update_timeout: float = Field(
         30, gt=0, description="Seconds the API waits for a workflow's answer before 504 (the action may still take effect)"
     )
-    api_tokens: dict[str, str] = Field(
-        default_factory=dict, description='Production tokens as JSON: {"token": "role:actor-id"}'
+    max_body_bytes: int = Field(
+        1_048_576, ge=1, description="Largest request body the API reads; a larger one is refused with 413 before it is read"
+    )
+    complaint_rate_per_case: str = Field(
+        "10/600",
+        pattern=r"^\d+/[1-9]\d*$",
+        description="Tokenless complaints one case takes, as count/seconds (10 per 10 minutes); more answer 429; 0/… turns it off",
+    )
+    complaint_rate_per_source: str = Field(
+        "5/60",
+        pattern=r"^\d+/[1-9]\d*$",
+        description="Tokenless complaints one client IP may send, as count/seconds (5 a minute); more answer 429; 0/… turns it off",
+    )
+    trusted_proxy: bool = Field(
+        False, description="Behind a reverse proxy: the client is the first X-Forwarded-For hop, not the connecting address"
     )
     payload_keys: dict[str, str] = Field(
         default_factory=dict,

@@ -20,12 +20,14 @@ from activities.credit import CreditActivities
 from activities.letters import LetterActivities, letter_templates
 from activities.opening import OpeningActivities
 from activities.projection import ProjectionActivities
+from activities.reconcile import reconcile
 from config import get_settings
 from db.migrate import init_db
 from db.session import session_factory, settings_engine
 from security.codec import data_converter
 from security.keys import keyring
 from workflows import DATA_CONVERTER
+from workflows import search
 from workflows.application import ApplicationWorkflow
 
 WORKFLOWS = [ApplicationWorkflow]
@@ -85,9 +87,21 @@ async def main() -> None:
     client = await Client.connect(
         settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(keyring(settings))
     )
+    await search.register(client, settings.temporal_namespace)
     async with build_worker(client, engine, settings.task_queue):
         logging.info("worker polling task queue %s at %s", settings.task_queue, settings.temporal_address)
-        await asyncio.Event().wait()
+        await keep_read_model_honest(client, engine)
+
+
+async def keep_read_model_honest(client: Client, engine: Engine, every: float = 60) -> None:
+    """Mark cases whose workflows ended abnormally (terminated from outside, failed) aborted in
+    the read model, once a minute; running in every worker is harmless."""
+    while True:
+        try:
+            await reconcile(client, engine)
+        except Exception:  # the next round tries again
+            logging.exception("reconciling the read model failed")
+        await asyncio.sleep(every)
 
 
 if __name__ == "__main__":

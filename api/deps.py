@@ -16,8 +16,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+import time
+
 from api.temporal import Temporal
 from config import Settings
+from security import tokens
 from workflows.rules import READS, ROLE_LABELS
 from workflows.types import Actor, Role
 
@@ -64,25 +67,37 @@ TemporalDep = Annotated[Temporal, Depends(get_temporal)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def actor_for(token: str, settings: Settings) -> Actor | None:
+TOKEN_CACHE_SECONDS = 30.0  # a revoked token stops working within this long on every API process
+_holders: dict[tuple[int, str], tuple[float, Actor | None]] = {}
+
+
+def actor_for(token: str, settings: Settings, engine: Engine) -> Actor | None:
     """In development `dev-<role>`, or `dev-applicant:<applicant-id>` to act as that applicant;
-    otherwise a token configured as "role:actor-id" (an applicant's actor id is their id)."""
+    otherwise a live token from the token table (kept there as a hash)."""
     if settings.dev_tokens_enabled and token.startswith("dev-"):
         role, _, applicant_id = token[4:].partition(":")
         if role == Role.applicant and applicant_id:
             return Actor(id=applicant_id, role=Role.applicant)
         if role in Role.__members__ and not applicant_id:
             return Actor(id=token, role=Role(role))
-    role, _, actor_id = settings.api_tokens.get(token, "").partition(":")
-    if role in Role.__members__ and actor_id:
-        return Actor(id=actor_id, role=Role(role))
-    return None
+    key, now = (id(engine), tokens.digest(token)), time.monotonic()
+    cached = _holders.get(key)
+    if cached and now - cached[0] < TOKEN_CACHE_SECONDS:
+        return cached[1]
+    with Session(engine) as session:
+        actor = tokens.holder(session, token)
+    if len(_holders) > 10_000:
+        _holders.clear()
+    _holders[key] = (now, actor)
+    return actor
 
 
 def current_actor(
-    settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
-    actor = actor_for(credentials.credentials, settings) if credentials else None
+    actor = actor_for(credentials.credentials, settings, request.app.state.engine) if credentials else None
     if actor is None:
         raise HTTPException(401, "未认证：请提供有效的 Authorization: Bearer 令牌", headers={"WWW-Authenticate": "Bearer"})
     return actor
@@ -102,7 +117,7 @@ def actor_or_public(
     anonymous public; a header that is there must hold a valid bearer token, or 401 as ever."""
     if credentials is None and "authorization" not in request.headers:
         return PUBLIC_ACTOR
-    return current_actor(settings, credentials)
+    return current_actor(request, settings, credentials)
 
 
 OptionalActor = Annotated[Actor, Depends(actor_or_public)]

@@ -11,8 +11,10 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 from temporalio.client import Client
 
-from api.errors import DATABASE_ERRORS
-from api.routes import applicants, applications, calendar, codec, matters
+from api import schemas
+from api.errors import EXCEPTION_HANDLERS
+from api.limits import BodySizeLimit, CleanUrl
+from api.routes import admin, applicants, applications, calendar, codec, complaints, matters, statistics
 from api.temporal import Temporal
 from config import Settings, get_settings
 from db.migrate import init_db
@@ -42,7 +44,8 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
         title="承诺 Chengnuo",
         description="证明事项告知承诺制 — notification–commitment system for certification matters",
         lifespan=lifespan,
-        exception_handlers=DATABASE_ERRORS,
+        exception_handlers=EXCEPTION_HANDLERS,  # 422 in the documented shape, 500 without a traceback
+        responses=schemas.ERROR_RESPONSES,  # the errors any route may answer, documented for clients (and the fuzz test)
     )
 
     @app.get("/health", tags=["health"])
@@ -50,7 +53,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
         """Liveness: the API is up and its event loop answers."""
         return {"status": "ok"}
 
-    for module in (matters, applications, applicants, calendar, codec):
+    for module in (matters, applications, complaints, applicants, calendar, codec, admin, statistics):
         app.include_router(module.router)
     # the Temporal Web UI calls the codec server from the browser (its own origin)
     app.add_middleware(
@@ -60,6 +63,9 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
         allow_methods=["POST", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "X-Namespace"],
     )
+    # outermost: a body over MAX_BODY_BYTES is refused before anything reads it; a URL with a control character too
+    app.add_middleware(CleanUrl)
+    app.add_middleware(BodySizeLimit)
     return app
 
 

@@ -1,30 +1,115 @@
-"""Request bodies (validated: a malformed body is a 422) and response shapes."""
+"""Request bodies (validated: a malformed body is a 422) and response shapes.
+
+Every string a client sends is one of the constrained types below: bounded in length, and free of
+what has no business in a record — lone surrogates (JSON "\\ud800", which cannot even be written
+back out as UTF-8) and control characters (NUL and the rest of C0; `Text` keeps \\n, \\r and \\t).
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 
 from workflows.rules import MAX_RECTIFY_DAYS
 from workflows.types import DispositionAction
 
-Text = Field(min_length=1, max_length=2000)
-Code = Field(min_length=1, max_length=64)
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but \t \n \r
+
+
+def _refuse(value: Any, control: re.Pattern[str]) -> Any:
+    """Runs before the length check (which refuses a surrogate with a less clear message)."""
+    if isinstance(value, str):
+        if SURROGATE.search(value):
+            raise ValueError("含有无效字符（未配对的 Unicode 代理项）/ contains an unpaired surrogate (invalid Unicode)")
+        if bad := control.search(value):
+            raise ValueError(f"含有控制字符 U+{ord(bad.group()):04X} / contains a control character (U+{ord(bad.group()):04X})")
+    return value
+
+
+def _no_control(value: Any) -> Any:
+    return _refuse(value, CONTROL)
+
+
+def _text_controls(value: Any) -> Any:
+    return _refuse(value, CONTROL_IN_TEXT)
+
+
+ONE_LINE = BeforeValidator(_no_control)
+"""One line (a name, a code, a number): no surrogates, no control characters at all."""
+FREE_TEXT = BeforeValidator(_text_controls)
+"""Free text (a reason, findings): line breaks and tabs allowed, other control characters not."""
+
+# The constraints first, the character check after: it then runs first (a surrogate is refused
+# with its own message) and a length error keeps pydantic's string message.
+Text = Annotated[str, Field(min_length=1, max_length=2000), FREE_TEXT]
+Code = Annotated[str, Field(min_length=1, max_length=64), ONE_LINE]
+Name = Annotated[str, Field(min_length=1, max_length=200), ONE_LINE]
+DecisionNo = Annotated[str, Field(min_length=1, max_length=100), ONE_LINE]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+# 居民身份证号码 (18: 17 digits and a check digit or X; the old 15-digit form) and 统一社会信用代码
+# (18 characters of the code's alphabet, which has no I, O, S, V, Z): personal or company data, not
+# an application number, and it would become the id of a workflow.
+ID_NUMBER = re.compile(r"\d{17}[\dX]|\d{15}")
+CREDIT_CODE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{18}")
+NOT_AN_ID_NUMBER = "申请编号不得使用身份证件号码或统一社会信用代码"
+
+
+def not_an_id_number(value: str) -> str:
+    """The whole number, or any part of it between separators (., _, -), upper-cased."""
+    for part in {value, *re.split(r"[._-]", value)}:
+        if ID_NUMBER.fullmatch(part.upper()) or CREDIT_CODE.fullmatch(part.upper()):
+            raise ValueError(f"{NOT_AN_ID_NUMBER} / an application number must not be a personal ID number or a unified social credit code")
+    return value
+
+
+ApplicationId = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$"), ONE_LINE, AfterValidator(not_an_id_number)
+]
+
+
+class ErrorOut(BaseModel):
+    """An error: what went wrong, in Chinese (and English where the client may not read Chinese)."""
+
+    detail: str
+
+
+def _error(description: str) -> dict[str, Any]:
+    # the content spelled out (not `model`): errors are JSON even where the route answers text/plain
+    return {"description": description, "content": {"application/json": {"schema": ErrorOut.model_json_schema()}}}
+
+
+# What any route may answer besides its own success and 422 (documented per route by FastAPI).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("Malformed request (the body could not be parsed)"),
+    401: _error("Not authenticated: a bearer token is missing or invalid"),
+    403: _error("Forbidden for this role or actor"),
+    404: _error("Not found"),
+    409: _error("Conflict: the case's state does not allow this action, or the id is taken"),
+    413: _error("Request body too large (MAX_BODY_BYTES)"),
+    429: _error("Too many requests: retry after Retry-After seconds"),
+    500: _error("Internal error (no details; logged with the reference given)"),
+    503: _error("Busy: retry after Retry-After seconds"),
+    504: _error("No answer in time: the action may still take effect; retry with the same Idempotency-Key"),
+}
 
 
 class ApplicantIn(BaseModel):
-    id: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=200)
+    id: Code
+    name: Name
     kind: Literal["person", "company"]
 
 
 class ApplicationCreate(BaseModel):
-    application_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    application_id: ApplicationId
     applicant: ApplicantIn
-    service: str = Field(min_length=1, max_length=200)
-    matters: list[str] = Field(min_length=1, max_length=50)
+    service: Name
+    matters: list[Code] = Field(min_length=1, max_length=50)
 
     @model_validator(mode="after")
     def distinct_matters(self) -> ApplicationCreate:
@@ -33,15 +118,12 @@ class ApplicationCreate(BaseModel):
         return self
 
 
-Sha256 = Field(None, pattern=r"^[0-9a-f]{64}$")
-
-
 class CommitBody(BaseModel):
-    matter: str = Code
-    letter_sha256: str | None = Sha256
+    matter: Code
+    letter_sha256: Sha256 | None = None
     signature: Literal["online", "paper"] = "online"
     """paper: a letter the applicant signed at the counter, recorded by the caseworker."""
-    scan_sha256: str | None = Sha256
+    scan_sha256: Sha256 | None = None
     """paper: the SHA-256 of the scanned signed letter."""
 
     @model_validator(mode="after")
@@ -52,40 +134,40 @@ class CommitBody(BaseModel):
 
 
 class ProofBody(BaseModel):
-    matter: str = Code
-    document: str = Text
+    matter: Code
+    document: Text
 
 
 class WithdrawBody(BaseModel):
-    matter: str = Code
-    reason: str = Text
+    matter: Code
+    reason: Text
 
 
 class DecisionBody(BaseModel):
     approve: bool
-    reason: str = Text
+    reason: Text
 
 
 class ComplaintBody(BaseModel):
-    text: str = Text
-    contact: str | None = Field(None, min_length=1, max_length=200)
+    text: Text
+    contact: Name | None = None
     """Optional, for the office to reply: not shown in the case's timeline."""
 
 
 class VerificationBody(BaseModel):
-    matter: str = Code
+    matter: Code
     truthful: bool
-    findings: str = Text
+    findings: Text
 
 
 class DispositionBody(BaseModel):
     action: DispositionAction
-    reason: str = Text
+    reason: Text
     deadline_days: int | None = Field(None, ge=1, le=MAX_RECTIFY_DAYS)
-    also: list[Literal[DispositionAction.penalize, DispositionAction.refer]] = Field(default_factory=list)
-    decision_no: str | None = Field(None, min_length=1, max_length=100)
+    also: list[Literal[DispositionAction.penalize, DispositionAction.refer]] = Field(default_factory=list, max_length=2)
+    decision_no: DecisionNo | None = None
     """决定书文号: needed for a penalty or a referral."""
-    receiving_organ: str | None = Field(None, min_length=1, max_length=200)
+    receiving_organ: Name | None = None
     """移送机关: needed for a referral."""
 
     @model_validator(mode="after")
@@ -101,13 +183,13 @@ class DispositionBody(BaseModel):
 
 
 class StatementBody(BaseModel):
-    text: str = Text
+    text: Text
 
 
 class RevocationBody(BaseModel):
     revoke: bool
-    reason: str = Text
-    decision_no: str | None = Field(None, min_length=1, max_length=100)
+    reason: Text
+    decision_no: DecisionNo | None = None
     finding_stands: bool = True
     """Not revoking: true keeps the untrue finding for another measure; false corrects it to true."""
 
@@ -119,16 +201,16 @@ class RevocationBody(BaseModel):
 
 
 class CloseBody(BaseModel):
-    reason: str = Text
+    reason: Text
 
 
 class RectificationBody(BaseModel):
-    matter: str = Code
-    evidence: str = Text
+    matter: Code
+    evidence: Text
 
 
 class CancelBody(BaseModel):
-    reason: str = Text
+    reason: Text
 
 
 class ApplicationOut(BaseModel):
@@ -152,6 +234,9 @@ class ApplicationOut(BaseModel):
     hearing: dict[str, Any] | None = None
     decisions: list[dict[str, Any]] = []
     follow_up_until: datetime | None = None
+    departments: list[str] = []
+    next_deadline: datetime | None = None
+    escalated: bool = False
     workflow_id: str
 
 

@@ -85,7 +85,8 @@ class Stack:
         self.proc = subprocess.Popen(
             [sys.executable, "scripts/run_dev.py", "--headless", "--data-dir", str(data),
              "--api-port", str(self.api_port), "--temporal-port", str(self.temporal_port)],
-            cwd=ROOT, env=os.environ | {"CHENGNUO_ENV": "development"},
+            # the clients share one address, standing for many sources: no per-source complaint limit
+            cwd=ROOT, env=os.environ | {"CHENGNUO_ENV": "development", "COMPLAINT_RATE_PER_SOURCE": "0/60"},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         end = time.monotonic() + 120

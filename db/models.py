@@ -90,6 +90,9 @@ class Application(SQLModel, table=True):
     hearing: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     decisions: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     follow_up_until: datetime | None = At(default=None)
+    departments: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    next_deadline: datetime | None = At(default=None, index=True)
+    escalated: bool = False
     updated_at: datetime | None = At(default=None)
     projection_seq: int = Field(default=0, sa_type=BigInteger)
 
@@ -130,9 +133,41 @@ class CreditRecord(SQLModel, table=True):
     repaired: bool = False
 
 
+class ApiToken(SQLModel, table=True):
+    """A production token, kept as its SHA-256 only; it expires and can be revoked."""
+
+    id: str = Field(primary_key=True)  # short public handle, for listing and revoking
+    token_sha256: str = Field(unique=True)
+    role: str
+    actor_id: str
+    department: str | None = None
+    created_at: datetime = At()
+    expires_at: datetime = At()
+    revoked_at: datetime | None = At(default=None)
+    note: str = ""
+
+
 class CalendarDay(SQLModel, table=True):
     """A day entered from the State Council's holiday notice: overrides the packaged calendars."""
 
     day: date = Field(primary_key=True)
     is_workday: bool
     source: str
+
+
+class Complaint(SQLModel, table=True):
+    """A complaint as received (投诉举报登记): its text stays here; the case's history gets only
+    its number and digest, and only the first of a window (the rest are merged into that check)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(index=True)
+    received_at: datetime = At()
+    actor_id: str
+    role: str
+    text: str
+    text_sha256: str
+    contact: str | None = None
+    forwarded: bool = False
+    """Sent to the case (verification due); False: merged into an earlier complaint's check."""
+    forward_key: str | None = Field(default=None, unique=True)
+    """`<application>:<day>` on the one complaint of that case and day that goes to the case."""

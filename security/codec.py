@@ -13,7 +13,9 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes, PayloadCodec
 
@@ -65,11 +67,14 @@ class EncryptionCodec(PayloadCodec):
             if p.metadata.get("encoding") != ENCODING:
                 yield p  # written before encryption was turned on
                 continue
-            kid = p.metadata[KEY_ID].decode()
+            kid = p.metadata.get(KEY_ID, b"").decode(errors="replace")
             cipher = self._ciphers.get(kid)
             if cipher is None:
                 raise ValueError(f"payload encrypted with key {kid!r}, which this keyring does not hold")
-            yield Payload.FromString(cipher.decrypt(p.data[:NONCE_BYTES], p.data[NONCE_BYTES:], kid.encode()))
+            try:
+                yield Payload.FromString(cipher.decrypt(p.data[:NONCE_BYTES], p.data[NONCE_BYTES:], kid.encode()))
+            except (InvalidTag, DecodeError):
+                raise ValueError(f"payload does not decrypt with key {kid!r}: altered, or not ours") from None
 
 
 def data_converter(keyring: Keyring) -> DataConverter:

@@ -4,12 +4,11 @@
 key file `PAYLOAD_KEY_FILE` (the same JSON). In development a missing file is created with one
 fresh key, so `make run` needs no setup; in production a missing key is an error.
 
-    python -m security.keys rotate [FILE]   # add a new key, used from the next start on
+    chengnuo keys rotate [FILE]   # add a new key, used from the next start on
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import os
@@ -28,7 +27,7 @@ def keyring(settings: Settings) -> Keyring:
 def _read_file(path: Path, create: bool) -> dict[str, str]:
     if not path.exists():
         if not create:
-            raise RuntimeError(f"no payload keys: set PAYLOAD_KEYS or create {path} (python -m security.keys rotate {path})")
+            raise RuntimeError(f"no payload keys: set PAYLOAD_KEYS or create {path} (chengnuo keys rotate {path})")
         _write(path, _with_new_key({}), replace=False)  # the worker and the API may race here: one file wins
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -62,12 +61,3 @@ def _write(path: Path, keys: dict[str, str], replace: bool) -> None:
         pass
     finally:
         tmp.unlink(missing_ok=True)
-
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description="payload keys")
-    parser.add_argument("action", choices=["rotate"])
-    parser.add_argument("file", nargs="?", default=None)
-    args = parser.parse_args()
-    target = Path(args.file or Settings().payload_key_file)
-    print(f"{target}: new key {rotate(target)}")

@@ -21,6 +21,7 @@ from db.session import make_engine
 from tests.factories import CONVERTER, TEST_MATTERS
 from tests.harness import Harness
 from worker import build_worker, replayer
+from workflows import search
 
 BIN = Path(sys.executable).parent
 
@@ -30,6 +31,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     async with await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=CONVERTER
     ) as env:
+        await search.register(env.client, env.client.namespace)
         yield env
 
 

@@ -52,6 +52,8 @@ AFTER2 = "T-AFTER2"
 DURING = "T-DURING"
 EXEMPT = "T-EXEMPT"
 EXCLUDED = "T-EXCLUDED"
+OTHER = "T-OTHER"  # another department's matter
+OTHER_DEPARTMENT = "湛河区其他局"
 
 TEST_MATTERS = [
     matter(AFTER),
@@ -59,4 +61,5 @@ TEST_MATTERS = [
     matter(DURING, verification_stage="during", verification_days=3),
     matter(EXEMPT, verification_exempt=True),
     matter(EXCLUDED, commitment_allowed=False, exclusion_reason="直接涉及公共安全"),
+    matter(OTHER, department=OTHER_DEPARTMENT),
 ]

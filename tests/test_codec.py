@@ -57,3 +57,11 @@ def test_production_never_makes_a_key(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="PAYLOAD_KEYS"):
         keyring(Settings(payload_key_file=str(tmp_path / "none.json"), chengnuo_env="production"))
     assert not (tmp_path / "none.json").exists()
+
+
+async def test_altered_payload_is_refused() -> None:
+    codec = EncryptionCodec(Keyring({"k": os.urandom(32)}))
+    [sealed] = await codec.encode([payload(SECRET)])
+    altered = Payload(metadata=sealed.metadata, data=sealed.data[:-1] + bytes([sealed.data[-1] ^ 1]))
+    with pytest.raises(ValueError, match="altered"):
+        await codec.decode([altered])

@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.letters import LetterActivities
     from activities.opening import OpeningActivities
     from activities.projection import ProjectionActivities
+    from workflows.search import CASE_STATUS, DEPARTMENTS, ESCALATED, MATTER_CODES, NEXT_DEADLINE
     from workflows.case import (
         AWAITING_VERIFIER,
         FOUND_UNTRUE,
@@ -58,6 +59,7 @@ with workflow.unsafe.imports_passed_through():
         STATUS_LABELS,
         VERIFICATION_LABELS,
         check_action,
+        check_scope,
         check_transition,
         conflict,
         forbidden,
@@ -128,6 +130,9 @@ LEAN = "lean-life"
 # 终止办理 or revocation in a follow-up period; honest closing; deadlines before the decision;
 # credit records when the finding is final; paper commitments at the counter.
 LEGAL = "organ-decisions"
+# Cases opened from here on keep their search attributes current (workflows/search.py) and
+# tell the Web UI their status in Chinese (current details).
+SEARCHABLE = "search-attributes"
 
 
 def _sha256(*parts: str) -> str:
@@ -162,6 +167,8 @@ class ApplicationWorkflow:
         self._complained = False  # a complaint before the decision: every commitment is verified first
         # Decided once, at the first activation: validators may read it (they may not call patched).
         self._legal = workflow.patched(LEGAL)
+        self._searchable = workflow.patched(SEARCHABLE)
+        self._searched: dict[str, Any] = {}  # the search attributes as last upserted
         self._procedure = Procedure()
         self._decision_due_at: datetime | None = None
         self._decision_basis: str | None = None
@@ -584,7 +591,7 @@ class ApplicationWorkflow:
 
     @decide.validator
     def validate_decide(self, inp: DecisionInput) -> None:
-        check_action("decision", inp.actor, self._status, self._inp.applicant.id)
+        self._allowed("decision", inp.actor)
         pending = [m.name for m in self._matters.values() if m.verification == V.pending]
         if inp.approve and pending:
             raise conflict(f"事中核查尚未完成：{'、'.join(pending)}")
@@ -617,7 +624,7 @@ class ApplicationWorkflow:
 
     @complain.validator
     def validate_complain(self, inp: ComplaintInput) -> None:
-        check_action("complaint", inp.actor, self._status, self._inp.applicant.id)
+        self._allowed("complaint", inp.actor)
 
     @workflow.update
     async def record_verification(self, inp: VerificationInput) -> ApplicationView:
@@ -726,7 +733,7 @@ class ApplicationWorkflow:
 
     @dispose.validator
     def validate_dispose(self, inp: DispositionInput) -> None:
-        check_action("disposition", inp.actor, self._status, self._inp.applicant.id)
+        self._allowed("disposition", inp.actor)
         actions = self._actions(inp)
         for action in actions:
             if inp.actor.role not in DISPOSITION_ROLES[action]:
@@ -829,7 +836,7 @@ class ApplicationWorkflow:
 
     @state_case.validator
     def validate_state_case(self, inp: StatementInput) -> None:
-        check_action("statement", inp.actor, self._status, self._inp.applicant.id)
+        self._allowed("statement", inp.actor)
         h = self._hearing
         if h is None or h.statement is not None:
             raise conflict("没有待陈述申辩的拟撤销决定，或已提出陈述申辩")
@@ -863,7 +870,7 @@ class ApplicationWorkflow:
 
     @decide_revocation.validator
     def validate_decide_revocation(self, inp: RevocationDecisionInput) -> None:
-        check_action("revocation", inp.actor, self._status, self._inp.applicant.id)
+        self._allowed("revocation", inp.actor)
         h = self._hearing
         if h is None:
             raise conflict("没有拟撤销的决定")
@@ -882,7 +889,7 @@ class ApplicationWorkflow:
 
     @close_case.validator
     def validate_close_case(self, inp: CloseInput) -> None:
-        check_action("close", inp.actor, self._status, self._inp.applicant.id)
+        self._allowed("close", inp.actor)
         if not self._in_follow_up():
             raise conflict("本案没有待办结的后续处理")
 
@@ -919,7 +926,7 @@ class ApplicationWorkflow:
 
     @cancel.validator
     def validate_cancel(self, inp: CancelInput) -> None:
-        check_action("cancel", inp.actor, self._status, self._inp.applicant.id)
+        self._allowed("cancel", inp.actor)
 
     @workflow.update
     async def recompute_deadlines(self, inp: RecomputeInput) -> ApplicationView:
@@ -944,7 +951,7 @@ class ApplicationWorkflow:
 
     @recompute_deadlines.validator
     def validate_recompute_deadlines(self, inp: RecomputeInput) -> None:
-        check_action("recompute", inp.actor, self._status, self._inp.applicant.id)
+        self._allowed("recompute", inp.actor)
 
     @workflow.query
     def state(self) -> ApplicationView:
@@ -953,10 +960,19 @@ class ApplicationWorkflow:
     # ---- helpers ---------------------------------------------------------------------------
 
     def _check(self, actor: Actor, action: str, code: str) -> MatterCase:
-        check_action(action, actor, self._status, self._inp.applicant.id)
+        self._allowed(action, actor)
         if code not in self._matters:
             raise conflict(f"本申请不涉及证明事项 {code}")
         return self._matters[code]
+
+    def _allowed(self, action: str, actor: Actor) -> None:
+        """Refuse an action the actor's role, identity or department, or the case's status, does
+        not allow (validators only: never replayed, so this may change without a patch)."""
+        check_action(action, actor, self._status, self._inp.applicant.id)
+        check_scope(actor, self._departments())
+
+    def _departments(self) -> list[str]:
+        return sorted({e.department for e in self._entries.values()})
 
     @staticmethod
     def _actions(inp: DispositionInput) -> list[D]:
@@ -1055,6 +1071,8 @@ class ApplicationWorkflow:
 
     async def _sync(self) -> None:
         """Write the read model: the projection is serialized so a later state always wins."""
+        if self._searchable:
+            self._search()
         async with self._lock:
             new = self._events[self._projected :]
             # Ordered by workflow time, then by count: still increasing after a Reset, which
@@ -1074,6 +1092,26 @@ class ApplicationWorkflow:
         return await workflow.execute_activity_method(
             fn, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=IDEMPOTENT_RETRY
         )
+
+    def _search(self) -> None:
+        """Upsert the search attributes that changed since the last upsert (one event, or none),
+        and the Chinese line the Web UI shows."""
+        deadline, escalated = self._next_deadline(), self._escalated()
+        wanted: dict[str, tuple[Any, Any]] = {
+            CASE_STATUS.name: (CASE_STATUS, self._status.value),
+            DEPARTMENTS.name: (DEPARTMENTS, self._departments()),
+            MATTER_CODES.name: (MATTER_CODES, list(self._matters)),
+            NEXT_DEADLINE.name: (NEXT_DEADLINE, deadline),
+            ESCALATED.name: (ESCALATED, escalated),
+        }
+        updates = [  # a deadline that passes without a next one stays: see workflows/search.py
+            key.value_set(value) for name, (key, value) in wanted.items() if value is not None and self._searched.get(name) != value
+        ]
+        if updates:
+            workflow.upsert_search_attributes(updates)
+            self._searched = {name: value for name, (_, value) in wanted.items()}
+        due = f"；下一期限 {china_time(deadline)}" if deadline else ""
+        workflow.set_current_details(f"{STATUS_LABELS[self._status]}（{self._inp.service}）{due}{'；已督办' if escalated else ''}")
 
     def _by(self, actor: Actor, action: str, summary: str) -> None:
         self._event(actor.id, actor.role, action, summary)
@@ -1113,4 +1151,10 @@ class ApplicationWorkflow:
             hearing=self._hearing,
             decisions=list(self._decisions),
             follow_up_until=self._follow_up_until if self._in_follow_up() else None,
+            departments=self._departments(),
+            next_deadline=self._next_deadline() if self._closed_at is None else None,
+            escalated=self._escalated(),
         )
+
+    def _escalated(self) -> bool:
+        return self._decision_overdue or any(m.escalated for m in self._matters.values())

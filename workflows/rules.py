@@ -5,6 +5,8 @@ Update validators and the API both read these tables; nothing else decides them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from temporalio.exceptions import ApplicationError
 
 from workflows.types import (
@@ -84,6 +86,7 @@ STATUS_LABELS: dict[S, str] = {
     S.hearing: "拟撤销，陈述申辩中",
     S.no_finding: "监管期满未发现承诺不实",
     S.sanctioned: "不实承诺已依法处理办结",
+    S.aborted: "工作流异常终止（待人工处理）",
 }
 ROLE_LABELS: dict[Role, str] = {
     Role.applicant: "申请人",
@@ -152,6 +155,19 @@ def check_action(action: str, actor: Actor, status: S, applicant_id: str) -> Non
         raise forbidden("申请人只能办理本人的申请，任何人不得代为承诺")
     if status not in ACTIONS[action][1]:
         raise conflict(f"申请当前状态为「{STATUS_LABELS[status]}」，不能执行此操作")
+
+
+SCOPED = frozenset({Role.caseworker, Role.verifier})  # roles that belong to a department
+
+
+def in_scope(actor: Actor, departments: Iterable[str]) -> bool:
+    """A department's caseworkers and verifiers reach only cases with a matter of theirs."""
+    return actor.role not in SCOPED or actor.department is None or actor.department in departments
+
+
+def check_scope(actor: Actor, departments: Iterable[str]) -> None:
+    if not in_scope(actor, departments):
+        raise forbidden(f"{actor.department}无权办理本申请：本申请不涉及该部门的证明事项")
 
 
 def check_transition(old: S, new: S) -> None:

@@ -38,6 +38,7 @@ class ApplicationStatus(StrEnum):
     hearing = "hearing"  # revocation proposed: statement period (陈述申辩), then the supervisor decides
     no_finding = "no_finding"  # window over, commitments not all verified, nothing untrue found
     sanctioned = "sanctioned"  # window over, an untrue promise dealt with by penalty or referral
+    aborted = "aborted"  # read model only: the workflow was terminated or failed outside the process
 
 
 class MatterMode(StrEnum):
@@ -78,6 +79,9 @@ class DispositionAction(StrEnum):
 class Actor:
     id: str
     role: Role
+    department: str | None = None
+    """Caseworkers and verifiers of a department act only on cases with a matter of theirs;
+    None: the whole district (supervisors, auditors, dev tokens)."""
 
 
 @dataclass(frozen=True)
@@ -418,6 +422,11 @@ class ApplicationView:
     hearing: Hearing | None = None
     decisions: list[AdverseDecision] = field(default_factory=list)
     follow_up_until: datetime | None = None
+    departments: list[str] = field(default_factory=list)
+    """The departments whose matters the case has: who may see and act on it."""
+    next_deadline: datetime | None = None
+    escalated: bool = False
+    """A deadline was missed and reported to the supervisor (a verification or the 办理时限)."""
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,14 @@
 # No `from __future__ import annotations`: FastAPI must see the real body types of action_route.
 
 import hashlib
+import json
+from datetime import datetime
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
 from pydantic import BaseModel
+import sqlalchemy as sa
 from sqlmodel import Session, select
 from temporalio.client import WithStartWorkflowOperation, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -17,9 +20,11 @@ from activities.projection import application_row, workflow_id
 from api import schemas
 from api.deps import CurrentActor, DbDep, OptionalActor, SessionDep, SettingsDep, TemporalDep, reader
 from api.errors import CaseGone, busy, http_error
+from api.limits import limit_complaints
+from api.routes import complaints
 from db.models import Application, CaseEvent, Letter, Matter
 from workflows.application import ApplicationWorkflow as W
-from workflows.rules import MODE_LABELS, READS, ROLE_LABELS, VERIFICATION_LABELS, check_role, may_see
+from workflows.rules import MODE_LABELS, READS, ROLE_LABELS, VERIFICATION_LABELS, check_role, in_scope, may_see
 from workflows.types import (
     Actor,
     Applicant,
@@ -94,10 +99,17 @@ def get_row(application_id: str, session: Session, actor: Actor | None = None) -
         raise HTTPException(404, f"申请 {application_id} 不存在")
     if actor is not None and not may_see(actor, row.applicant_id):
         raise HTTPException(403, "申请人只能查看本人的申请")
+    if actor is not None and not in_scope(actor, row.departments or []):
+        raise HTTPException(403, f"{actor.department}无权查看本申请：本申请不涉及该部门的证明事项")
     return row
 
 
-@router.post("", status_code=201, response_model=schemas.ApplicationOut)
+@router.post(
+    "",
+    status_code=201,
+    response_model=schemas.ApplicationOut,
+    responses={200: {"model": schemas.ApplicationOut, "description": "The same application_id again: the case as it stands"}},
+)
 async def open_application(
     body: schemas.ApplicationCreate,
     actor: CurrentActor,
@@ -114,11 +126,13 @@ async def open_application(
     if not may_see(actor, body.applicant.id):
         raise HTTPException(403, "申请人只能以本人名义申请")
 
-    def look(session: Session) -> tuple[Application | None, set[str]]:
-        known = set(session.exec(select(Matter.code).where(Matter.code.in_(body.matters))))  # type: ignore[attr-defined]
-        return session.get(Application, body.application_id), known
+    def look(session: Session) -> tuple[Application | None, dict[str, str]]:
+        rows = session.exec(select(Matter.code, Matter.department).where(Matter.code.in_(body.matters)))  # type: ignore[attr-defined]
+        return session.get(Application, body.application_id), dict(rows.all())
 
     existing, known = await db(look)
+    if not in_scope(actor, known.values()):
+        raise HTTPException(403, f"{actor.department}只能受理涉及本部门证明事项的申请")
     if existing is not None:
         response.status_code = 200
         return same_application(existing, body, actor)
@@ -141,6 +155,8 @@ async def open_application(
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        # what the Web UI shows beside the id: the service and matters, never the applicant
+        static_summary=f"{body.service}（证明事项：{'、'.join(body.matters)}）",
     )
     try:
         view = await temporal(temporal.client.execute_update_with_start_workflow(W.opened, start_workflow_operation=start))
@@ -161,8 +177,14 @@ def list_applications(
     applicant: str | None = None,
     status: ApplicationStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    department: Annotated[str | None, Query(max_length=100)] = None,
+    overdue: bool | None = None,
+    deadline_from: datetime | None = None,
+    deadline_to: datetime | None = None,
 ) -> list[schemas.ApplicationOut]:
-    """Applications, newest first, by applicant and status (an applicant: only their own)."""
+    """Applications, newest first, by applicant, status, department, overdue (a deadline missed
+    and reported) and next-deadline range (an applicant: only their own; a department's staff:
+    its cases only)."""
     if actor.role == Role.applicant:
         applicant = actor.id
     query = select(Application).order_by(Application.opened_at.desc()).limit(limit)  # type: ignore[union-attr]
@@ -170,6 +192,15 @@ def list_applications(
         query = query.where(Application.applicant_id == applicant)
     if status:
         query = query.where(Application.status == status)
+    for name in {d for d in (department, None if in_scope(actor, ()) else actor.department) if d}:
+        pattern = f"%{json.dumps(name)}%"  # as the JSON column holds it: "\u…" escapes, quoted
+        query = query.where(sa.cast(Application.departments, sa.String).like(pattern, escape="!"))
+    if overdue is not None:
+        query = query.where(Application.escalated == overdue)
+    if deadline_from:
+        query = query.where(Application.next_deadline >= deadline_from)  # type: ignore[operator]
+    if deadline_to:
+        query = query.where(Application.next_deadline <= deadline_to)  # type: ignore[operator]
     return [application_out(r) for r in session.exec(query)]
 
 
@@ -209,10 +240,12 @@ async def get_history(application_id: str, db: DbDep, temporal: TemporalDep) -> 
 # ---- actions: each is one Update; the workflow's validator decides 403/409 -----------------
 
 ToInput = Callable[[Any, Actor], Any]
+MERGED = "已收到，并入本申请当日投诉举报的核查，将依法处理"
 
 
 def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: ToInput, public: bool = False) -> None:
-    """One Update as a POST; `public`: anyone may send it without a token (a complaint)."""
+    """One Update as a POST; `public`: anyone may send it without a token — a complaint, put
+    on file first and sent to the case only when no other reached it within the window."""
 
     async def act(
         application_id: str,
@@ -223,13 +256,26 @@ def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: T
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
     ) -> schemas.ApplicationOut | schemas.Received:
         handle = temporal.client.get_workflow_handle(workflow_id(application_id))
+        inp, filed = to_input(body, actor), None
+        if public:
+            said = cast(schemas.ComplaintBody, body)
+            filed = await db(lambda s: complaints.register(s, application_id, said.text, said.contact, actor))
+            if not filed.forwarded:
+                return schemas.Received(id=application_id, received=True, message=MERGED)
+            inp = complaints.to_case(filed, actor)
         try:
-            view = await temporal(handle.execute_update(update, to_input(body, actor), id=update_id(path, body, actor, idempotency_key)))
-        except CaseGone:
-            await db(lambda s: get_row(application_id, s))  # 404 for a case that never was
-            if (await temporal(handle.describe())).status == WorkflowExecutionStatus.RUNNING:
-                # the Update was lost with its workflow task (a worker died): not applied
-                raise busy("操作未被受理（工作流任务中断），请使用同一 Idempotency-Key 重试") from None
+            try:
+                view = await temporal(handle.execute_update(update, inp, id=update_id(path, body, actor, idempotency_key)))
+            except CaseGone:
+                await db(lambda s: get_row(application_id, s))  # 404 for a case that never was
+                if (await temporal(handle.describe())).status == WorkflowExecutionStatus.RUNNING:
+                    # the Update was lost with its workflow task (a worker died): not applied
+                    raise busy("操作未被受理（工作流任务中断），请使用同一 Idempotency-Key 重试") from None
+                raise
+        except Exception:
+            if filed is not None and filed.id is not None:  # the case did not take it: the day's next complaint goes
+                complaint_id = filed.id
+                await db(lambda s: complaints.release(s, complaint_id))
             raise
         if actor.role not in READS["applications"] or not may_see(actor, view.applicant.id):
             return schemas.Received(id=application_id, received=True)  # e.g. a complaint from the public
@@ -237,7 +283,8 @@ def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: T
 
     act.__name__ = path.replace("-", "_")
     act.__doc__ = update.__doc__ or f"{path} (an Update with a validator)"
-    router.post(f"/{{application_id}}/{path}", response_model=schemas.ApplicationOut | schemas.Received)(act)
+    limits = [Depends(limit_complaints)] if public else None  # the tokenless public: per case and per source (api/limits.py)
+    router.post(f"/{{application_id}}/{path}", response_model=schemas.ApplicationOut | schemas.Received, dependencies=limits)(act)
 
 
 action_route("commit", schemas.CommitBody, W.commit, lambda b, a: CommitInput(a, b.matter, b.letter_sha256, b.signature, b.scan_sha256))

@@ -38,13 +38,14 @@ class Payloads(BaseModel):
 
 
 def decoder(
+    request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     cookie: Annotated[str | None, Cookie(alias=COOKIE)] = None,
 ) -> Actor:
     """An auditor or a supervisor, by bearer token or by the cookie /codec/login set."""
     token = credentials.credentials if credentials else cookie
-    actor = actor_for(token, settings) if token else None
+    actor = actor_for(token, settings, request.app.state.engine) if token else None
     if actor is None:
         raise HTTPException(401, "未认证：解码须提供审计或负责人令牌", headers={"WWW-Authenticate": "Bearer"})
     if actor.role not in DECODERS:
@@ -60,7 +61,8 @@ def _codec(request: Request) -> EncryptionCodec:
 
 def _from_json(body: Payloads) -> list[Payload]:
     return [
-        Payload(metadata={k: base64.b64decode(v) for k, v in p.metadata.items()}, data=base64.b64decode(p.data))
+        Payload(metadata={k: base64.b64decode(v, validate=True) for k, v in p.metadata.items()},
+                data=base64.b64decode(p.data, validate=True))
         for p in body.payloads
     ]
 
@@ -78,15 +80,22 @@ def _to_json(payloads: list[Payload]) -> dict[str, Any]:
 async def decode(body: Payloads, request: Request) -> dict[str, Any]:
     """Payloads as Temporal stores them → as they were written (JSON)."""
     try:
-        return _to_json(await _codec(request).decode(_from_json(body)))
-    except (ValueError, KeyError) as err:
+        return _to_json(await _codec(request).decode(_payloads(body)))
+    except ValueError as err:  # altered, or under a key this keyring does not hold
         raise HTTPException(422, f"无法解码：{err}") from None
 
 
 @router.post("/encode", dependencies=[Depends(decoder)])
 async def encode(body: Payloads, request: Request) -> dict[str, Any]:
     """The reverse, for the CLI's and UI's own inputs (say a query argument)."""
-    return _to_json(await _codec(request).encode(_from_json(body)))
+    return _to_json(await _codec(request).encode(_payloads(body)))
+
+
+def _payloads(body: Payloads) -> list[Payload]:
+    try:
+        return _from_json(body)
+    except ValueError as err:  # not base64
+        raise HTTPException(422, f"无法读取：{err}") from None
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
@@ -97,9 +106,9 @@ def login_form() -> str:
 
 
 @router.post("/login", include_in_schema=False)
-def login(settings: SettingsDep, token: Annotated[str, Form(max_length=512)]) -> RedirectResponse:
+def login(request: Request, settings: SettingsDep, token: Annotated[str, Form(max_length=512)]) -> RedirectResponse:
     """Keeps an allowed token in an HttpOnly cookie, so the Web UI's requests carry it."""
-    actor = actor_for(token, settings)
+    actor = actor_for(token, settings, request.app.state.engine)
     if actor is None or actor.role not in DECODERS:
         raise HTTPException(403, "令牌无效，或该角色无权解码")
     response = RedirectResponse("/codec/login?ok=1", status_code=303)

@@ -3,7 +3,9 @@ one entry and its blank commitment letter (告知承诺书格式文本)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import PlainTextResponse
 from sqlmodel import Session, col, select
 
@@ -32,7 +34,9 @@ def found(session: Session, code: str) -> Matter:
 
 
 @router.get("")
-def list_matters(session: SessionDep, commitment_allowed: bool | None = None, department: str | None = None) -> list[Matter]:
+def list_matters(
+    session: SessionDep, commitment_allowed: bool | None = None, department: Annotated[str | None, Query(max_length=200)] = None
+) -> list[Matter]:
     """All catalogue entries in force (retired ones are left out), optionally filtered."""
     query = select(Matter).where(col(Matter.retired).is_(False)).order_by(Matter.code)
     if commitment_allowed is not None:

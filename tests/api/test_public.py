@@ -4,6 +4,7 @@ blank commitment letter (告知承诺书格式文本); a token that is sent must
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
@@ -15,7 +16,9 @@ from temporalio.testing import WorkflowEnvironment
 from activities.letters import blank_letter
 from api.main import create_app
 from config import Settings
-from db.models import Matter
+from db.models import ApiToken, Matter
+from security import tokens
+from workflows.types import Role
 from tests.activities.test_letters import HEADINGS
 from tests.factories import AFTER, DURING, EXCLUDED, EXEMPT, TEST_MATTERS
 
@@ -26,7 +29,12 @@ PUBLIC_URLS = ["/matters", f"/matters/{AFTER}", f"/matters/{AFTER}/letter"]
 @pytest_asyncio.fixture
 async def http(env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Client]:
     """The app without a worker: the catalogue never reaches Temporal."""
-    settings = Settings(chengnuo_env="development", api_tokens={"configured-token": "caseworker:cw-9"})
+    settings = Settings(chengnuo_env="development")
+    with Session(engine) as session:  # a token from the table, beside the dev ones
+        now = datetime.now(timezone.utc)
+        session.add(ApiToken(id="t-9", token_sha256=tokens.digest("configured-token"), role=Role.caseworker,
+                             actor_id="cw-9", created_at=now, expires_at=now + timedelta(days=1)))
+        session.commit()
     app = create_app(settings, env.client, engine)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:

@@ -19,6 +19,8 @@ from config import Settings
 from db.session import make_engine
 from tests.factories import AFTER, DURING, EXCLUDED
 from tests.harness import Harness
+from security import tokens
+from workflows.types import Role
 
 Client = httpx.AsyncClient
 
@@ -86,7 +88,7 @@ async def test_open_is_idempotent_and_validated(http: Client) -> None:
     bad_kind = body("api-2") | {"applicant": {"id": "1", "name": "n", "kind": "robot"}}
     assert (await http.post("/applications", json=bad_kind, headers=auth("caseworker"))).status_code == 422
     unknown = await http.post("/applications", json=body("api-3", ["NO-SUCH"]), headers=auth("caseworker"))
-    assert unknown.status_code == 422 and "NO-SUCH" in unknown.json()["detail"]
+    assert unknown.status_code == 422 and "NO-SUCH" in unknown.json()["detail"][0]["msg"]
     assert (await http.post("/applications", json=body("api-4"), headers=auth("public"))).status_code == 403
     assert (await http.get("/applications/none", headers=auth("auditor"))).status_code == 404
     assert (await http.get("/applications", headers=auth("public"))).status_code == 403
@@ -177,12 +179,14 @@ def test_default_engine_loads_the_starter_catalogue(tmp_path: Any) -> None:
 
 
 async def test_production_turns_dev_tokens_off(case: Harness) -> None:
-    settings = Settings(chengnuo_env="production", api_tokens={"s3cret-token": "caseworker:wang.li"})
+    settings = Settings(chengnuo_env="production")
+    with Session(case.engine) as session:
+        token, _ = tokens.issue(session, Role.caseworker, "wang.li")
     app = create_app(settings, case.env.client, case.engine)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-            assert (await client.get("/matters", headers=auth("public"))).status_code == 401
-            ok = await client.get("/matters", headers={"Authorization": "Bearer s3cret-token"})
+            assert (await client.get("/applications", headers=auth("caseworker"))).status_code == 401
+            ok = await client.get("/applications", headers={"Authorization": f"Bearer {token}"})
             assert ok.status_code == 200
 
 

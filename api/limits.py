@@ -1,0 +1,287 @@
+"""Limits on what a client may send: the size of a body, and how often the public may act.
+
+- `BodySizeLimit`, a pure ASGI middleware: a body over `MAX_BODY_BYTES` is answered 413 without
+  being read — at once when its Content-Length says so, else (a chunked body) as soon as the bytes
+  received so far pass the limit. `CleanUrl`, another: a path or query string carrying a control
+  character (a NUL would reach PostgreSQL and Temporal as part of an id) is a 422.
+- `TokenBuckets`, a token bucket per key with an injectable clock, and `limit_complaints`, the
+  dependency of the tokenless complaint route: per case (`COMPLAINT_RATE_PER_CASE`) and per source
+  (`COMPLAINT_RATE_PER_SOURCE`, the client's IP; behind a reverse proxy with `TRUSTED_PROXY`, the
+  first X-Forwarded-For hop) → 429 with Retry-After. Only the public is limited (no token, or the
+  public role's): staff and applicants act with tokens of their own, known and answerable.
+
+The buckets live in memory, in each API process: with several API processes (or after a restart)
+each keeps its own count, so the effective limit is the setting times the number of processes.
+That is enough to keep one client from flooding a case's history with complaints; a shared limit
+would need a shared store (or the reverse proxy's own rate limiting).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import unquote_to_bytes
+
+from fastapi import Depends, HTTPException, Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.deps import OptionalActor
+from api.errors import validation_error
+from config import Settings
+from workflows.types import Role
+
+Clock = Callable[[], float]
+DEFAULT_MAX_BODY_BYTES = 1_048_576
+
+# ---- request size -----------------------------------------------------------------------------
+
+
+def too_large_detail(limit: int) -> str:
+    return f"请求体过大（上限 {limit} 字节）/ Request body too large (limit {limit} bytes)"
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` once a streamed body passes the limit. An HTTPException, so that the
+    route's body parsing lets it through (anything else it turns into a 400) and the app's
+    handler answers it as JSON."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, too_large_detail(limit), headers={"Connection": "close"})
+
+
+CONTROL_IN_URL = re.compile(rb"[\x00-\x1f\x7f]")
+
+
+class BodySizeLimit:
+    """Refuse a body over `max_bytes` (413) without reading it.
+
+    `max_bytes=None` reads the limit from the app's settings (`app.state.settings.max_body_bytes`)
+    on each request, so the settings a test passes to `create_app` apply.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int | None = None) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def limit(self, scope: Scope) -> int:
+        if self.max_bytes is not None:
+            return self.max_bytes
+        settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+        return getattr(settings, "max_body_bytes", DEFAULT_MAX_BODY_BYTES)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit(scope)
+        declared = content_length(scope)
+        if declared is not None and declared > limit:
+            await too_large(limit)(scope, receive, send)  # refused unread
+            return
+
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except BodyTooLarge:
+            if started:  # something read the body after answering: nothing more to say
+                raise
+            await too_large(limit)(scope, receive, send)
+
+
+def too_large(limit: int) -> JSONResponse:
+    return JSONResponse({"detail": too_large_detail(limit)}, status_code=413, headers={"Connection": "close"})
+
+
+def content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None  # the server refuses a malformed one; counting still holds
+    return None
+
+
+class CleanUrl:
+    """Refuse a path or query string with a control character once decoded (422, documented shape):
+    `%00` would otherwise reach PostgreSQL (which refuses NUL in text: a 500) and Temporal ids."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (part := control_in_url(scope)):
+            error = validation_error("地址中不得含有控制字符 / control characters are not allowed in the URL", (part,), "control_character")
+            await JSONResponse({"detail": [error]}, status_code=422)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def control_in_url(scope: Scope) -> str | None:
+    """Which part of the URL carries a control character once decoded (as the routes see it), if any."""
+    if CONTROL_IN_URL.search(scope.get("path", "").encode("utf-8", "surrogatepass")):
+        return "path"
+    if CONTROL_IN_URL.search(unquote_to_bytes(scope.get("query_string", b""))):
+        return "query"
+    return None
+
+
+# ---- rates ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`count` actions per `seconds`, as a bucket of `count` tokens refilled evenly over `seconds`."""
+
+    count: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> Rate:
+        """"10/600": 10 per 600 seconds. A count of 0 is no limit."""
+        count, _, seconds = text.partition("/")
+        rate = cls(int(count), float(seconds))
+        if rate.count < 0 or rate.seconds <= 0:
+            raise ValueError(f"a rate is count/seconds with seconds > 0, not {text!r}")
+        return rate
+
+    @property
+    def unlimited(self) -> bool:
+        return self.count == 0
+
+
+class TokenBuckets:
+    """One token bucket per key, all at one rate, in memory.
+
+    A key starts with a full bucket of `rate.count` tokens; each action takes one; tokens come back
+    at `rate.count / rate.seconds` a second. A bucket that has filled up again is the same as none,
+    so full ones are dropped when the table grows, and past `max_keys` the least recently used go
+    (a client spraying keys cannot grow memory without bound). `clock` is injectable for tests.
+    Thread-safe.
+    """
+
+    def __init__(self, rate: Rate, clock: Clock = time.monotonic, max_keys: int = 100_000) -> None:
+        self.rate = rate
+        self.clock = clock
+        self.max_keys = max_keys
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at); insertion order = recency
+        self._lock = threading.Lock()
+
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, at = self._buckets.get(key, (float(self.rate.count), now))
+        refill = (now - at) * self.rate.count / self.rate.seconds
+        return min(float(self.rate.count), tokens + max(refill, 0.0))
+
+    def wait(self, key: str) -> float:
+        """Seconds until `key` may act again; 0 if it may now."""
+        if self.rate.unlimited:
+            return 0.0
+        with self._lock:
+            tokens = self._tokens(key, self.clock())
+        return 0.0 if tokens >= 1 else (1 - tokens) * self.rate.seconds / self.rate.count
+
+    def take(self, key: str) -> None:
+        """Spend one token of `key` (call after `wait` said 0)."""
+        if self.rate.unlimited:
+            return
+        with self._lock:
+            now = self.clock()
+            tokens = self._tokens(key, now)
+            self._buckets.pop(key, None)
+            self._buckets[key] = (max(tokens - 1, 0.0), now)
+            if len(self._buckets) > self.max_keys:
+                self._shrink(now)
+
+    def _shrink(self, now: float) -> None:
+        for key in [k for k in self._buckets if self._tokens(k, now) >= self.rate.count]:
+            del self._buckets[key]
+        while len(self._buckets) > self.max_keys:
+            del self._buckets[next(iter(self._buckets))]
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+
+class ComplaintLimits:
+    """The two limits on tokenless complaints: per case and per source."""
+
+    def __init__(self, per_case: Rate, per_source: Rate, trusted_proxy: bool = False, clock: Clock = time.monotonic) -> None:
+        self.per_case = TokenBuckets(per_case, clock)
+        self.per_source = TokenBuckets(per_source, clock)
+        self.trusted_proxy = trusted_proxy
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock = time.monotonic) -> ComplaintLimits:
+        return cls(
+            Rate.parse(settings.complaint_rate_per_case),
+            Rate.parse(settings.complaint_rate_per_source),
+            settings.trusted_proxy,
+            clock,
+        )
+
+    def source(self, request: Request) -> str:
+        """The client's address; behind a trusted proxy the first X-Forwarded-For hop, if it is an IP."""
+        if self.trusted_proxy:
+            first = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+            for candidate in (first, first.rpartition(":")[0].strip("[]")):  # "1.2.3.4:5678", "[::1]:5678"
+                try:
+                    return str(ipaddress.ip_address(candidate))
+                except ValueError:
+                    continue
+        return request.client.host if request.client else "unknown"
+
+    def admit(self, application_id: str, source: str) -> None:
+        """Take a token from both buckets, or none and 429 with Retry-After if either is empty."""
+        wait = max(self.per_case.wait(application_id), self.per_source.wait(source))
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            raise HTTPException(
+                429,
+                f"投诉过于频繁，请 {seconds} 秒后再试 / Too many complaints, retry after {seconds} s",
+                headers={"Retry-After": str(seconds)},
+            )
+        self.per_case.take(application_id)
+        self.per_source.take(source)
+
+
+def complaint_limits(request: Request) -> ComplaintLimits:
+    """The app's limits, made from its settings on first use; a test may put its own (with a fake
+    clock) in `app.state.complaint_limits` before that."""
+    state = request.app.state
+    limits: ComplaintLimits | None = getattr(state, "complaint_limits", None)
+    if limits is None:
+        limits = state.complaint_limits = ComplaintLimits.from_settings(state.settings)
+    return limits
+
+
+async def limit_complaints(
+    application_id: str, request: Request, actor: OptionalActor, limits: Annotated[ComplaintLimits, Depends(complaint_limits)]
+) -> None:
+    """The public's complaints, per case and per source; anyone with a token is not limited.
+    (async: it runs on the event loop, one request at a time.)"""
+    if actor.role == Role.public:
+        limits.admit(application_id, limits.source(request))

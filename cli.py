@@ -1,0 +1,111 @@
+"""`chengnuo`: the command line of the office's administrators, with the worker's settings.
+
+    chengnuo tokens create --role caseworker --actor wang.li --department 湛河区市场监督管理局
+    chengnuo tokens list
+    chengnuo tokens revoke <id>
+    chengnuo keys rotate [FILE]
+    chengnuo reconcile
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from config import get_settings
+from db.migrate import init_db
+from db.session import settings_engine
+from security import keys as payload_keys
+from security import tokens as api_tokens
+from workflows.types import Role
+
+app = typer.Typer(help="承诺 Chengnuo administration", no_args_is_help=True)
+tokens = typer.Typer(help="API tokens: stored as hashes, with expiry and revocation", no_args_is_help=True)
+keys = typer.Typer(help="payload encryption keys", no_args_is_help=True)
+app.add_typer(tokens, name="tokens")
+app.add_typer(keys, name="keys")
+console = Console()
+
+
+def _session() -> Session:
+    engine = settings_engine(get_settings())
+    init_db(engine)
+    return Session(engine)
+
+
+@tokens.command("create")
+def create(
+    role: Annotated[Role, typer.Option(help="the holder's role")],
+    actor: Annotated[str, typer.Option(help="the holder's id (an applicant's is their applicant id)")],
+    department: Annotated[str | None, typer.Option(help="caseworkers and verifiers: their department")] = None,
+    days: Annotated[int, typer.Option(min=1, max=api_tokens.MAX_DAYS, help="lifetime")] = 90,
+    note: Annotated[str, typer.Option(help="who it is for, why")] = "",
+) -> None:
+    """Issue a token. It is printed once; only its hash is kept."""
+    with _session() as session:
+        token, row = api_tokens.issue(session, role, actor, department, days, note)
+    console.print(f"令牌 / token [bold]{row.id}[/bold]（{row.role} {row.actor_id}，至 {row.expires_at:%Y-%m-%d}）:")
+    typer.echo(token)
+
+
+@tokens.command("list")
+def list_() -> None:
+    """Every token (never the secret)."""
+    table = Table("id", "role", "actor", "department", "expires", "revoked", "note")
+    with _session() as session:
+        for r in api_tokens.listed(session):
+            table.add_row(r.id, r.role, r.actor_id, r.department or "—", f"{r.expires_at:%Y-%m-%d}",
+                          f"{r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "", r.note)
+    console.print(table)
+
+
+@tokens.command("revoke")
+def revoke(token_id: str) -> None:
+    """Revoke a token at once (API processes stop accepting it within 30 s)."""
+    with _session() as session:
+        row = api_tokens.revoke(session, token_id)
+    if row is None:
+        console.print(f"[red]没有令牌 {token_id} / no such token[/red]")
+        raise typer.Exit(1)
+    console.print(f"已吊销 / revoked {row.id} ({row.role} {row.actor_id})")
+
+
+@app.command("reconcile")
+def reconcile_now() -> None:
+    """Mark cases whose workflows ended abnormally as aborted in the read model (the worker also
+    does it once a minute)."""
+    import asyncio
+
+    from temporalio.client import Client
+
+    from activities.reconcile import reconcile
+    from security.codec import data_converter
+    from security.keys import keyring
+
+    settings = get_settings()
+
+    async def run() -> list[str]:
+        client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
+                                      data_converter=data_converter(keyring(settings)))
+        engine = settings_engine(settings)
+        init_db(engine)
+        return await reconcile(client, engine)
+
+    marked = asyncio.run(run())
+    console.print(f"{len(marked)} 件标记为异常终止 / marked aborted: {', '.join(marked) or '—'}")
+
+
+@keys.command("rotate")
+def rotate(file: Annotated[Path | None, typer.Argument(help="the key file (default PAYLOAD_KEY_FILE)")] = None) -> None:
+    """Add a new payload key; restart the worker and the API to encrypt with it."""
+    target = file or Path(get_settings().payload_key_file)
+    console.print(f"{target}: new key {payload_keys.rotate(target)}")
+
+
+if __name__ == "__main__":
+    app()
