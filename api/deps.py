@@ -100,6 +100,7 @@ def current_actor(
     actor = actor_for(credentials.credentials, settings, request.app.state.engine) if credentials else None
     if actor is None:
         raise HTTPException(401, "未认证：请提供有效的 Authorization: Bearer 令牌", headers={"WWW-Authenticate": "Bearer"})
+    request.state.actor = actor  # for the log of refused requests
     return actor
 
 

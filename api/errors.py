@@ -107,6 +107,10 @@ def clean_errors(errors: Iterable[Any]) -> list[dict[str, Any]]:
     ]
 
 
+REFUSALS = frozenset({401, 403, 404, 409, 413, 422, 429})
+refused = logging.getLogger("chengnuo.refused")  # every refused request: who, what, why
+
+
 async def invalid_request(_request: Request, err: Exception) -> JSONResponse:
     """A request that does not validate: 422 with each error's place, message and type, never its input."""
     assert isinstance(err, RequestValidationError)
@@ -117,6 +121,12 @@ async def http_exception(request: Request, err: Exception) -> Response:
     """HTTPExceptions as FastAPI answers them, except that a 422 raised with a plain message is
     given the documented shape."""
     assert isinstance(err, StarletteHTTPException)
+    if err.status_code in REFUSALS:
+        actor = getattr(request.state, "actor", None)
+        refused.info(
+            "refused %s %s %s: %s (actor %s)", err.status_code, request.method, request.url.path, printable(str(err.detail)),
+            f"{actor.role}:{actor.id}" + (f"@{actor.department}" if actor.department else "") if actor else "unauthenticated",
+        )
     if err.status_code == 422 and not isinstance(err.detail, list):
         return JSONResponse({"detail": [validation_error(str(err.detail))]}, status_code=422, headers=err.headers)
     if err.status_code == 400 and err.detail == UNPARSABLE:  # FastAPI's, for a body that is not even text (say not UTF-8)

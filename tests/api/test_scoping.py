@@ -104,3 +104,14 @@ async def test_list_filters_by_department_overdue_and_deadline(http: Client) -> 
     assert "filter-own" in await ids(overdue="false") and not await ids(overdue="true") & {"filter-own", "filter-other"}
     assert "filter-own" in await ids(deadline_from=deadline, deadline_to=deadline)
     assert "filter-own" not in await ids(deadline_to="2000-01-01T00:00:00Z")
+
+
+async def test_refused_requests_are_logged_with_actor_and_reason(http: Client, caplog: object) -> None:  # noqa: F811
+    import logging
+
+    caplog.set_level(logging.INFO, logger="chengnuo.refused")  # type: ignore[attr-defined]
+    await http.post("/applications", json=body("log-1"), headers=auth("caseworker"))
+    r = await http.post("/applications/log-1/decision", json={"approve": True, "reason": "x"}, headers=auth("caseworker"))
+    assert r.status_code == 409
+    line = next(rec.getMessage() for rec in caplog.records if rec.name == "chengnuo.refused")  # type: ignore[attr-defined]
+    assert "409 POST /applications/log-1/decision" in line and "caseworker:dev-caseworker" in line and "已告知" in line

@@ -9,7 +9,8 @@ ones carry the `lean-life` patch (local activities, delta projections, one timer
 the close recorded by the action that ends the case); everything before them takes the old path.
 The `-v4-legal` ones carry `organ-decisions` too (revocation proposed and decided after the
 statement period, daily supervision, measures on their own, honest closing, 事中 and 办理时限
-deadlines). A change that would break a running case fails here: guard it with
+deadlines). The `-v5-search` ones carry `search-attributes` too, and are encrypted with the
+tests' key (tests/factories.py). A change that would break a running case fails here: guard it with
 `workflow.patched(...)` and record the new histories beside the old ones.
 """
 
