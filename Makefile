@@ -53,10 +53,11 @@ chaos: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy workflows activities api db security worker.py config.py bench
+	$(VENV)/bin/mypy workflows activities api db security audit worker.py config.py bench
 
 bench: $(STAMP)
 	$(PY) -m bench.lifecycle $(ARGS)
+	$(PY) -m bench.replay
 
 clean-data:
 	rm -rf data

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
+from audit.cli import audit_app
 from config import get_settings
 from db.migrate import init_db
 from db.session import settings_engine
@@ -29,6 +30,7 @@ tokens = typer.Typer(help="API tokens: stored as hashes, with expiry and revocat
 keys = typer.Typer(help="payload encryption keys", no_args_is_help=True)
 app.add_typer(tokens, name="tokens")
 app.add_typer(keys, name="keys")
+app.add_typer(audit_app, name="audit")
 console = Console()
 
 
