@@ -285,3 +285,30 @@ async def limit_complaints(
     (async: it runs on the event loop, one request at a time.)"""
     if actor.role == Role.public:
         limits.admit(application_id, limits.source(request))
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),  # text is never taken for HTML or script
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+
+
+class SecurityHeaders:
+    """Every answer says how a browser must treat it: a name like `<script>` in a letter or a
+    timeline stays text (plain text and JSON are never sniffed as HTML), and no page is framed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

@@ -13,7 +13,7 @@ from temporalio.client import Client
 
 from api import schemas
 from api.errors import EXCEPTION_HANDLERS
-from api.limits import BodySizeLimit, CleanUrl
+from api.limits import BodySizeLimit, CleanUrl, SecurityHeaders
 from api.routes import admin, applicants, applications, calendar, codec, complaints, matters, statistics
 from api.temporal import Temporal
 from config import Settings, get_settings
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
     # outermost: a body over MAX_BODY_BYTES is refused before anything reads it; a URL with a control character too
     app.add_middleware(CleanUrl)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -115,3 +115,15 @@ async def test_refused_requests_are_logged_with_actor_and_reason(http: Client, c
     assert r.status_code == 409
     line = next(rec.getMessage() for rec in caplog.records if rec.name == "chengnuo.refused")  # type: ignore[attr-defined]
     assert "409 POST /applications/log-1/decision" in line and "caseworker:dev-caseworker" in line and "已告知" in line
+
+
+async def test_markup_in_a_name_stays_text(http: Client) -> None:  # noqa: F811
+    evil = "<script>alert(1)</script>公司"
+    opened = await http.post("/applications", json=body("xss-1") | {"applicant": {"id": COMPANY, "name": evil, "kind": "company"}},
+                             headers=auth("caseworker"))
+    assert opened.status_code == 201 and opened.json()["applicant"]["name"] == evil  # kept as given, as data
+    letter = await http.get(f"/applications/xss-1/letters/{AFTER}", headers=auth("caseworker"))
+    assert evil in letter.json()["text"]  # a plain-text letter: the name as written
+    for r in (opened, letter, await http.get(f"/matters/{AFTER}/letter")):
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["content-type"].split(";")[0] in ("application/json", "text/plain")
