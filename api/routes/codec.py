@@ -34,7 +34,7 @@ class JSONPayload(BaseModel):
 
 
 class Payloads(BaseModel):
-    payloads: list[JSONPayload] = Field(max_length=10_000)
+    payloads: list[JSONPayload] = Field(default_factory=list, max_length=10_000)  # the CLI sends {} for no arguments
 
 
 def decoder(

@@ -52,3 +52,9 @@ async def test_browser_signs_in_with_a_cookie_and_cors_allows_the_ui(http: Clien
         "Access-Control-Request-Headers": "content-type,x-namespace"})
     assert preflight.headers["access-control-allow-origin"] == "http://127.0.0.1:8233"
     assert preflight.headers["access-control-allow-credentials"] == "true"
+
+
+async def test_no_arguments_is_an_empty_list(http: Client) -> None:  # noqa: F811
+    """The Temporal CLI sends `{}` when a query has no arguments (`temporal workflow metadata`)."""
+    r = await http.post("/codec/encode", json={}, headers=auth("auditor"))
+    assert r.status_code == 200 and r.json() == {"payloads": []}
