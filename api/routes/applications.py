@@ -92,6 +92,12 @@ def update_id(action: str, body: BaseModel, actor: Actor, key: str | None) -> st
     return f"{action}:{key}:{digest}"
 
 
+def has_department(name: str) -> sa.ColumnElement[bool]:
+    """The case has a matter of that department (its JSON list holds the name as json.dumps writes
+    it, "\\u…" escapes and quotes; on SQLite and PostgreSQL alike)."""
+    return sa.cast(Application.departments, sa.String).like(f"%{json.dumps(name)}%", escape="!")
+
+
 def get_row(application_id: str, session: Session, actor: Actor | None = None) -> Application:
     """The case's row; 404 if unknown, 403 if the actor may not see it."""
     row = session.get(Application, application_id)
@@ -193,8 +199,7 @@ def list_applications(
     if status:
         query = query.where(Application.status == status)
     for name in {d for d in (department, None if in_scope(actor, ()) else actor.department) if d}:
-        pattern = f"%{json.dumps(name)}%"  # as the JSON column holds it: "\u…" escapes, quoted
-        query = query.where(sa.cast(Application.departments, sa.String).like(pattern, escape="!"))
+        query = query.where(has_department(name))
     if overdue is not None:
         query = query.where(Application.escalated == overdue)
     if deadline_from:
