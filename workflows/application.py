@@ -707,17 +707,13 @@ class ApplicationWorkflow:
         """Every measure's state first, in this step; the credit records after."""
         if self._legal:
             return await self._disposed(inp)
-        now, actor, reason = workflow.now(), inp.actor, inp.reason
+        actor, reason = inp.actor, inp.reason
         actions = self._actions(inp)
         awaiting = self._awaiting_disposition()
         for action in actions:
             label = DISPOSITION_LABELS[action]
             if action == D.rectify:
-                assert inp.deadline_days is not None
-                by = now + timedelta(days=inp.deadline_days)
-                for m in awaiting:
-                    m.verification, m.rectify_by = V.rectifying, by
-                self._by(actor, "rectify", f"{label}，限{inp.deadline_days}日内（{china_time(by)}前）整改。理由：{reason}")
+                self._order_rectification(inp, awaiting)
             elif action == D.revoke:  # the decision goes, with every open finding
                 for m in self._open_findings():
                     m.verification = V.revoked
@@ -788,10 +784,19 @@ class ApplicationWorkflow:
         if D.refer in actions and self._referred:
             raise conflict("已移送司法机关")
 
+    def _order_rectification(self, inp: DispositionInput, awaiting: list[MatterCase]) -> None:
+        """责令限期整改: every untrue matter awaiting a measure, one deadline in calendar days."""
+        assert inp.deadline_days is not None
+        by = workflow.now() + timedelta(days=inp.deadline_days)
+        for m in awaiting:
+            m.verification, m.rectify_by = V.rectifying, by
+        label = DISPOSITION_LABELS[D.rectify]
+        self._by(inp.actor, "rectify", f"{label}，限{inp.deadline_days}日内（{china_time(by)}前）整改。理由：{inp.reason}")
+
     async def _disposed(self, inp: DispositionInput) -> ApplicationView:
         """Measures since organ-decisions: rectify orders, revoke proposes (the statement period
         first), penalty and referral are decisions of their own with number and basis."""
-        now, actor, reason = workflow.now(), inp.actor, inp.reason
+        actor, reason = inp.actor, inp.reason
         actions = self._actions(inp)
         awaiting = self._awaiting_disposition()
         credits: list[tuple[str, str | None, str]] = []
@@ -799,13 +804,8 @@ class ApplicationWorkflow:
             for m in awaiting:
                 m.verification = V.disposed
         for action in actions:
-            label = DISPOSITION_LABELS[action]
             if action == D.rectify:
-                assert inp.deadline_days is not None
-                by = now + timedelta(days=inp.deadline_days)
-                for m in awaiting:
-                    m.verification, m.rectify_by = V.rectifying, by
-                self._by(actor, "rectify", f"{label}，限{inp.deadline_days}日内（{china_time(by)}前）整改。理由：{reason}")
+                self._order_rectification(inp, awaiting)
             elif action == D.penalize:
                 self._penalized = True
                 words = self._decided("penalize", actor, reason, self._procedure.penalty_basis, inp.decision_no)
