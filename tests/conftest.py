@@ -60,6 +60,22 @@ async def case(env: WorkflowEnvironment, engine: Engine, request: pytest.Fixture
     await replay_all(harness, request.node.name)
 
 
+@pytest_asyncio.fixture
+async def dev_case(engine: Engine) -> AsyncIterator[Harness]:
+    """A worker on a dev server of its own, search attributes registered: for what the
+    time-skipping server cannot do (visibility queries)."""
+    async with await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"), data_converter=CONVERTER
+    ) as env:
+        await search.register(env.client, env.client.namespace)
+        harness = Harness(env, engine, task_queue=f"tq-{uuid.uuid4()}")
+        async with build_worker(env.client, engine, task_queue=harness.task_queue):
+            yield harness
+            for handle in harness.handles:
+                if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+                    await handle.terminate("test over")
+
+
 async def stop_all(harness: Harness) -> None:
     """Let in-flight steps finish, then end what the test left running: an activity orphaned by
     the worker's shutdown would stop the shared test server from skipping time."""
