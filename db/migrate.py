@@ -34,7 +34,7 @@ def upgrade(engine: Engine) -> None:
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, "heads")
 
 
 def load_catalogue(engine: Engine) -> None:

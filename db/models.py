@@ -72,6 +72,9 @@ class Application(SQLModel, table=True):
     applicant_id: str = Field(index=True)
     applicant_name: str
     applicant_kind: str
+    applicant_ref: str | None = None
+    """The applicant as the workflow knows them (a pseudonym); None: opened before pseudonyms,
+    the workflow knows the applicant by `applicant_id`."""
     service: str
     status: str = Field(index=True)
     status_label: str
@@ -171,3 +174,26 @@ class Complaint(SQLModel, table=True):
     """Sent to the case (verification due); False: merged into an earlier complaint's check."""
     forward_key: str | None = Field(default=None, unique=True)
     """`<application>:<day>` on the one complaint of that case and day that goes to the case."""
+
+
+class ApplicantIdentity(SQLModel, table=True):
+    """Who a pseudonym stands for. Workflows know applicants only by the pseudonym (a keyed hash of
+    the ID number or credit code); this table, outside Temporal, resolves it."""
+
+    pseudonym: str = Field(primary_key=True)
+    id_number: str = Field(unique=True)
+    name: str
+    kind: str
+    created_at: datetime = At()
+
+
+class CaseText(SQLModel, table=True):
+    """A free text of a case (a reason, finding, statement, evidence): kept here, while the case's
+    history carries only its reference `⟦text:<sha256>⟧`."""
+
+    application_id: str = Field(primary_key=True)
+    sha256: str = Field(primary_key=True)
+    field: str
+    text: str
+    actor_id: str
+    at: datetime = At()

@@ -96,6 +96,9 @@ ROLE_LABELS: dict[Role, str] = {
     Role.admin: "管理员",
     Role.auditor: "督查审计",
     Role.public: "社会公众",
+    Role.credit_officer: "信用管理部门",
+    Role.department: "部门清单管理员",
+    Role.bureau: "司法行政部门",
 }
 MODE_LABELS: dict[MatterMode, str] = {
     MatterMode.undecided: "待选择",

@@ -20,6 +20,9 @@ class Role(StrEnum):
     admin = "admin"
     auditor = "auditor"
     public = "public"
+    credit_officer = "credit_officer"  # the credit office (信用主管部门): grading rules, credit repair
+    department = "department"  # a department's catalogue officer: drafts catalogue revisions
+    bureau = "bureau"  # the legal-affairs bureau (司法局): reviews, files and publishes the catalogue
 
 
 class ApplicationStatus(StrEnum):
