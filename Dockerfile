@@ -15,6 +15,11 @@ WORKDIR /app
 # `uvicorn api.main:app` run from it (WORKDIR is on sys.path).
 COPY . .
 
+# Pango for WeasyPrint (letters as PDF); the Chinese font comes from PyPI (pylopdf-fonts-zh-cn)
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN pip install . \
     && groupadd --system --gid 10001 chengnuo \
     && useradd --system --uid 10001 --gid chengnuo --home-dir /app --shell /usr/sbin/nologin chengnuo \

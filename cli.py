@@ -5,6 +5,7 @@
     chengnuo tokens revoke <id>
     chengnuo keys rotate [FILE]
     chengnuo reconcile
+    chengnuo credit export [--out FILE] [--all]
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ keys = typer.Typer(help="payload encryption keys", no_args_is_help=True)
 app.add_typer(tokens, name="tokens")
 app.add_typer(keys, name="keys")
 app.add_typer(audit_app, name="audit")
+credit_app = typer.Typer(help="credit events for the credit platform (信用信息推送)", no_args_is_help=True)
+app.add_typer(credit_app, name="credit")
 console = Console()
 
 
@@ -75,6 +78,27 @@ def revoke(token_id: str) -> None:
         console.print(f"[red]没有令牌 {token_id} / no such token[/red]")
         raise typer.Exit(1)
     console.print(f"已吊销 / revoked {row.id} ({row.role} {row.actor_id})")
+
+
+@credit_app.command("export")
+def credit_export(
+    out: Annotated[Path | None, typer.Option("--out", help="the JSON-lines file, appended to (with --all: replaced); default standard output")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="every event, also those exported before")] = False,
+) -> None:
+    """Write the credit events not yet exported as JSON lines (one event a line, its key
+    `event_id`) and mark them exported: the file for the platform when no CREDIT_PLATFORM_URL is set."""
+    import sys
+    from datetime import datetime, timezone
+
+    from credit import outbox
+
+    with _session() as session:
+        if out is None:
+            written = outbox.export(session, sys.stdout, all_, datetime.now(timezone.utc))
+        else:
+            with out.open("a" if out.exists() and not all_ else "w", encoding="utf-8") as file:
+                written = outbox.export(session, file, all_, datetime.now(timezone.utc))
+    typer.echo(f"已导出 / exported {written} 条信用事件 / credit events{f' → {out}' if out else ''}", err=True)
 
 
 @app.command("reconcile")

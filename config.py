@@ -18,8 +18,12 @@ class Settings(BaseSettings):
     temporal_namespace: str = Field("default", description="Temporal namespace")
     task_queue: str = Field(TASK_QUEUE, description="Task queue of the application workflows")
     chengnuo_env: str = Field("development", description="development | production")
-    sampling_probability: float = Field(
-        0.3, ge=0, le=1, description="Chance that a clean-credit applicant's matter is drawn for verification"
+    sampling_probability: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Unset: the credit office's rules give the chance of verification by grade and risk level. "
+        "Set (1 for a demonstration or a test): every matter is drawn with this chance instead, and the timeline says so",
     )
     db_pool_size: int = Field(10, ge=1, description="Connections each process (API, worker) keeps open to the read model")
     db_max_overflow: int = Field(10, ge=0, description="Extra connections a process may open under load, beyond db_pool_size")
@@ -58,6 +62,18 @@ class Settings(BaseSettings):
     payload_key_file: str = Field(
         "./data/payload-keys.json", description="Where the keys are kept when PAYLOAD_KEYS is empty (made in development)"
     )
+    pseudonym_key: str = Field(
+        "", description="Base64 of 32 bytes: the key of applicants' pseudonyms in Temporal; never rotated"
+    )
+    pseudonym_key_file: str = Field(
+        "./data/pseudonym-key", description="Where the pseudonym key is kept when PSEUDONYM_KEY is empty (made in development)"
+    )
+    credit_platform_url: str = Field(
+        "", description="Where credit events are POSTed (the credit platform); empty: nothing is pushed, `chengnuo credit export` writes them to a file"
+    )
+    credit_platform_token: str = Field("", description="Bearer token for the credit platform, if it asks for one")
+    credit_platform_batch: int = Field(50, ge=1, le=1000, description="Credit events one delivery round POSTs, oldest first")
+    credit_platform_timeout: float = Field(30, gt=0, le=600, description="Seconds one POST to the credit platform may take")
     codec_cors_origins: list[str] = Field(
         default_factory=lambda: ["http://127.0.0.1:8233", "http://localhost:8233"],
         description="Origins of the Temporal Web UI allowed to call the codec server",

@@ -17,11 +17,14 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.calendar import CalendarActivities
 from activities.catalogue import CatalogueActivities
 from activities.credit import CreditActivities
+from activities.delivery import DeliveryActivities, Platform
+from activities.repair import RepairActivities
 from activities.letters import LetterActivities, letter_templates
 from activities.opening import OpeningActivities
 from activities.projection import ProjectionActivities
 from activities.reconcile import reconcile
-from config import get_settings
+from activities.revisions import RevisionActivities
+from config import Settings, get_settings
 from db.migrate import init_db
 from db.session import session_factory, settings_engine
 from security.codec import data_converter
@@ -29,8 +32,12 @@ from security.keys import keyring
 from workflows import DATA_CONVERTER
 from workflows import search
 from workflows.application import ApplicationWorkflow
+from workflows.revision import CatalogueRevisionWorkflow
+from workflows.delivery import CreditDeliveryWorkflow, ensure_running
+from workflows.delivery_types import DeliveryInput
+from workflows.repair import CreditRepairWorkflow
 
-WORKFLOWS = [ApplicationWorkflow]
+WORKFLOWS = [CatalogueRevisionWorkflow, ApplicationWorkflow, CreditDeliveryWorkflow, CreditRepairWorkflow]
 
 # The sandbox still refuses non-deterministic calls (clock, random, I/O) in workflow code, but
 # takes every module as already imported instead of importing the workflow's module graph
@@ -45,9 +52,11 @@ def replayer(converter: DataConverter = DATA_CONVERTER) -> Replayer:
     return Replayer(workflows=WORKFLOWS, data_converter=converter, workflow_runner=RUNNER)
 
 
-def activities(engine: Engine) -> list[Callable[..., Any]]:
-    """Every activity, bound to its dependencies."""
+def activities(engine: Engine, settings: Settings | None = None) -> list[Callable[..., Any]]:
+    """Every activity, bound to its dependencies (the credit platform's from `settings`)."""
     sessions = session_factory(engine)
+    delivery = DeliveryActivities(sessions, Platform.of(settings or get_settings()))
+    repair = RepairActivities(sessions)
     catalogue, credit = CatalogueActivities(sessions), CreditActivities(sessions)
     letters = LetterActivities(sessions, letter_templates())
     calendar = CalendarActivities(sessions)
@@ -60,15 +69,19 @@ def activities(engine: Engine) -> list[Callable[..., Any]]:
         OpeningActivities(catalogue, credit, letters, calendar).open_case,
         calendar.schedule_verification,
         ProjectionActivities(sessions).project_application,
+        *RevisionActivities(sessions).all(),
+        delivery.deliver_credit_events,
+        repair.apply_repair,
+        repair.project_repair,
     ]
 
 
-def build_worker(client: Client, engine: Engine, task_queue: str, **kwargs: object) -> Worker:
+def build_worker(client: Client, engine: Engine, task_queue: str, settings: Settings | None = None, **kwargs: object) -> Worker:
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=activities(engine),
+        activities=activities(engine, settings),
         activity_executor=ThreadPoolExecutor(max_workers=16),
         workflow_runner=RUNNER,
         # a new case's first task waits on the shared queue, the rest on this worker's own:
@@ -88,9 +101,15 @@ async def main() -> None:
         settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(keyring(settings))
     )
     await search.register(client, settings.temporal_namespace)
-    async with build_worker(client, engine, settings.task_queue):
+    async with build_worker(client, engine, settings.task_queue, settings):
         logging.info("worker polling task queue %s at %s", settings.task_queue, settings.temporal_address)
+        if settings.credit_platform_url:  # the credit push: one workflow per namespace, already running is fine
+            await ensure_running(client, settings.task_queue, delivery_input(settings))
         await keep_read_model_honest(client, engine)
+
+
+def delivery_input(settings: Settings) -> DeliveryInput:
+    return DeliveryInput(batch_size=settings.credit_platform_batch, post_timeout_seconds=settings.credit_platform_timeout)
 
 
 async def keep_read_model_honest(client: Client, engine: Engine, every: float = 60) -> None:

@@ -33,6 +33,12 @@ def service_time_limit(service: str) -> tuple[int, str] | None:
     return days, str(entry["basis"])
 
 
+def service_department(service: str) -> str | None:
+    """The department that handles the service (办理部门), or None for a service not on file."""
+    entry = _services().get(service)
+    return str(entry["department"]) if entry else None
+
+
 class CatalogueActivities:
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -63,6 +69,7 @@ class CatalogueActivities:
                 verification_deadline_days=m.verification_deadline_days,
                 supervision_days=m.supervision_days,
                 version=m.version,
+                risk_level=m.risk_level,
             )
             for m in (rows[c] for c in inp.codes)
         ]

@@ -16,6 +16,7 @@ from temporalio import activity
 from activities.procedure import procedure_data
 from db.models import Letter, Matter
 from db.session import SessionFactory
+from security.pseudonyms import person
 from workflows.types import Applicant, LetterRef, RenderLettersInput
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -84,7 +85,7 @@ class LetterActivities:
                 text = render_letter(
                     self._template,
                     matter,
-                    applicant=inp.applicant,
+                    applicant=person(session, inp.applicant),
                     application_id=inp.application_id,
                     service=inp.service,
                     issued_on=issued,

@@ -10,9 +10,13 @@ from pydantic import TypeAdapter
 from sqlalchemy import delete, update
 from temporalio import activity
 
+from sqlmodel import Session
+
 from db.models import Application, CaseEvent
 from db.session import SessionFactory
 from db.writes import insert_ignore, upsert
+from security.pseudonyms import resolve
+from security.texts import disclose
 from workflows.rules import STATUS_LABELS
 from workflows.types import AdverseDecision, ApplicationView, Hearing, MatterCase, ProjectionInput
 
@@ -43,7 +47,7 @@ def columns(v: ApplicationView) -> dict[str, Any]:
 
 
 def application_row(v: ApplicationView) -> Application:
-    """The whole row a view makes (the first projection; the API's answer to an action)."""
+    """The whole row a view makes, as the workflow knows it (pseudonym and text references)."""
     return Application(
         application_id=v.application_id,
         workflow_id=workflow_id(v.application_id),
@@ -53,6 +57,26 @@ def application_row(v: ApplicationView) -> Application:
         service=v.service,
         **columns(v),
     )
+
+
+def applicant_columns(session: Session, v: ApplicationView) -> dict[str, Any]:
+    """Who the case's applicant is: the identity behind the pseudonym (cases opened before
+    pseudonyms name the applicant themselves)."""
+    identity = resolve(session, v.applicant.id)
+    if identity is None:
+        return {"applicant_id": v.applicant.id, "applicant_name": v.applicant.name, "applicant_kind": v.applicant.kind}
+    return {
+        "applicant_id": identity.id_number,
+        "applicant_name": identity.name,
+        "applicant_kind": identity.kind,
+        "applicant_ref": v.applicant.id,
+    }
+
+
+def disclosed_row(session: Session, v: ApplicationView) -> Application:
+    """The row as people read it: the applicant's identity and the case's texts in place."""
+    row = application_row(v).model_dump() | applicant_columns(session, v)
+    return Application(**row | disclose(session, v.application_id, columns(v)))
 
 
 class ProjectionActivities:
@@ -71,16 +95,16 @@ class ProjectionActivities:
         """
         v = inp.view
         now = datetime.now(timezone.utc)
-        entries = [{"application_id": v.application_id, **asdict(e)} for e in inp.new_events]
-        values = columns(v) | {"projection_seq": inp.seq, "updated_at": now}
         with self._sessions() as session:
+            entries = disclose(session, v.application_id, [{"application_id": v.application_id, **asdict(e)} for e in inp.new_events])
+            values = disclose(session, v.application_id, columns(v)) | {"projection_seq": inp.seq, "updated_at": now}
             written = session.execute(
                 update(Application)
                 .where(Application.application_id == v.application_id, Application.projection_seq <= inp.seq)  # type: ignore[arg-type]
                 .values(**values)
             ).rowcount  # type: ignore[attr-defined]
             if not written:  # the first projection, or one older than the row (then nothing is inserted)
-                written = insert_ignore(session, Application, [application_row(v).model_dump() | values])
+                written = insert_ignore(session, Application, [disclosed_row(session, v).model_dump() | values])
             if inp.projected_before is None:
                 insert_ignore(session, CaseEvent, entries)
             elif written:  # a late attempt of an older projection leaves the timeline alone too

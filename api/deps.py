@@ -21,6 +21,7 @@ import time
 from api.temporal import Temporal
 from config import Settings
 from security import tokens
+from security.pseudonyms import Pseudonyms
 from workflows.rules import READS, ROLE_LABELS
 from workflows.types import Actor, Role
 
@@ -61,7 +62,12 @@ def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_pseudonyms(request: Request) -> Pseudonyms:
+    return request.app.state.pseudonyms
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+PseudonymsDep = Annotated[Pseudonyms, Depends(get_pseudonyms)]
 DbDep = Annotated[Db, Depends(get_db)]
 TemporalDep = Annotated[Temporal, Depends(get_temporal)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]

@@ -20,7 +20,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-STATUS_BY_TYPE = {"Forbidden": 403, "Conflict": 409}
+STATUS_BY_TYPE = {"Forbidden": 403, "Conflict": 409, "Invalid": 422}
 RETRY_AFTER_S = 1
 
 

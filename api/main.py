@@ -15,12 +15,19 @@ from api import schemas
 from api.errors import EXCEPTION_HANDLERS
 from api.limits import BodySizeLimit, CleanUrl, SecurityHeaders
 from api.routes import admin, applicants, applications, calendar, codec, complaints, matters, statistics
+from api.routes import letters, public
+from api.routes import catalogue_admin
+from api.routes import credit
+from api.routes import repairs
+from console import routes as console
+from console.static_files import console_static
 from api.temporal import Temporal
 from config import Settings, get_settings
 from db.migrate import init_db
 from db.session import settings_engine
 from security.codec import data_converter
 from security.keys import keyring
+from security.pseudonyms import pseudonyms
 
 
 def create_app(settings: Settings | None = None, temporal: Client | None = None, engine: Engine | None = None) -> FastAPI:
@@ -31,6 +38,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
         app.state.settings = settings or get_settings()
         app.state.engine = engine or settings_engine(app.state.settings)
         init_db(app.state.engine)
+        app.state.pseudonyms = pseudonyms(app.state.settings)
         client = temporal or await Client.connect(
             app.state.settings.temporal_address,
             namespace=app.state.settings.temporal_namespace,
@@ -53,8 +61,13 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
         """Liveness: the API is up and its event loop answers."""
         return {"status": "ok"}
 
-    for module in (matters, applications, complaints, applicants, calendar, codec, admin, statistics):
+    app.include_router(catalogue_admin.router)  # first: /catalogue/revisions, /catalogue/versions… before /catalogue/{code}
+    app.include_router(letters.router)  # …/letters/{matter}.pdf before applications' …/letters/{matter}
+    for module in (matters, applications, complaints, applicants, credit, repairs, calendar, codec, admin, statistics):
         app.include_router(module.router)
+    app.include_router(public.router)  # last: /catalogue/{code} after every fixed /catalogue/… path
+    app.include_router(console.router)  # the console: GET / (work queues), /login, /cases/…
+    app.mount("/console/static", console_static(), name="console-static")
     # the Temporal Web UI calls the codec server from the browser (its own origin)
     app.add_middleware(
         CORSMiddleware,

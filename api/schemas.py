@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 
+from credit import identity
 from workflows.rules import MAX_RECTIFY_DAYS
 from workflows.types import DispositionAction
 
@@ -103,6 +104,13 @@ class ApplicantIn(BaseModel):
     id: Code
     name: Name
     kind: Literal["person", "company"]
+
+    @model_validator(mode="after")
+    def valid_id(self) -> ApplicantIn:
+        """A person by resident ID number, a company by unified social credit code (check digits
+        included); kept normalised (upper case, no spaces)."""
+        self.id = identity.validate(self.id, self.kind)
+        return self
 
 
 class ApplicationCreate(BaseModel):

@@ -16,10 +16,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from credit.store import load_default_rules
+from catalogue.versions import record_starter_version
 from db.models import Matter
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "activities" / "data" / "catalogue.json"
+OFFICE_SET = frozenset({"risk_level"})  # set through the API (PUT /matters/{code}/risk-level), not by the file
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -58,7 +61,8 @@ def load_catalogue(engine: Engine) -> None:
                 elif entry.get("version", 1) > row.version:
                     fresh = Matter(**entry)  # defaults for fields the file leaves out
                     for field in Matter.model_fields:
-                        setattr(row, field, getattr(fresh, field))
+                        if field not in OFFICE_SET or field in entry:  # a risk level the credit office set stays
+                            setattr(row, field, getattr(fresh, field))
                     session.add(row)
                     changed = True
             if not changed:
@@ -75,6 +79,10 @@ def load_catalogue(engine: Engine) -> None:
 def init_db(engine: Engine) -> None:
     upgrade(engine)
     load_catalogue(engine)
+    record_starter_version(engine)  # catalogue version 1, once (catalogue/versions.py)
+    with Session(engine) as session:  # the credit grading rules, version 1 (credit/data/rules.json)
+        load_default_rules(session)
+        session.commit()
 
 
 if __name__ == "__main__":

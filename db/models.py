@@ -62,6 +62,8 @@ class Matter(SQLModel, table=True):
     retired: bool = False
     """Withdrawn from the catalogue: kept as a row so stored cases still resolve, never offered again."""
     retired_reason: str | None = None
+    risk_level: str = "medium"
+    """low | medium | high: with the applicant's credit grade, sets the chance of after-approval verification."""
 
 
 class Application(SQLModel, table=True):
@@ -134,6 +136,14 @@ class CreditRecord(SQLModel, table=True):
     note: str
     at: datetime = At()
     repaired: bool = False
+    actor_id: str = ""
+    """Who decided the fact recorded (the case's actor)."""
+    basis: str = ""
+    """Its legal basis (法律依据)."""
+    publication_until: datetime | None = At(default=None)
+    """End of its publication period (公示期), from the credit rules when written; None: rows before 0008a."""
+    repaired_at: datetime | None = At(default=None)
+    """When credit repair was approved (信用修复)."""
 
 
 class ApiToken(SQLModel, table=True):
@@ -197,3 +207,113 @@ class CaseText(SQLModel, table=True):
     text: str
     actor_id: str
     at: datetime = At()
+
+
+# --- credit supervision (信用监管): grading rules as versioned data, grades and their log ---
+
+
+class CreditRuleSet(SQLModel, table=True):
+    """A version of the grading rules (credit.rules.RuleBody as JSON). Versions are never changed:
+    the newest is in force; version 1 is credit/data/rules.json."""
+
+    version: int = Field(primary_key=True)
+    rules: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_by: str
+    created_at: datetime = At()
+    note: str = ""
+
+
+class ApplicantGrade(SQLModel, table=True):
+    """An applicant's grade as last assessed (kept current by credit.grading.regrade)."""
+
+    applicant_id: str = Field(primary_key=True)
+    grade: str
+    rule_version: int
+    updated_at: datetime = At()
+
+
+class CreditGradeChange(SQLModel, table=True):
+    """The log of grade changes: a record written, repaired, or a rule change (规则第N版)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    applicant_id: str = Field(index=True)
+    old_grade: str | None = None
+    new_grade: str
+    rule_version: int
+    at: datetime = At()
+    cause: str
+
+
+# --- catalogue revisions and published versions (issue 19) ---
+
+
+class CatalogueRevision(SQLModel, table=True):
+    """A revision of the catalogue (清单调整) as its workflow last projected it."""
+
+    id: str = Field(primary_key=True)
+    department: str | None = Field(default=None, index=True)
+    """None: a district-wide revision (an administrator's import)."""
+    status: str = Field(index=True)
+    created_by: str
+    created_at: datetime = At()
+    updated_at: datetime | None = At(default=None)
+    source: str = "manual"
+    changes: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    comments: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    steps: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    """Who did what, when: each step with its actor, role and workflow time."""
+    published_version: int | None = None
+
+
+class CatalogueVersion(SQLModel, table=True):
+    """A published catalogue version: immutable, numbered from 1 (the starter catalogue)."""
+
+    number: int = Field(primary_key=True)
+    published_at: datetime = At()
+    published_by: str
+    revision_id: str | None = Field(default=None, unique=True)
+    """The revision it published (the key that makes publication idempotent); None for version 1."""
+    entries: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    """Every catalogue row as it stood after publication, retired ones included."""
+
+
+# --- the push to the credit platform (推送) and credit repair (信用修复), issue 18 ---
+
+
+class CreditOutbox(SQLModel, table=True):
+    """A credit event waiting for the credit platform: written in the same transaction as the fact
+    it reports, delivered (or exported) later, each under its own key."""
+
+    event_id: str = Field(primary_key=True)
+    """The credit record's business id, or `repair:<id>` for an approved repair: the Idempotency-Key."""
+    kind: str
+    """record | repaired"""
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = At(index=True)
+    delivered_at: datetime | None = At(default=None, index=True)
+    attempts: int = 0
+    last_error: str | None = None
+    held_until: datetime | None = At(default=None)
+    """Refused by the platform as malformed (a 4xx of its own): not offered again before this."""
+    exported_at: datetime | None = At(default=None)
+
+
+class CreditRepair(SQLModel, table=True):
+    """A credit repair application (信用修复申请) as its workflow last projected it; the evidence
+    text is kept only here, the workflow carries its SHA-256."""
+
+    id: str = Field(primary_key=True)
+    applicant_id: str = Field(index=True)
+    """The real applicant id (ID number or credit code)."""
+    pseudonym: str
+    record_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    evidence: str
+    evidence_sha256: str
+    status: str = Field(index=True)
+    """pending | approved | rejected | withdrawn"""
+    applied_at: datetime = At()
+    due_at: datetime | None = At(default=None, index=True)
+    overdue: bool = False
+    decided_at: datetime | None = At(default=None)
+    decided_by: str | None = None
+    reason: str | None = None

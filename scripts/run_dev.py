@@ -378,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     child_env["TEMPORAL_NAMESPACE"] = namespace
     child_env.setdefault("DATABASE_URL", f"sqlite:///{DATA_DIR / 'chengnuo.db'}")
     child_env.setdefault("PAYLOAD_KEY_FILE", str(DATA_DIR / "payload-keys.json"))
+    child_env.setdefault("PSEUDONYM_KEY_FILE", str(DATA_DIR / "pseudonym-key"))
     child_env.setdefault("CHENGNUO_ENV", "development")
     child_env.setdefault("PYTHONUNBUFFERED", "1")
 

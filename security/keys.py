@@ -28,14 +28,14 @@ def _read_file(path: Path, create: bool) -> dict[str, str]:
     if not path.exists():
         if not create:
             raise RuntimeError(f"no payload keys: set PAYLOAD_KEYS or create {path} (chengnuo keys rotate {path})")
-        _write(path, _with_new_key({}), replace=False)  # the worker and the API may race here: one file wins
+        write_secret(path, json.dumps(_with_new_key({}), indent=2), replace=False)  # the worker and the API may race: one file wins
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def rotate(path: Path) -> str:
     """Append a new key (the newest encrypts from the next start on; the old ones still decrypt)."""
     keys = _with_new_key(json.loads(path.read_text(encoding="utf-8")) if path.exists() else {})
-    _write(path, keys, replace=True)
+    write_secret(path, json.dumps(keys, indent=2), replace=True)
     return next(reversed(keys))
 
 
@@ -46,11 +46,11 @@ def _with_new_key(keys: dict[str, str]) -> dict[str, str]:
     return keys | {kid: base64.b64encode(os.urandom(32)).decode()}
 
 
-def _write(path: Path, keys: dict[str, str], replace: bool) -> None:
+def write_secret(path: Path, text: str, replace: bool) -> None:
     """Written whole, readable by the owner only; without `replace`, an existing file stays."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(keys, indent=2), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.chmod(0o600)
     try:
         if replace:

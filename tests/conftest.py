@@ -7,23 +7,26 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from sqlalchemy import Engine
 from sqlmodel import Session
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from db.migrate import upgrade
 from db.session import make_engine
-from tests.factories import CONVERTER, TEST_MATTERS
+from tests.factories import CONVERTER, TEST_MATTERS, TEST_PSEUDONYM_KEY
 from tests.harness import Harness
 from worker import build_worker, replayer
 from workflows import search
 
 BIN = Path(sys.executable).parent
+# Every app and process the tests start knows applicants by the same pseudonyms (tests/factories.py).
+os.environ.setdefault("PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -79,7 +82,8 @@ async def dev_case(engine: Engine) -> AsyncIterator[Harness]:
 async def stop_all(harness: Harness) -> None:
     """Let in-flight steps finish, then end what the test left running: an activity orphaned by
     the worker's shutdown would stop the shared test server from skipping time."""
-    for handle in harness.handles:
+    for started in harness.handles:
+        handle = harness.env.client.get_workflow_handle(started.id)  # the latest run (continued as new)
         if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
             await harness.quiet(handle)
             if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
@@ -91,10 +95,22 @@ async def replay_all(harness: Harness, test_name: str = "") -> None:
     keep them there (how tests/workflows/histories/ was made)."""
     replay = replayer(CONVERTER)
     record = os.environ.get("CHENGNUO_RECORD_HISTORIES")
-    for n, handle in enumerate(harness.handles, 1):
-        history = await handle.fetch_history()
+    histories = [history for handle in harness.handles async for history in runs(harness, handle)]
+    for n, history in enumerate(histories, 1):
         result = await replay.replay_workflow(history, raise_on_replay_failure=False)
         assert result.replay_failure is None, result.replay_failure
         if record:
             Path(record, f"{test_name}-{n}.json").write_text(history.to_json())
+
+
+async def runs(harness: Harness, handle: WorkflowHandle[Any, Any]) -> AsyncIterator[WorkflowHistory]:
+    """The history of each run of a workflow, the first run first (a case continued as new has several)."""
+    run_id = handle.first_execution_run_id or handle.run_id
+    while True:
+        history = await harness.env.client.get_workflow_handle(handle.id, run_id=run_id).fetch_history()
+        yield history
+        last = history.events[-1]
+        if not last.HasField("workflow_execution_continued_as_new_event_attributes"):
+            return
+        run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
 

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import base64
+
+from stdnum.cn import ric, uscc
+
 from db.models import Matter
 from security.codec import Keyring, data_converter
 from workflows.types import Actor, Applicant, Role
 
 TEST_KEYRING = Keyring({"test-1": bytes(range(32))})  # a test key, never a real one
 CONVERTER = data_converter(TEST_KEYRING)  # tests encrypt payloads as the system does
+TEST_PSEUDONYM_KEY = base64.b64encode(bytes(range(32, 64))).decode()  # applicants' pseudonyms in tests
 
 APPLICANT = Actor("app-1", Role.applicant)  # the applicant of applicant(1)
 CASEWORKER = Actor("cw-1", Role.caseworker)
 VERIFIER = Actor("vf-1", Role.verifier)
 SUPERVISOR = Actor("sv-1", Role.supervisor)
 PUBLIC = Actor("anon", Role.public)
+
+
+def resident_id(n: int = 1, born: str = "19800101", region: str = "410411") -> str:
+    """A valid resident ID number (GB 11643 check digit): the n-th person born that day there."""
+    body = f"{region}{born}{n % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def credit_code(n: int = 1, region: str = "410411") -> str:
+    """A valid unified social credit code (GB 32100 check character) of the n-th company there."""
+    body = f"91{region}MA{n:07d}"
+    return body + uscc.calc_check_digit(body)
 
 
 def applicant(n: int = 1, kind: str = "person") -> Applicant:

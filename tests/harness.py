@@ -32,9 +32,10 @@ class Harness:
         self,
         matters: list[str],
         who: Applicant | None = None,
-        sampling: float = 1.0,
+        sampling: float | None = 1.0,
         application_id: str | None = None,
         service: str = "测试行政事项",
+        continue_after_events: int = 10_000,
     ) -> tuple[WorkflowHandle[Any, Any], ApplicationView]:
         self._n += 1
         app_id = application_id or f"t-{self.task_queue[-8:]}-{self._n}"
@@ -46,7 +47,9 @@ class Harness:
                 service=service,
                 matter_codes=matters,
                 opened_by=CASEWORKER,
-                sampling_probability=sampling,
+                sampling_probability=0.3 if sampling is None else sampling,
+                sampling_fixed=sampling is not None,  # None: the credit rules draw
+                continue_after_events=continue_after_events,
             ),
             id=workflow_id(app_id),
             task_queue=self.task_queue,

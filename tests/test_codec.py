@@ -13,7 +13,7 @@ from config import Settings
 from security.codec import ENCODING, KEY_ID, EncryptionCodec, Keyring
 from security.keys import keyring, rotate
 
-SECRET = "张三 410411199001010011 13912345678"
+SECRET = "张三 410411199001010015 13912345678"
 
 
 def payload(text: str) -> Payload:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from dataclasses import replace
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.letters import LetterActivities
     from activities.opening import OpeningActivities
     from activities.projection import ProjectionActivities
+    from credit.rules import METHOD_LABELS, RISK_LEVELS
     from workflows.search import CASE_STATUS, DEPARTMENTS, ESCALATED, MATTER_CODES, NEXT_DEADLINE
     from workflows.case import (
         AWAITING_VERIFIER,
@@ -78,6 +80,7 @@ with workflow.unsafe.imports_passed_through():
         ApplicationView,
         AssessCreditInput,
         CancelInput,
+        CaseState,
         CommitInput,
         ComplaintInput,
         CreditAssessment,
@@ -133,6 +136,13 @@ LEGAL = "organ-decisions"
 # Cases opened from here on keep their search attributes current (workflows/search.py) and
 # tell the Web UI their status in Chinese (current details).
 SEARCHABLE = "search-attributes"
+# Cases opened from here on continue as new, with their whole state, when their history grows
+# long (Temporal ends a workflow whose history passes 51,200 events or 50 MB).
+CONTINUABLE = "continue-as-new"
+# Cases opened from here on take their measures from the credit office's rules (issue 18): the
+# grade at opening and at approval named with the rule version, the chance of verification by
+# grade and by the matter's risk level, the verification method.
+GRADED = "graded-measures"
 
 
 def _sha256(*parts: str) -> str:
@@ -177,11 +187,33 @@ class ApplicationWorkflow:
         self._decisions: list[AdverseDecision] = []
         self._follow_up_until: datetime | None = None
         self._follow_up_closed = False
+        self._continuable = workflow.patched(CONTINUABLE)
+        self._graded = workflow.patched(GRADED)
+        self._event_base = 0  # timeline entries of earlier runs
+        self._run = 1
+        if inp.resume:
+            self._restore(inp.resume)
 
     # ---- the process -------------------------------------------------------------------
 
     @workflow.run
     async def run(self, inp: OpenApplicationInput) -> str:
+        if inp.resume:
+            await self._sync()  # search attributes and current details again, in this run
+        else:
+            await self._open(inp)
+
+        if self._legal:  # 事中 verification deadlines and the 办理时限 run before the decision
+            await self._watch(lambda: self._status in BEFORE_DECISION)
+        else:
+            await workflow.wait_condition(lambda: self._status not in BEFORE_DECISION)
+        if self._approved_at is not None and not (inp.resume and self._status in FOLLOW_UP):
+            await self._supervise()  # approved, even if a complaint already moved the status on
+        if self._in_follow_up():
+            await self._watch(self._in_follow_up)
+        return await self._finish()
+
+    async def _open(self, inp: OpenApplicationInput) -> None:
         self._opened_at = workflow.now()
         actor = inp.opened_by
         self._by(actor, "open", f"受理申请「{inp.service}」，涉及证明事项{len(inp.matter_codes)}项")
@@ -197,21 +229,13 @@ class ApplicationWorkflow:
             self._credit = await self._call(CreditActivities.assess_credit, AssessCreditInput(inp.applicant.id))
             self._check_eligibility(entries)
             await self._notify()
+        if self._graded and self._credit and self._credit.rule_version:
+            self._system("credit", f"受理时信用等级：{self._grade_words(self._credit)}")
         if self._decision_due_at:
             self._system("time_limit", f"办理时限至{china_time(self._decision_due_at)}")
         self._refresh_status()
         await self._sync()
         self._opened = True
-
-        if self._legal:  # 事中 verification deadlines and the 办理时限 run before the decision
-            await self._watch(lambda: self._status in BEFORE_DECISION)
-        else:
-            await workflow.wait_condition(lambda: self._status not in BEFORE_DECISION)
-        if self._approved_at is not None:  # approved, even if a complaint already moved the status on
-            await self._supervise()
-        if self._in_follow_up():
-            await self._watch(self._in_follow_up)
-        return await self._finish()
 
     def _check_eligibility(self, entries: list[MatterEntry]) -> None:
         assert self._credit is not None
@@ -268,6 +292,9 @@ class ApplicationWorkflow:
             if m.exempt:
                 m.verification = V.exempt
                 continue
+            if self._graded and self._credit.rule_version:
+                self._draw(m)
+                continue
             if self._credit.clean:
                 draw = workflow.random().random()
                 m.sampled = draw < self._inp.sampling_probability
@@ -283,6 +310,31 @@ class ApplicationWorkflow:
         if self._legal:  # each matter keeps its own supervision period, as its letter says
             for m in self._matters.values():
                 m.window_end = self._approved_at + timedelta(days=self._entries[m.code].supervision_days)
+
+    def _draw(self, m: MatterCase) -> None:
+        """Drawn for after-approval verification with the chance the rules give the applicant's
+        grade for the matter's risk level; the draw, the chance and the rule version on record."""
+        assert self._credit is not None
+        level = self._entries[m.code].risk_level
+        fixed = self._inp.sampling_fixed
+        chance = self._inp.sampling_probability if fixed else self._credit.sampling.get(level, self._inp.sampling_probability)
+        m.draw = workflow.random().random()
+        m.sampled = m.draw < chance
+        m.sampling_probability, m.risk_level = chance, level
+        m.verification_method = self._credit.method or None
+        m.verification = V.scheduled if m.sampled else V.sampled_out
+        how = f"，{METHOD_LABELS[self._credit.method]}" if self._credit.method in METHOD_LABELS else ""
+        self._system(
+            "sampling",
+            f"「{m.name}」{'列入' if m.sampled else '未抽中'}事后核查{how}：信用等级{self._credit.label or self._credit.grade}、"
+            f"{RISK_LEVELS.get(level, level)}事项，抽查概率{chance:.0%}"
+            f"（{'固定抽查概率 SAMPLING_PROBABILITY' if fixed else f'信用规则第{self._credit.rule_version}版'}），抽签值{m.draw:.3f}",
+        )
+
+    @staticmethod
+    def _grade_words(credit: CreditAssessment) -> str:
+        why = f"：{credit.reason}" if credit.reason else ""
+        return f"{credit.label or credit.grade}（{credit.grade}级，信用规则第{credit.rule_version}版）{why}"
 
     async def _supervise(self) -> None:
         """After approval: wake on each deadline or action until the case can close."""
@@ -308,6 +360,7 @@ class ApplicationWorkflow:
             if await self._fire_deadlines():
                 self._refresh_status()
                 await self._sync()
+            await self._continue_if_long()
         self._stop_timer()
         if self._legal:  # honest closing: 已履诺 only where verification found every promise true
             self._set_status(closing_status(self._matters.values()))
@@ -329,6 +382,7 @@ class ApplicationWorkflow:
             if going_on() and await self._fire_deadlines():
                 self._refresh_status()
                 await self._sync()
+            await self._continue_if_long()
         self._stop_timer()
 
     def _next_deadline(self) -> datetime | None:
@@ -472,6 +526,71 @@ class ApplicationWorkflow:
         """终止办理 or revocation on an untrue promise: penalty and referral may still follow."""
         self._follow_up_until = workflow.now() + timedelta(days=self._procedure.follow_up_days)
 
+    async def _continue_if_long(self) -> None:
+        """A history grown long goes on in a new run of the same case, with the whole state
+        (after every handler has finished and the read model has the last word)."""
+        info = workflow.info()
+        if not self._continuable or not (
+            info.is_continue_as_new_suggested() or info.get_current_history_length() >= self._inp.continue_after_events
+        ):
+            return
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self._system("continue", f"案卷工作流历史较长，转入第{self._run + 1}段运行继续办理（状态与期限不变）")
+        await self._sync()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        self._stop_timer()
+        workflow.continue_as_new(replace(self._inp, resume=self._state()))
+
+    def _state(self) -> CaseState:
+        return CaseState(
+            status=self._status,
+            matters=list(self._matters.values()),
+            entries=list(self._entries.values()),
+            credit=self._credit,
+            grade_now=self._grade_now,
+            events=self._events[self._projected - self._event_base :],
+            event_base=self._projected,
+            projections=self._projections,
+            penalized=self._penalized,
+            referred=self._referred,
+            decision_reason=self._decision_reason,
+            opened_at=self._opened_at,
+            approved_at=self._approved_at,
+            window_end=self._window_end,
+            closed_at=self._closed_at,
+            complained=self._complained,
+            procedure=self._procedure,
+            decision_due_at=self._decision_due_at,
+            decision_basis=self._decision_basis,
+            decision_overdue=self._decision_overdue,
+            hearing=self._hearing,
+            decisions=list(self._decisions),
+            follow_up_until=self._follow_up_until,
+            follow_up_closed=self._follow_up_closed,
+            run=self._run + 1,
+        )
+
+    def _restore(self, state: CaseState) -> None:
+        self._status = state.status
+        self._matters = {m.code: m for m in state.matters}
+        self._entries = {e.code: e for e in state.entries}
+        self._credit, self._grade_now = state.credit, state.grade_now
+        self._events, self._event_base, self._projected = list(state.events), state.event_base, state.event_base
+        self._projections = state.projections
+        self._penalized, self._referred = state.penalized, state.referred
+        self._decision_reason = state.decision_reason
+        self._opened_at, self._approved_at = state.opened_at, state.approved_at
+        self._window_end, self._closed_at = state.window_end, state.closed_at
+        self._complained = state.complained
+        self._procedure = state.procedure
+        self._decision_due_at, self._decision_basis = state.decision_due_at, state.decision_basis
+        self._decision_overdue = state.decision_overdue
+        self._hearing = state.hearing
+        self._decisions = list(state.decisions)
+        self._follow_up_until, self._follow_up_closed = state.follow_up_until, state.follow_up_closed
+        self._run = state.run
+        self._opened = True
+
     async def _finish(self) -> str:
         if self._status not in FINAL_STATUSES:
             # A bug, not a business outcome: fail the workflow task (it retries and shows in the
@@ -578,6 +697,9 @@ class ApplicationWorkflow:
             self._approved_at = workflow.now()
             self._set_status(S.approved)
             self._by(inp.actor, "approve", f"作出准予决定。理由：{inp.reason}")
+            if self._graded and inp.credit:  # the grade as it stands now decides the draw
+                self._credit = inp.credit
+                self._system("credit", f"作出决定时信用等级：{self._grade_words(inp.credit)}")
             self._plan_verification()
             self._mutated()
             if self._lean:  # the decision's answer carries the due dates
@@ -643,19 +765,19 @@ class ApplicationWorkflow:
             self._set_status(S.terminated)
             self._by(actor, "verify", f"「{m.name}」事中核查发现承诺不实，终止办理：{inp.findings}")
             self._mutated()
-            await self._record_credits(("false_commitment", m.code, f"事中核查承诺不实：{inp.findings}"))
+            await self._record_credits(("false_commitment", m.code, f"事中核查承诺不实：{inp.findings}"), by=actor)
             return await self._changed()
         if m.verification == V.reverifying:
             m.verification = V.revoked
             self._set_status(S.revoked)
             self._by(actor, "verify", f"「{m.name}」整改复核仍不符合，撤销行政决定：{inp.findings}")
             self._mutated()
-            await self._record_credits(("revoked", m.code, f"整改复核不合格：{inp.findings}"))
+            await self._record_credits(("revoked", m.code, f"整改复核不合格：{inp.findings}"), by=actor)
             return await self._changed()
         m.verification = V.untrue
         self._by(actor, "verify", f"「{m.name}」事后核查发现承诺不实，待处置：{inp.findings}")
         self._mutated()
-        await self._record_credits(("false_commitment", m.code, f"事后核查承诺不实：{inp.findings}"))
+        await self._record_credits(("false_commitment", m.code, f"事后核查承诺不实：{inp.findings}"), by=actor)
         return await self._changed()
 
     @record_verification.validator
@@ -681,7 +803,7 @@ class ApplicationWorkflow:
             self._by(actor, "verify", f"「{m.name}」{routine}{'整改复核通过' if rectified else '核查属实'}：{inp.findings}")
             self._mutated()
             if rectified:
-                await self._record_credits(("untrue_rectified", m.code, f"承诺不实，已按期整改到位：{inp.findings}"))
+                await self._record_credits(("untrue_rectified", m.code, f"承诺不实，已按期整改到位：{inp.findings}"), by=actor)
             return await self._changed()
         if self._status in BEFORE_DECISION:
             m.verification = V.untrue
@@ -690,7 +812,7 @@ class ApplicationWorkflow:
             self._by(actor, "verify", f"「{m.name}」事中核查发现承诺不实，终止办理：{inp.findings}。{words}")
             self._start_follow_up()
             self._mutated()
-            await self._record_credits(("terminated", m.code, f"事中核查承诺不实，终止办理：{inp.findings}"))
+            await self._record_credits(("terminated", m.code, f"事中核查承诺不实，终止办理：{inp.findings}"), by=actor)
             return await self._changed()
         if m.verification == V.reverifying:
             self._by(actor, "verify", f"「{m.name}」整改复核仍不符合：{inp.findings}")
@@ -724,7 +846,7 @@ class ApplicationWorkflow:
                 self._referred = self._referred or action == D.refer
                 self._by(actor, action.value, f"{label}。理由：{reason}")
         self._mutated()
-        await self._record_credits(*((CREDIT_KIND_OF[a], None, reason) for a in actions if a != D.rectify))
+        await self._record_credits(*((CREDIT_KIND_OF[a], None, reason) for a in actions if a != D.rectify), by=actor)
         return await self._changed()
 
     @dispose.validator
@@ -822,7 +944,7 @@ class ApplicationWorkflow:
             await self._propose(findings, reason, actor)
             self._mutated()
         if credits:
-            await self._record_credits(*credits)
+            await self._record_credits(*credits, by=actor)
         return await self._changed()
 
     @workflow.update
@@ -859,7 +981,7 @@ class ApplicationWorkflow:
             self._by(actor, "revoke", f"作出撤销行政决定{heard}。理由：{inp.reason}。{words}")
             self._start_follow_up()
             self._mutated()
-            await self._record_credits(("revoked", None, f"{h.grounds}；{inp.reason}（{inp.decision_no}）"))
+            await self._record_credits(("revoked", None, f"{h.grounds}；{inp.reason}（{inp.decision_no}）"), by=actor)
             return await self._changed()
         for m in proposed:
             m.verification = V.untrue if inp.finding_stands else V.true
@@ -1042,9 +1164,9 @@ class ApplicationWorkflow:
         if sched and m.verification in AWAITING_VERIFIER:  # still this round, still awaiting a result
             self._apply(m, sched, now)
 
-    async def _record_credits(self, *facts: tuple[str, str | None, str]) -> None:
-        """Credit records (kind, matter, note), each written once; a lean case then knows the
-        applicant's grade as the archive now stands."""
+    async def _record_credits(self, *facts: tuple[str, str | None, str], by: Actor | None = None) -> None:
+        """Credit records (kind, matter, note) of what `by` decided (None: a deadline), each
+        written once; a lean case then knows the applicant's grade as the archive now stands."""
         records = [
             CreditRecordInput(
                 business_id=f"{self._inp.application_id}:{kind}:{matter or '-'}",
@@ -1055,6 +1177,7 @@ class ApplicationWorkflow:
                 matter_code=matter,
                 at=workflow.now(),
                 note=note,
+                actor_id=by.id if by else SYSTEM,
             )
             for kind, matter, note in facts
         ]
@@ -1074,7 +1197,7 @@ class ApplicationWorkflow:
         if self._searchable:
             self._search()
         async with self._lock:
-            new = self._events[self._projected :]
+            new = self._events[self._projected - self._event_base :]
             # Ordered by workflow time, then by count: still increasing after a Reset, which
             # replays the counter from the reset point but not the clock.
             self._projections += 1
@@ -1122,7 +1245,7 @@ class ApplicationWorkflow:
     def _event(self, actor_id: str, role: str, action: str, summary: str) -> None:
         who = "系统" if role == SYSTEM else f"{ROLE_LABELS[role]}（{actor_id}）"  # type: ignore[index]
         self._events.append(
-            TimelineEntry(len(self._events) + 1, workflow.now(), actor_id, str(role), action, f"{who}：{summary}")
+            TimelineEntry(self._event_base + len(self._events) + 1, workflow.now(), actor_id, str(role), action, f"{who}：{summary}")
         )
 
     @staticmethod

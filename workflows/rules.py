@@ -210,27 +210,8 @@ CREDIT_KIND_OF: dict[DispositionAction, str] = {
     DispositionAction.refer: "referred",
 }
 
-GRADES = (  # (grade, label, worst unrepaired severity), best first
-    ("A", "守信", None),
-    ("B", "轻微失信", "minor"),
-    ("C", "一般失信", "general"),
-    ("D", "严重失信", "serious"),
-)
+# Grades and their measures are data: credit/rules.py (the rules) and credit/data/rules.json.
 
-
-def credit_grade(kinds: list[str]) -> tuple[str, bool, str | None]:
-    """Grade an applicant from the kinds of their unrepaired records.
-
-    Returns (grade, barred, reason). An unrepaired false commitment or a serious record bars
-    commitment until credit repair (实施方案：信用修复前不适用告知承诺制).
-    """
-    severities = {CREDIT_KINDS[k][0] for k in kinds} - {"positive", "neutral"}
-    grade = next(g for g, _, sev in reversed(GRADES) if sev is None or sev in severities)
-    if "serious" in severities:
-        return grade, True, "有严重不良信用记录"
-    if severities:  # every other adverse kind comes from an untrue promise
-        return grade, True, "曾作出虚假承诺"
-    return grade, False, None
 
 def ineligibility(entry: MatterEntry, credit: CreditAssessment) -> str | None:
     """Why a matter cannot be done by commitment for this applicant; None if it can."""
@@ -252,5 +233,7 @@ READS: dict[str, frozenset[Role]] = {
     "catalogue": frozenset(Role),
     "applications": STAFF | {Role.applicant},
     "history": frozenset({Role.caseworker, Role.supervisor, Role.admin, Role.auditor}),
-    "credit": STAFF | {Role.applicant},
+    "credit": STAFF | {Role.applicant, Role.credit_officer},
+    "credit_rules": frozenset(Role),  # the grading rules are public to every holder of a token
+    "grade_changes": frozenset({Role.credit_officer, Role.auditor, Role.supervisor}),
 }

@@ -109,6 +109,8 @@ class MatterEntry:
     verification_deadline_days: int
     supervision_days: int
     version: int = 1
+    risk_level: str = "medium"
+    """low | medium | high: with the applicant's grade it sets the chance of verification."""
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,16 @@ class OpenApplicationInput:
     matter_codes: list[str]
     opened_by: Actor
     sampling_probability: float = 0.3
-    """Chance that a clean-credit applicant's after-decision verification is drawn."""
+    """Chance that a clean-credit applicant's after-decision verification is drawn (before
+    graded-measures; since, the chance for a risk level the credit rules leave out)."""
+    resume: CaseState | None = None
+    """A case carried on from an earlier run whose history grew long (continue-as-new)."""
+    sampling_fixed: bool = False
+    """Every matter drawn with `sampling_probability`, whatever the credit rules say (a
+    demonstration or a test: SAMPLING_PROBABILITY)."""
+    continue_after_events: int = 10_000
+    """A run whose history reaches this many events continues as new (or sooner, when the
+    server suggests it); far below Temporal's limit of 51,200 events and 50 MB."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +158,14 @@ class CreditAssessment:
     barred: bool
     clean: bool
     reason: str | None = None
+    label: str = ""
+    """The grade's name (守信 / 一般失信 / 较重失信 / 严重失信); empty in histories before credit rules."""
+    rule_version: int = 0
+    """The version of the grading rules applied; 0: before credit rules."""
+    sampling: dict[str, float] = field(default_factory=dict)
+    """Chance of after-approval verification per matter risk level (low, medium, high)."""
+    method: str = ""
+    """on_site (现场核查) | data (数据核查)."""
 
 
 @dataclass(frozen=True)
@@ -211,6 +230,8 @@ class CreditRecordInput:
     matter_code: str | None
     at: datetime
     note: str
+    actor_id: str = ""
+    """Who decided the fact (an applicant: their pseudonym); `system`: a deadline."""
 
 
 @dataclass(frozen=True)
@@ -253,6 +274,9 @@ class DecisionInput:
     actor: Actor
     approve: bool
     reason: str
+    credit: CreditAssessment | None = None
+    """The applicant's grade under the credit rules in force when the decision is made (the API
+    asks the archive); it sets the sampling of an approval. None: the grade at opening stands."""
 
 
 @dataclass(frozen=True)
@@ -363,6 +387,12 @@ class MatterCase:
     signature: str | None = None
     scan_sha256: str | None = None
     recorded_by: str | None = None
+    sampling_probability: float | None = None
+    """The chance of after-approval verification used in the draw (graded measures)."""
+    draw: float | None = None
+    verification_method: str | None = None
+    """on_site (现场核查) | data (数据核查), by the applicant's grade."""
+    risk_level: str | None = None
 
 
 @dataclass
@@ -442,3 +472,37 @@ class ProjectionInput:
     """How many timeline entries the case had before new_events. Given (lean cases), the write
     is the whole truth: new_events replace entries of the same number, entries numbered past
     the case's count go (a thrown-away workflow task's). None: cases before lean-life."""
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """Everything a case knows, carried into its next run when its history grows long."""
+
+    status: ApplicationStatus
+    matters: list[MatterCase]
+    entries: list[MatterEntry]
+    credit: CreditAssessment | None
+    grade_now: CreditAssessment | None
+    events: list[TimelineEntry]
+    """Timeline entries not yet projected (normally none)."""
+    event_base: int
+    """Timeline entries of the earlier runs, all projected."""
+    projections: int
+    penalized: bool
+    referred: bool
+    decision_reason: str | None
+    opened_at: datetime | None
+    approved_at: datetime | None
+    window_end: datetime | None
+    closed_at: datetime | None
+    complained: bool
+    procedure: Procedure
+    decision_due_at: datetime | None
+    decision_basis: str | None
+    decision_overdue: bool
+    hearing: Hearing | None
+    decisions: list[AdverseDecision]
+    follow_up_until: datetime | None
+    follow_up_closed: bool
+    run: int
+    """This state starts the case's run number `run` (the first run is 1)."""

@@ -1,35 +1,60 @@
-"""An applicant's integrity archive (诚信档案)."""
+"""An applicant's integrity archive (诚信档案): grade, measures, records."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException
-from sqlmodel import select
 
-from activities.credit import unrepaired_kinds
 from api.deps import CurrentActor, SessionDep, reader
-from db.models import CreditRecord
-from workflows.rules import CREDIT_KINDS, GRADES, credit_grade, may_see
+from credit.grading import records_of
+from credit.rules import RISK_LEVELS, SEVERITY_LABELS, counts, grade, publication_until, repairable_from
+from credit.store import current_rules
+from workflows.rules import CREDIT_KINDS, may_see
 
 router = APIRouter(prefix="/applicants", tags=["credit"], dependencies=[Depends(reader("credit"))])
-GRADE_LABELS = {g: label for g, label, _ in GRADES}
 
 
 @router.get("/{applicant_id}/credit")
 def get_credit(applicant_id: str, session: SessionDep, actor: CurrentActor) -> dict[str, Any]:
-    """Grade, bar from commitment, and every record, newest first (an applicant: only their own)."""
+    """Grade, its measures under the rules in force, and every record, newest first, with its
+    publication period and whether it is repaired (an applicant: only their own)."""
     if not may_see(actor, applicant_id):
         raise HTTPException(403, "申请人只能查看本人的诚信档案")
-    grade, barred, reason = credit_grade(unrepaired_kinds(session, applicant_id))
-    rows = session.exec(
-        select(CreditRecord).where(CreditRecord.applicant_id == applicant_id).order_by(CreditRecord.at.desc())  # type: ignore[attr-defined]
-    )
+    rules, now = current_rules(session), datetime.now(timezone.utc)
+    rows = records_of(session, applicant_id)
+    g = grade(rows, rules, now)
+    records = []
+    for r in rows:
+        until = r.publication_until or publication_until(rules, r.kind, r.at)
+        records.append(
+            r.model_dump()
+            | {
+                "kind_label": CREDIT_KINDS[r.kind][1],
+                "severity": rules.kinds[r.kind].severity,  # as the rules in force weigh it
+                "severity_label": SEVERITY_LABELS[rules.kinds[r.kind].severity],
+                "publication_until": until,
+                "published": r.at <= now < until,
+                "repaired": r.repaired or r.repaired_at is not None,
+                "repairable_from": repairable_from(rules, r.kind, r.at),
+                "counted": counts(r, rules, now),
+            }
+        )
     return {
         "applicant_id": applicant_id,
-        "grade": grade,
-        "grade_label": GRADE_LABELS[grade],
-        "barred": barred,
-        "barred_reason": reason,
-        "records": [{**r.model_dump(), "kind_label": CREDIT_KINDS[r.kind][1]} for r in rows],
+        "grade": g.grade,
+        "grade_label": g.label,
+        "barred": g.barred,
+        "barred_reason": g.reason if g.barred else None,
+        "reason": g.reason,
+        "measures": {
+            "barred": g.barred,
+            "sampling": g.sampling,
+            "sampling_labels": {RISK_LEVELS[level]: p for level, p in g.sampling.items()},
+            "method": g.method,
+            "method_label": g.method_label,
+        },
+        "rule_version": g.rule_version,
+        "records": records,
     }

@@ -4,6 +4,7 @@
 
 import hashlib
 import json
+from dataclasses import dataclass, replace
 from datetime import datetime
 from collections.abc import Callable
 from typing import Annotated, Any, cast
@@ -16,20 +17,23 @@ from temporalio.client import WithStartWorkflowOperation, WorkflowExecutionStatu
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from activities.projection import application_row, workflow_id
+from activities.credit import assessment
+from activities.projection import disclosed_row, workflow_id
 from api import schemas
-from api.deps import CurrentActor, DbDep, OptionalActor, SessionDep, SettingsDep, TemporalDep, reader
+from api.deps import CurrentActor, Db, DbDep, OptionalActor, PseudonymsDep, SessionDep, SettingsDep, TemporalDep, reader
 from api.errors import CaseGone, busy, http_error
 from api.limits import limit_complaints
 from api.routes import complaints
+from api.temporal import Temporal
 from db.models import Application, CaseEvent, Letter, Matter
+from security import texts
+from security.pseudonyms import Pseudonyms
 from workflows.application import ApplicationWorkflow as W
 from workflows.rules import MODE_LABELS, READS, ROLE_LABELS, VERIFICATION_LABELS, check_role, in_scope, may_see
 from workflows.types import (
     Actor,
     Applicant,
     ApplicationStatus,
-    ApplicationView,
     CancelInput,
     CloseInput,
     CommitInput,
@@ -69,9 +73,25 @@ def application_out(row: Application) -> schemas.ApplicationOut:
     )
 
 
-def view_out(view: ApplicationView) -> schemas.ApplicationOut:
-    """An Update's answer, in the shape of the read model's row."""
-    return application_out(application_row(view))
+def known_as(actor: Actor, pseudonyms: Pseudonyms, row: Application | None = None) -> Actor:
+    """The actor as the workflow knows them: an applicant by their pseudonym (by the ID number
+    itself on a case opened before pseudonyms, as its row says)."""
+    if actor.role != Role.applicant:
+        return actor
+    if row is not None and row.applicant_id == actor.id and row.applicant_ref is None:
+        return actor
+    return Actor(pseudonyms.of(actor.id), actor.role, actor.department)
+
+
+# Body fields of free text: kept in the database, sent to the case as a reference (security/texts.py).
+FREE_TEXTS = ("reason", "findings", "evidence", "text", "document")
+
+
+def kept_texts(session: Session, application_id: str, body: BaseModel, actor: Actor) -> BaseModel:
+    refs = {f: texts.keep(session, application_id, f, getattr(body, f), actor.id) for f in FREE_TEXTS if f in type(body).model_fields}
+    if refs:
+        session.commit()
+    return body.model_copy(update=refs)
 
 
 def same_application(row: Application, body: schemas.ApplicationCreate, actor: Actor) -> schemas.ApplicationOut:
@@ -122,6 +142,7 @@ async def open_application(
     db: DbDep,
     temporal: TemporalDep,
     settings: SettingsDep,
+    pseudonyms: PseudonymsDep,
     response: Response,
 ) -> schemas.ApplicationOut:
     """Open a case; a repeated POST with the same application_id returns the same case (200)."""
@@ -132,30 +153,33 @@ async def open_application(
     if not may_see(actor, body.applicant.id):
         raise HTTPException(403, "申请人只能以本人名义申请")
 
-    def look(session: Session) -> tuple[Application | None, dict[str, str]]:
+    def look(session: Session) -> tuple[Application | None, dict[str, str], str, set[str]]:
+        who = pseudonyms.register(session, body.applicant.id, body.applicant.name, body.applicant.kind)
         rows = session.exec(select(Matter.code, Matter.department).where(Matter.code.in_(body.matters)))  # type: ignore[attr-defined]
-        return session.get(Application, body.application_id), dict(rows.all())
+        retired = set(session.exec(select(Matter.code).where(Matter.code.in_(body.matters), Matter.retired == True)))  # type: ignore[attr-defined]  # noqa: E712
+        return session.get(Application, body.application_id), dict(rows.all()), who, retired
 
-    existing, known = await db(look)
+    existing, known, pseudonym, retired = await db(look)
     if not in_scope(actor, known.values()):
         raise HTTPException(403, f"{actor.department}只能受理涉及本部门证明事项的申请")
     if existing is not None:
         response.status_code = 200
         return same_application(existing, body, actor)
-    unknown = [c for c in body.matters if c not in known]
+    unknown = [c for c in body.matters if c not in known or c in retired]
     if unknown:
-        raise HTTPException(422, f"以下证明事项不在清单中：{'、'.join(unknown)}")
+        raise HTTPException(422, f"以下证明事项不在现行清单中（未列入或已废止）：{'、'.join(unknown)}")
     # The start and the first Update travel together: a retried POST (say after the API died
     # between the two) finds the same workflow and is answered by it.
     start = WithStartWorkflowOperation(
         W.run,
         OpenApplicationInput(
             application_id=body.application_id,
-            applicant=Applicant(**body.applicant.model_dump()),
+            applicant=Applicant(pseudonym, "", body.applicant.kind),  # who it is stays in the database
             service=body.service,
             matter_codes=body.matters,
-            opened_by=actor,
-            sampling_probability=settings.sampling_probability,
+            opened_by=known_as(actor, pseudonyms),
+            sampling_probability=0.3 if settings.sampling_probability is None else settings.sampling_probability,
+            sampling_fixed=settings.sampling_probability is not None,
         ),
         id=workflow_id(body.application_id),
         task_queue=settings.task_queue,
@@ -173,7 +197,7 @@ async def open_application(
         if handle.done() and not handle.cancelled():
             handle.exception()
     # a simultaneous POST with the same id may have started the case: it must be this one
-    return same_application(application_row(view), body, actor)
+    return same_application(await db(lambda s: disclosed_row(s, view)), body, actor)
 
 
 @router.get("", dependencies=[Reader])
@@ -218,12 +242,17 @@ def get_application(application_id: str, session: SessionDep, actor: CurrentActo
 @router.get("/{application_id}/letters/{matter}", dependencies=[Reader])
 def get_letter(application_id: str, matter: str, session: SessionDep, actor: CurrentActor) -> dict[str, str]:
     """The commitment letter (告知承诺书) the applicant was notified of, with its hash."""
-    row = get_row(application_id, session, actor)
+    letter = notified_letter(get_row(application_id, session, actor), matter, session)
+    return {"matter": matter, "sha256": letter.sha256, "text": letter.text}
+
+
+def notified_letter(row: Application, matter: str, session: Session) -> Letter:
+    """The letter the case notified for that matter; 404 if the matter has none in this case."""
     sha = next((m["letter_sha256"] for m in row.matters if m["code"] == matter), None)
     letter = session.get(Letter, sha) if sha else None
     if letter is None:
         raise HTTPException(404, f"事项 {matter} 没有告知承诺书（不适用承诺或不属于本申请）")
-    return {"matter": matter, "sha256": letter.sha256, "text": letter.text}
+    return letter
 
 
 @router.get("/{application_id}/timeline", dependencies=[Reader])
@@ -248,9 +277,91 @@ ToInput = Callable[[Any, Actor], Any]
 MERGED = "已收到，并入本申请当日投诉举报的核查，将依法处理"
 
 
-def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: ToInput, public: bool = False) -> None:
-    """One Update as a POST; `public`: anyone may send it without a token — a complaint, put
-    on file first and sent to the case only when no other reached it within the window."""
+Context = Callable[[Session, str, Any], dict[str, Any]]
+
+
+def grade_now(session: Session, application_id: str, body: schemas.DecisionBody) -> dict[str, Any]:
+    """An approval carries the applicant's grade under the rules in force (it sets the draw)."""
+    row = session.get(Application, application_id)
+    return {"credit": assessment(session, row.applicant_id)} if row and body.approve else {}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One Update of the case as the API and the console send it."""
+
+    path: str
+    body_type: type[BaseModel]
+    update: Any
+    to_input: ToInput
+    public: bool = False
+    """Anyone may send it without a token: a complaint, put on file first and sent to the case
+    only when no other reached it within the window."""
+    context: Context | None = None
+    """What the database adds to the input."""
+
+    @property
+    def has_texts(self) -> bool:
+        return any(f in self.body_type.model_fields for f in FREE_TEXTS)
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+async def perform(
+    action: Action,
+    application_id: str,
+    body: BaseModel,
+    actor: Actor,
+    db: Db,
+    temporal: Temporal,
+    pseudonyms: Pseudonyms,
+    idempotency_key: str | None = None,
+) -> schemas.ApplicationOut | schemas.Received:
+    """Send the action's Update; the workflow's validator decides 403/409."""
+    handle = temporal.client.get_workflow_handle(workflow_id(application_id))
+    row = await db(lambda s: s.get(Application, application_id)) if actor.role == Role.applicant else None
+    known = known_as(actor, pseudonyms, row)
+    filed = None
+    if action.public:
+        said = cast(schemas.ComplaintBody, body)
+        filed = await db(lambda s: complaints.register(s, application_id, said.text, said.contact, actor))
+        if not filed.forwarded:
+            return schemas.Received(id=application_id, received=True, message=MERGED)
+        inp = complaints.to_case(filed, known)
+    else:
+        kept = await db(lambda s: kept_texts(s, application_id, body, actor)) if action.has_texts else body
+        inp = action.to_input(kept, known)
+        if action.context is not None:
+            context = action.context
+            inp = replace(inp, **await db(lambda s: context(s, application_id, body)))
+    try:
+        try:
+            view = await temporal(handle.execute_update(action.update, inp, id=update_id(action.path, body, actor, idempotency_key)))
+        except CaseGone:
+            await db(lambda s: get_row(application_id, s))  # 404 for a case that never was
+            if (await temporal(handle.describe())).status == WorkflowExecutionStatus.RUNNING:
+                # the Update was lost with its workflow task (a worker died): not applied
+                raise busy("操作未被受理（工作流任务中断），请使用同一 Idempotency-Key 重试") from None
+            raise
+    except Exception:
+        if filed is not None and filed.id is not None:  # the case did not take it: the day's next complaint goes
+            complaint_id = filed.id
+            await db(lambda s: complaints.release(s, complaint_id))
+        raise
+    if actor.role not in READS["applications"]:
+        return schemas.Received(id=application_id, received=True)  # e.g. a complaint from the public
+    seen = await db(lambda s: disclosed_row(s, view))
+    if not may_see(actor, seen.applicant_id):
+        return schemas.Received(id=application_id, received=True)
+    return application_out(seen)
+
+
+def action_route(
+    path: str, body_type: type[BaseModel], update: Any, to_input: ToInput, public: bool = False, context: Context | None = None
+) -> None:
+    """One Update as a POST (see Action)."""
+    action = ACTIONS[path] = Action(path, body_type, update, to_input, public, context)
 
     async def act(
         application_id: str,
@@ -258,33 +369,10 @@ def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: T
         actor: OptionalActor if public else CurrentActor,  # type: ignore[valid-type]
         db: DbDep,
         temporal: TemporalDep,
+        pseudonyms: PseudonymsDep,
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
     ) -> schemas.ApplicationOut | schemas.Received:
-        handle = temporal.client.get_workflow_handle(workflow_id(application_id))
-        inp, filed = to_input(body, actor), None
-        if public:
-            said = cast(schemas.ComplaintBody, body)
-            filed = await db(lambda s: complaints.register(s, application_id, said.text, said.contact, actor))
-            if not filed.forwarded:
-                return schemas.Received(id=application_id, received=True, message=MERGED)
-            inp = complaints.to_case(filed, actor)
-        try:
-            try:
-                view = await temporal(handle.execute_update(update, inp, id=update_id(path, body, actor, idempotency_key)))
-            except CaseGone:
-                await db(lambda s: get_row(application_id, s))  # 404 for a case that never was
-                if (await temporal(handle.describe())).status == WorkflowExecutionStatus.RUNNING:
-                    # the Update was lost with its workflow task (a worker died): not applied
-                    raise busy("操作未被受理（工作流任务中断），请使用同一 Idempotency-Key 重试") from None
-                raise
-        except Exception:
-            if filed is not None and filed.id is not None:  # the case did not take it: the day's next complaint goes
-                complaint_id = filed.id
-                await db(lambda s: complaints.release(s, complaint_id))
-            raise
-        if actor.role not in READS["applications"] or not may_see(actor, view.applicant.id):
-            return schemas.Received(id=application_id, received=True)  # e.g. a complaint from the public
-        return view_out(view)
+        return await perform(action, application_id, body, actor, db, temporal, pseudonyms, idempotency_key)
 
     act.__name__ = path.replace("-", "_")
     act.__doc__ = update.__doc__ or f"{path} (an Update with a validator)"
@@ -295,7 +383,7 @@ def action_route(path: str, body_type: type[BaseModel], update: Any, to_input: T
 action_route("commit", schemas.CommitBody, W.commit, lambda b, a: CommitInput(a, b.matter, b.letter_sha256, b.signature, b.scan_sha256))
 action_route("proof", schemas.ProofBody, W.submit_proof, lambda b, a: ProofInput(a, b.matter, b.document))
 action_route("withdraw-commitment", schemas.WithdrawBody, W.withdraw_commitment, lambda b, a: WithdrawInput(a, b.matter, b.reason))
-action_route("decision", schemas.DecisionBody, W.decide, lambda b, a: DecisionInput(a, b.approve, b.reason))
+action_route("decision", schemas.DecisionBody, W.decide, lambda b, a: DecisionInput(a, b.approve, b.reason), context=grade_now)
 action_route("complaints", schemas.ComplaintBody, W.complain, lambda b, a: ComplaintInput(a, b.text, b.contact), public=True)
 action_route(
     "verification", schemas.VerificationBody, W.record_verification, lambda b, a: VerificationInput(a, b.matter, b.truthful, b.findings)

@@ -33,6 +33,22 @@ def found(session: Session, code: str) -> Matter:
     return matter
 
 
+def in_force(session: Session, code: str) -> Matter:
+    """An entry in force; 404 if unknown or retired (withdrawn from the catalogue)."""
+    matter = found(session, code)
+    if matter.retired:
+        raise HTTPException(404, f"证明事项 {code} 已从清单中移除，不再适用告知承诺制")
+    return matter
+
+
+def with_letter(session: Session, code: str) -> Matter:
+    """An entry in force under the commitment system, so with a letter; 404 otherwise."""
+    matter = in_force(session, code)
+    if not matter.commitment_allowed:
+        raise HTTPException(404, f"证明事项 {code} 不适用告知承诺制，没有告知承诺书：{matter.exclusion_reason or '应当提交证明'}")
+    return matter
+
+
 @router.get("")
 def list_matters(
     session: SessionDep, commitment_allowed: bool | None = None, department: Annotated[str | None, Query(max_length=200)] = None
@@ -59,9 +75,4 @@ def get_matter(code: str, session: SessionDep) -> Matter:
 )
 def get_blank_letter(code: str, session: SessionDep) -> PlainTextResponse:
     """The blank commitment letter (告知承诺书格式文本) of an entry in force, as published."""
-    matter = found(session, code)
-    if matter.retired:
-        raise HTTPException(404, f"证明事项 {code} 已从清单中移除，不再适用告知承诺制")
-    if not matter.commitment_allowed:
-        raise HTTPException(404, f"证明事项 {code} 不适用告知承诺制，没有告知承诺书：{matter.exclusion_reason or '应当提交证明'}")
-    return PlainTextResponse(blank_letter(matter), media_type="text/plain; charset=utf-8")
+    return PlainTextResponse(blank_letter(with_letter(session, code)), media_type="text/plain; charset=utf-8")

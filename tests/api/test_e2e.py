@@ -18,7 +18,7 @@ import pytest
 from bench.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-PERSON = "410411199001010011"
+PERSON = "410411199001010015"
 
 
 class Stack:

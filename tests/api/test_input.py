@@ -202,7 +202,7 @@ async def test_list_limit_out_of_range_is_422(http: Client, limit: str) -> None:
         "41041119900101123X",
         "41041119900101123x",
         "410411900101123",  # the old 15-digit form
-        "91410411MA9XXXXX0X",  # 统一社会信用代码
+        "91410411MA9XXXXX0F",  # 统一社会信用代码
         "91410411ma9xxxxx0x",
         "GR-410411199001011234",  # inside the number
     ],

@@ -25,7 +25,7 @@ from workflows.types import Role
 Client = httpx.AsyncClient
 
 
-COMPANY = "91410411MA000001"
+COMPANY = "91410411MA0000001B"
 
 
 def auth(role: str) -> dict[str, str]:
@@ -285,3 +285,17 @@ async def test_paper_commitment_recorded_at_the_counter(http: Client) -> None:
     m = r.json()["matters"][0]
     assert (m["signature"], m["scan_sha256"], m["recorded_by"]) == ("paper", scan, "dev-caseworker")
     assert r.json()["status"] == "reviewing"
+
+
+async def test_a_retired_matter_is_refused_to_a_new_case(http: Client, case: Harness) -> None:
+    from db.models import Matter
+
+    with Session(case.engine) as s:
+        row = s.get(Matter, AFTER)
+        assert row is not None
+        row.retired, row.retired_reason = True, "测试：已废止"
+        s.add(row)
+        s.commit()
+    refused = await http.post("/applications", json=body("api-retired"), headers=auth("caseworker"))
+    assert refused.status_code == 422 and AFTER in refused.text and "已废止" in refused.text
+    assert (await http.get("/applications/api-retired", headers=auth("caseworker"))).status_code == 404

@@ -27,9 +27,10 @@ T = TypeVar("T")
 FIGURES: list[str] = []  # "<fault>: N tried, 0 lost" lines, shown in pytest's summary (conftest.py)
 
 # A life as bench.load drives it (open → commit → approve → complaint → untrue → revoke), in
-# the timeline's words; "schedule" appears when the approval computed a due date.
-LIFE_ACTIONS = ["open", "notify", "commit", "approve", "sampling", "schedule", "complaint", "verify", "propose_revoke",
-                "statement", "revoke", "close_follow_up", "close"]
+# the timeline's words; "schedule" appears when the approval computed a due date; "credit" is
+# the grade at opening and at approval.
+LIFE_ACTIONS = ["open", "notify", "credit", "commit", "approve", "credit", "sampling", "schedule", "complaint", "verify",
+                "propose_revoke", "statement", "revoke", "close_follow_up", "close"]
 OPTIONAL_ACTIONS = {"schedule"}
 LIFE_CREDITS = ["revoked"]
 

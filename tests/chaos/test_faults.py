@@ -29,7 +29,7 @@ import httpx
 import pytest
 
 from activities.projection import workflow_id
-from bench.load import Tally, drive, headers, life, life_steps, send
+from bench.load import Tally, drive, headers, life, life_steps, resident_id_of, send
 from tests.api.test_supervisor import Watched, alive, eventually, opening
 from tests.chaos.support import (
     HealthPoller,
@@ -55,8 +55,8 @@ DECISIONS = {
 Plan = list[tuple[str, str | None]]  # (decision, Idempotency-Key) per request
 # the read model of a case decided once: its timeline, and whether its row is closed
 DECIDED = {
-    "approve": (["open", "notify", "commit", "approve", "sampling", "schedule"], False),
-    "reject": (["open", "notify", "commit", "reject", "close"], True),
+    "approve": (["open", "notify", "credit", "commit", "approve", "credit", "sampling", "schedule"], False),
+    "reject": (["open", "notify", "credit", "commit", "reject", "close"], True),
 }
 
 
@@ -67,7 +67,7 @@ def reviewing_case(stack: Watched, app_id: str) -> None:
     """Open a case and commit to its matter: it awaits the caseworker's decision."""
 
     async def go() -> None:
-        applicant, tally = f"p-{app_id}", Tally()
+        applicant, tally = resident_id_of(app_id), Tally()
         async with httpx.AsyncClient(base_url=stack.api, timeout=60) as http:
             for n, (path, role, body, expected) in enumerate(life_steps(app_id, applicant)[:2]):
                 r = await send(http, tally, path, body, headers(role, applicant, key=f"{app_id}-{n}"))
@@ -232,7 +232,7 @@ def test_the_api_killed_between_starting_a_workflow_and_answering(serving: Watch
                 problems.append(f"{executions} workflows by id {wf}, run {run_id(stack, wf)} (was {runs[app_id]})")
             timeline = [a for (a,) in query(stack, "SELECT action FROM caseevent WHERE application_id = ? ORDER BY seq", [app_id])]
             letters = query(stack, "SELECT count(*) FROM letter WHERE application_id = ?", [app_id])[0][0]
-            if timeline != ["open", "notify"] or letters != 1:
+            if timeline != ["open", "notify", "credit"] or letters != 1:
                 problems.append(f"timeline {timeline}, {letters} letters")
             if problems:
                 lost[app_id] = "; ".join(problems)

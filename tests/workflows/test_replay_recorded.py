@@ -10,7 +10,10 @@ the close recorded by the action that ends the case); everything before them tak
 The `-v4-legal` ones carry `organ-decisions` too (revocation proposed and decided after the
 statement period, daily supervision, measures on their own, honest closing, 事中 and 办理时限
 deadlines). The `-v5-search` ones carry `search-attributes` too, and are encrypted with the
-tests' key (tests/factories.py). A change that would break a running case fails here: guard it with
+tests' key (tests/factories.py). The `-v6-continue` ones carry `continue-as-new` too: a case
+continued as new twice (one file per run; the later runs start from the carried state) and an
+ordinary life. The `-v7-graded` ones carry `graded-measures` too: the grade at opening and at
+approval under the credit rules, the chance by grade and risk level. A change that would break a running case fails here: guard it with
 `workflow.patched(...)` and record the new histories beside the old ones.
 """
 

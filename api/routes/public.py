@@ -1,0 +1,171 @@
+"""Public pages, no token: the catalogue (证明事项告知承诺制清单) searchable by name, department
+and service, each entry with its 办事指南, and each entry's blank letter (告知承诺书格式文本) as a
+page and as a PDF.
+
+Registered after every other router: `/catalogue/{code}` never hides a fixed `/catalogue/…` path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import HTMLResponse, Response
+from sqlmodel import Session, col, select
+
+from activities.catalogue import service_department, service_time_limit
+from activities.procedure import procedure_data
+from db.models import CatalogueVersion, Matter
+from letters.render import letter_html, letter_pdf, render_page
+from letters.sheets import Edition, blank_sheet
+from api.deps import SessionDep
+from api.routes.matters import in_force, list_matters, with_letter
+
+router = APIRouter(tags=["public pages"])
+
+HTML_PAGE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}, "description": "页面（HTML）"},
+    404: {"content": {"text/html": {}}, "description": "未找到（HTML 页面）"},
+}
+PDF_FILE: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "PDF，内嵌中文字体"}}
+Search = Annotated[str, Query(max_length=200)]
+
+
+@dataclass(frozen=True)
+class ServiceGuide:
+    """办事指南 of one service a matter serves."""
+
+    service: str
+    department: str
+    days: int | None
+    basis: str
+
+
+def matching(matters: list[Matter], q: str, department: str, service: str) -> list[Matter]:
+    """Entries whose name or code contains `q`, of that department, serving that service (each if given)."""
+    q = q.strip()
+    return [
+        m
+        for m in matters
+        if (not q or q in m.name or q.upper() in m.code.upper())
+        and (not department or m.department == department)
+        and (not service or service in (m.services or []))
+    ]
+
+
+def catalogue_in_force(session: Session, at: datetime | None = None) -> CatalogueVersion | None:
+    """The newest catalogue version published by `at` (by now if None); None before any."""
+    query = select(CatalogueVersion).order_by(col(CatalogueVersion.number).desc())
+    if at is not None:
+        query = query.where(CatalogueVersion.published_at <= at)
+    return session.exec(query).first()
+
+
+def edition_at(session: Session, code: str, at: datetime) -> Edition:
+    """The catalogue a letter rendered at `at` followed, and the entry's version in it; the entry
+    as it stands where no version was on record by then."""
+    published = catalogue_in_force(session, at)
+    item = next((e for e in published.entries if e.get("code") == code), None) if published else None
+    if published is not None and item is not None:
+        return Edition(published.number, int(item.get("version", 1)))
+    matter = session.get(Matter, code)
+    return Edition(None, matter.version if matter is not None else 1)
+
+
+def guides(matter: Matter) -> list[ServiceGuide]:
+    out = []
+    for service in matter.services or []:
+        limit = service_time_limit(service)
+        out.append(
+            ServiceGuide(
+                service=service,
+                department=service_department(service) or matter.department,
+                days=limit[0] if limit else None,
+                basis=limit[1] if limit else "",
+            )
+        )
+    return out
+
+
+def current_number(session: Session) -> int | None:
+    published = catalogue_in_force(session)
+    return published.number if published else None
+
+
+# the pages have no script and load nothing: a browser is told so (inline CSS only, forms to this site)
+PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+
+def page(html: str, status_code: int = 200) -> HTMLResponse:
+    return HTMLResponse(html, status_code=status_code, headers={"Content-Security-Policy": PAGE_POLICY})
+
+
+def not_found_page(err: HTTPException) -> HTMLResponse:
+    """A 404 for a person reading pages: the reason, in Chinese, and the way back to the catalogue."""
+    return page(render_page("not_found.html", message=err.detail), status_code=404)
+
+
+def pdf_response(pdf: bytes, filename: str) -> Response:
+    """A PDF to open in the browser or save, named in UTF-8 (RFC 6266 / RFC 5987)."""
+    disposition = f"inline; filename=\"letter.pdf\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
+
+
+@router.get("/catalogue", response_class=HTMLResponse, responses=HTML_PAGE)
+def catalogue_page(session: SessionDep, q: Search = "", department: Search = "", service: Search = "") -> HTMLResponse:
+    """The catalogue in force as a page, searchable by name (or code), department and service."""
+    matters = list_matters(session)  # the entries in force, by code
+    return page(
+        render_page(
+            "catalogue.html",
+            matters=matching(matters, q, department, service),
+            total=len(matters),
+            catalogue_number=current_number(session),
+            q=q,
+            department=department,
+            service=service,
+            departments=sorted({m.department for m in matters}),
+            services=sorted({s for m in matters for s in m.services or []}),
+        )
+    )
+
+
+@router.get("/catalogue/{code}", response_class=HTMLResponse, responses=HTML_PAGE)
+def matter_page(code: str, session: SessionDep) -> HTMLResponse:
+    """One entry in force with all its catalogue columns, its letter to download and its 办事指南."""
+    try:
+        matter = in_force(session, code)
+    except HTTPException as err:
+        return not_found_page(err)
+    contacts = procedure_data()
+    return page(
+        render_page(
+            "matter.html",
+            matter=matter,
+            edition=Edition(current_number(session), matter.version),
+            guides=guides(matter),
+            consultation=contacts["consultation"],
+            complaints=contacts["complaint_channels"],
+        )
+    )
+
+
+@router.get("/matters/{code}/letter.html", response_class=HTMLResponse, responses=HTML_PAGE)
+def blank_letter_page(code: str, session: SessionDep) -> HTMLResponse:
+    """The blank commitment letter (告知承诺书格式文本) of an entry in force, as a page."""
+    try:
+        matter = with_letter(session, code)
+    except HTTPException as err:
+        return not_found_page(err)
+    return page(letter_html(blank_sheet(matter, current_number(session)), pdf_url=f"/matters/{quote(code, safe='')}/letter.pdf"))
+
+
+@router.get("/matters/{code}/letter.pdf", response_class=Response, responses=PDF_FILE)
+def blank_letter_pdf(code: str, session: SessionDep) -> Response:
+    """The blank commitment letter of an entry in force, as a PDF with its Chinese font embedded."""
+    sheet = blank_sheet(with_letter(session, code), current_number(session))
+    session.close()  # rendering takes a second or two: the connection goes back to the pool first
+    return pdf_response(letter_pdf(sheet), f"告知承诺书格式文本-{code}.pdf")

@@ -1,0 +1,95 @@
+"""Drive catalogue revisions in tests the way the API does: Updates with actors."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+
+from activities.revisions import revision_workflow_id
+from catalogue.versions import entry_of
+from db.models import Matter
+from tests.factories import OTHER_DEPARTMENT, matter
+from tests.harness import Harness
+from tests.workflows.test_refusals import WORKFLOW_TASK_EVENTS
+from workflows.catalogue_types import (
+    CatalogueEntry,
+    ChangeAction,
+    EntryChange,
+    ReviewInput,
+    RevisionStepInput,
+    RevisionView,
+    StartRevisionInput,
+)
+from workflows.revision import CatalogueRevisionWorkflow as W
+from workflows.types import Actor, Role
+
+TEST_DEPARTMENT = "湛河区测试局"  # the department of tests/factories.py's entries
+DEPT = Actor("dept-officer-1", Role.department, TEST_DEPARTMENT)
+OTHER_DEPT = Actor("dept-officer-2", Role.department, OTHER_DEPARTMENT)
+BUREAU = Actor("bureau-1", Role.bureau)
+
+
+def current(case: Harness, code: str) -> CatalogueEntry:
+    with Session(case.engine) as s:
+        row = s.get(Matter, code)
+        assert row is not None
+        return entry_of(row)
+
+
+def add(code: str, **overrides: Any) -> EntryChange:
+    return EntryChange(ChangeAction.add, code, entry_of(matter(code, **overrides)))
+
+
+def change(case: Harness, code: str, **fields: Any) -> EntryChange:
+    return EntryChange(ChangeAction.change, code, replace(current(case, code), **fields))
+
+
+def retire(code: str, reason: str = "上位法修改，该证明已取消") -> EntryChange:
+    return EntryChange(ChangeAction.retire, code, reason=reason)
+
+
+async def start(
+    case: Harness, changes: list[EntryChange], actor: Actor = DEPT, department: str | None = TEST_DEPARTMENT
+) -> WorkflowHandle[Any, Any]:
+    """A draft revision, its workflow handed to the harness (stopped and replayed after the test)."""
+    revision_id = f"r-{uuid.uuid4().hex[:10]}"
+    handle = await case.env.client.start_workflow(
+        W.run,
+        StartRevisionInput(revision_id, department, actor, changes),
+        id=revision_workflow_id(revision_id),
+        task_queue=case.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    case.handles.append(handle)
+    await handle.execute_update(W.created)
+    return handle
+
+
+async def publish_through(handle: WorkflowHandle[Any, Any], department: Actor = DEPT) -> RevisionView:
+    """上报 → 审定 → 备案 → 公布."""
+    await handle.execute_update(W.submit, RevisionStepInput(department))
+    await handle.execute_update(W.review, ReviewInput(BUREAU, approve=True, note="符合要求"))
+    await handle.execute_update(W.file, RevisionStepInput(BUREAU))
+    view: RevisionView = await handle.execute_update(W.publish, RevisionStepInput(BUREAU))
+    return view
+
+
+async def refused(handle: WorkflowHandle[Any, Any], update: Any, arg: Any, kind: str = "Conflict") -> str:
+    """An update its validator must refuse: nothing but an empty workflow task reaches history
+    (the time-skipping server records the task that ran the validator)."""
+    await Harness.quiet(handle)
+    before = len((await handle.fetch_history()).events)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(update, arg)
+    cause = err.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == kind, cause
+    added = (await handle.fetch_history()).events[before:]
+    assert {e.event_type for e in added} <= WORKFLOW_TASK_EVENTS, added
+    return cause.message

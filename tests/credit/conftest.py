@@ -1,0 +1,62 @@
+"""Fixtures of the credit tests: a receiver playing the credit platform, and a worker whose
+delivery activity POSTs to it (on the session's time-skipping server)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import Engine
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.testing import WorkflowEnvironment
+
+from config import Settings
+from tests.conftest import replay_all, stop_all
+from tests.credit.receiver import Receiver
+from tests.harness import Harness
+from worker import build_worker
+from workflows.delivery import DELIVERY_WORKFLOW_ID
+
+POST_TIMEOUT = 2.0
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as running:
+        yield running
+
+
+async def end(handle: WorkflowHandle[Any, Any]) -> None:
+    """Terminate the workflow's latest run, and any run it continued as new into meanwhile: one
+    left running on the shared test server would keep it from skipping time for later tests."""
+    latest = handle._client.get_workflow_handle(handle.id)
+    for _ in range(20):
+        if (await latest.describe()).status != WorkflowExecutionStatus.RUNNING:
+            return
+        try:
+            await latest.terminate("test finished")
+        except RPCError as err:
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+    raise AssertionError(f"{handle.id} keeps running")
+
+
+@pytest_asyncio.fixture
+async def pushing(
+    env: WorkflowEnvironment, engine: Engine, receiver: Receiver, request: pytest.FixtureRequest
+) -> AsyncIterator[Harness]:
+    """A worker that pushes to the receiver; after the test the delivery workflow is ended and
+    every history (each run of it too) must replay."""
+    harness = Harness(env, engine, task_queue=f"tq-{uuid.uuid4()}")
+    settings = Settings(credit_platform_url=receiver.url, credit_platform_timeout=POST_TIMEOUT)
+    async with build_worker(env.client, engine, harness.task_queue, settings):
+        yield harness
+        for handle in harness.handles:
+            if handle.id == DELIVERY_WORKFLOW_ID:
+                await end(handle)
+        await stop_all(harness)
+    await replay_all(harness, request.node.name)

@@ -1,0 +1,71 @@
+"""A case whose history grows long continues as new with its whole state (issue 16): the same
+case, its deadlines and timeline carried on, every run replayable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import WorkflowExecutionStatus
+
+from tests.conftest import runs
+from tests.factories import AFTER, APPLICANT, CASEWORKER, PUBLIC, VERIFIER
+from tests.harness import Harness
+from tests.workflows.test_refusals import refused
+from workflows.application import ApplicationWorkflow as W
+from workflows.types import (
+    ApplicationStatus as S,
+    CommitInput,
+    ComplaintInput,
+    DecisionInput,
+    DispositionAction as D,
+    DispositionInput,
+    RectificationInput,
+    VerificationInput,
+    VerificationState as V,
+)
+
+
+async def run_count(case: Harness, handle: Any) -> int:
+    return len([h async for h in runs(case, handle)])
+
+
+async def test_long_history_continues_as_new_and_the_case_goes_on(case: Harness) -> None:
+    handle, _ = await case.open([AFTER], continue_after_events=60)
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    for n in range(6):  # complaints and their checks: a long history
+        await handle.execute_update(W.complain, ComplaintInput(PUBLIC, f"举报{n}"))
+        await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, f"核查{n}属实"))
+    await case.until(handle, lambda v: True)
+    assert await run_count(case, handle) >= 2
+    latest = case.env.client.get_workflow_handle(handle.id)
+    assert (await latest.describe()).status == WorkflowExecutionStatus.RUNNING
+
+    # the new run holds the case: an untrue finding, rectification and re-verification go on
+    await latest.execute_update(W.complain, ComplaintInput(PUBLIC, "再次举报"))
+    view = await latest.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, False, "场所不符"))
+    assert case.matter(view, AFTER).verification == V.untrue
+    await latest.execute_update(W.dispose, DispositionInput(CASEWORKER, D.rectify, "限期整改", deadline_days=5))
+    await latest.execute_update(W.submit_rectification, RectificationInput(APPLICANT, AFTER, "已整改"))
+    view = await latest.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "复核属实"))
+    assert case.matter(view, AFTER).verification == V.rectified
+    assert await case.outcome(latest, skip_days=400) == S.rectified
+
+    # one timeline across the runs: numbered without gaps or repeats, the hand-over on record
+    rows = case.timeline_rows(view.application_id)
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    assert sum(r.action == "continue" for r in rows) == await run_count(case, handle) - 1
+    assert rows[-1].action == "close"
+
+
+async def test_refused_update_in_a_continued_run_leaves_it_untouched(case: Harness) -> None:
+    handle, _ = await case.open([AFTER], continue_after_events=40)
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    for n in range(4):
+        await handle.execute_update(W.complain, ComplaintInput(PUBLIC, f"举报{n}"))
+        await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, f"核查{n}属实"))
+    assert await run_count(case, handle) >= 2
+    latest = case.env.client.get_workflow_handle(handle.id)
+    says = await refused(latest, W.decide, DecisionInput(CASEWORKER, True, "再批一次"))
+    assert "不能执行此操作" in says
