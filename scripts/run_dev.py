@@ -60,6 +60,9 @@ DEV_TOKENS = (
     "dev-admin",
     "dev-auditor",
     "dev-public",
+    "dev-credit_officer",
+    "dev-department",
+    "dev-bureau",
 )
 
 
@@ -294,6 +297,8 @@ def banner(api_port: int, ui_port: int, temporal_address: str, namespace: str, h
     lines = ["", bar, "  承诺 Chengnuo — 开发环境已启动 / development stack is up", bar]
     if not temporal_only:
         lines += [
+            f"  工作台 / console:     {api}/  (登录 / sign in: {api}/login)",
+            f"  公开清单 / catalogue: {api}/catalogue",
             f"  API 接口:            {api}",
             f"  API 文档 / docs:     {api}/docs",
         ]

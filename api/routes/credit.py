@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -40,6 +40,27 @@ class RuleSetIn(RuleBody):
 
     note: Annotated[str, Field(max_length=500), ONE_LINE] = ""
     base_version: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def without_what_get_adds(cls, data: Any) -> Any:
+        """What GET /credit/rules shows beside the rules (labels, who made the version) may come
+        back unchanged: edit the answer and PUT it. Anything else unknown is still refused."""
+        if not isinstance(data, dict):
+            return data
+        data = {k: v for k, v in data.items() if k not in SHOWN_ONLY}
+        if isinstance(data.get("kinds"), dict):
+            data["kinds"] = {k: _without(v, ("label", "severity_label")) for k, v in data["kinds"].items()}
+        if isinstance(data.get("grades"), list):
+            data["grades"] = [_without(g, ("method_label",)) for g in data["grades"]]
+        return data
+
+
+SHOWN_ONLY = ("version", "created_by", "created_at", "risk_levels")
+
+
+def _without(item: Any, keys: tuple[str, ...]) -> Any:
+    return {k: v for k, v in item.items() if k not in keys} if isinstance(item, dict) else item
 
 
 class RiskLevelIn(BaseModel):

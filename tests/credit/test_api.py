@@ -198,3 +198,15 @@ async def test_applicant_ids_are_checked_at_opening(http: Client) -> None:
     ):
         answer = await http.post("/applications", json=opening(applicant_id, kind), headers=auth("caseworker"))
         assert answer.status_code == 422 and words in answer.text, (applicant_id, answer.text)
+
+
+async def test_what_get_answers_may_be_put_back_edited(http: Client) -> None:
+    """The credit office edits the answer of GET and PUTs it: the labels shown beside the rules
+    are dropped, an unknown key still refused."""
+    shown = (await http.get("/credit/rules", headers=OFFICER)).json()
+    edited = shown | {"source": shown["source"] + "（修订）", "base_version": shown["version"]}
+    made = await http.put("/credit/rules", json=edited, headers=OFFICER)
+    assert made.status_code in (200, 201), made.text
+    assert made.json()["version"] == shown["version"] + 1
+    typo = await http.put("/credit/rules", json=edited | {"grads": []}, headers=OFFICER)
+    assert typo.status_code == 422
