@@ -17,9 +17,8 @@ from sqlmodel import Session
 from api.deps import Db
 from api.routes.applicants import get_credit
 from api.routes.repairs import OFFICE, RepairCreate, apply_for_repair, list_repairs
-from console import session as sessions
 from console.forms import refusal_message, validation_message
-from console.web import SignedIn, error_page, now, page, refused_csrf, signed_in, to_login
+from console.web import SignedIn, error_page, now, page, signed_form, signed_in, to_login
 from console.wording import moment
 from workflows.rules import READS, ROLE_LABELS
 from workflows.types import Role
@@ -68,12 +67,10 @@ def archive_page(request: Request, applicant_id: str, done: str = "") -> Respons
 @router.post("/archive/{applicant_id}/repairs", response_class=HTMLResponse)
 async def apply(request: Request, applicant_id: str) -> Response:
     """Apply for repair of the ticked records, with the evidence, by the API's `apply_for_repair`."""
-    user = signed_in(request)
-    if user is None:
-        return to_login()
-    form = await request.form()
-    if not sessions.csrf_ok(user.session, form.get("csrf")):
-        return refused_csrf(request, user)
+    sent = await signed_form(request)
+    if isinstance(sent, Response):
+        return sent
+    user, form = sent
     values = {"record_ids": [str(x) for x in form.getlist("record_ids")], "evidence": str(form.get("evidence") or "")}
     try:
         body = RepairCreate.model_validate(values)

@@ -19,10 +19,9 @@ from sqlmodel import Session, col, select
 
 from api.deps import Db
 from api.routes.repairs import OFFICE, RepairDecisionBody, RepairOut, decide_repair, get_repair, list_repairs
-from console import session as sessions
 from console.forms import body_from_form, refusal_message, validation_message
 from console.queues import calendar
-from console.web import SignedIn, error_page, now, page, refused_csrf, signed_in, to_login
+from console.web import SignedIn, error_page, now, page, signed_form, signed_in, to_login
 from console.wording import working_days_left
 from db.models import CreditRecord
 from workflows.repair import DECIDERS
@@ -97,12 +96,10 @@ def repair_page(request: Request, repair_id: str, done: str = "") -> Response:
 @router.post("/repairs/{repair_id}/decision", response_class=HTMLResponse)
 async def decide(request: Request, repair_id: str) -> Response:
     """Approve or reject with a reason, by the API's `decide_repair`."""
-    user = signed_in(request)
-    if user is None:
-        return to_login()
-    form = await request.form()
-    if not sessions.csrf_ok(user.session, form.get("csrf")):
-        return refused_csrf(request, user)
+    sent = await signed_form(request)
+    if isinstance(sent, Response):
+        return sent
+    user, form = sent
     values = {k: str(v) for k, v in form.items() if k != "csrf"}
     try:
         body = body_from_form(RepairDecisionBody, form)

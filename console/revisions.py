@@ -30,10 +30,9 @@ from api.routes.catalogue_admin import (
 from catalogue.checks import ACTION_LABELS
 from catalogue.columns import FIELD_LABELS
 from catalogue.versions import entry_of
-from console import session as sessions
 from console.forms import refusal_message, validation_message
 from console.nav import BUREAU_STATUSES
-from console.web import SignedIn, error_page, page, refused_csrf, signed_in, to_login
+from console.web import SignedIn, error_page, page, signed_form, signed_in, to_login
 from db.models import Matter
 from workflows.catalogue_types import ChangeAction, RevisionStatus
 from workflows.revision_rules import READERS, STEP_LABELS, check_step
@@ -118,12 +117,10 @@ def revision_page(request: Request, revision_id: str, done: str = "") -> Respons
 @router.post("/revisions/{revision_id}/{step}", response_class=HTMLResponse)
 async def take_step(request: Request, revision_id: str, step: str) -> Response:
     """审定 (approve, or send back with comments), 备案, 公布 — by the API's route functions."""
-    user = signed_in(request)
-    if user is None:
-        return to_login()
-    form = await request.form()
-    if not sessions.csrf_ok(user.session, form.get("csrf")):
-        return refused_csrf(request, user)
+    sent = await signed_form(request)
+    if isinstance(sent, Response):
+        return sent
+    user, form = sent
     values = {k: str(v) for k, v in form.items() if k != "csrf"}
     if step not in SENDERS:
         return render_revision(request, user, revision_id, "没有这项操作。", step, values, 404)

@@ -18,7 +18,6 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
-from starlette.datastructures import FormData
 
 from api import schemas
 from api.deps import Db, actor_for
@@ -29,7 +28,7 @@ from console import session as sessions
 from console.actions import allowed_actions, grouped
 from console.forms import body_from_form, refusal_message, validation_message
 from console.queues import calendar, queues_for
-from console.web import SignedIn, now, page, refused_csrf, signed_in, to_login
+from console.web import SignedIn, now, page, refused_csrf, signed_form, signed_in, to_login
 from console.wording import next_step, working_days_left
 from credit.identity import normalise
 from db.models import CaseEvent, Letter, Matter
@@ -48,10 +47,6 @@ ACTION_DONE = {
     "rectification": "整改材料已提交", "cancel": "申请已结束办理", "statement": "陈述申辩已提交",
     "revocation": "决定已作出", "close": "本案已办结", "open": "申请已受理",
 }
-
-
-async def form_of(request: Request) -> FormData:
-    return await request.form()
 
 
 # ---- sign-in -------------------------------------------------------------------------------
@@ -77,7 +72,7 @@ def login_form(request: Request, s: sessions.ConsoleSession, error: str = "", st
 @router.post("/login", response_class=HTMLResponse)
 async def login(request: Request) -> Response:
     """Sign in with a development identity (role, and an applicant's ID number) or a token."""
-    form = await form_of(request)
+    form = await request.form()
     s = sessions.read(request)
     if not sessions.csrf_ok(s, form.get("csrf")):
         fresh = sessions.new_session()
@@ -106,7 +101,7 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    form = await form_of(request)
+    form = await request.form()
     if not sessions.csrf_ok(sessions.read(request), form.get("csrf")):
         return refused_csrf(request, signed_in(request))
     response = to_login()
@@ -172,12 +167,10 @@ def new_case(request: Request) -> Response:
 @router.post("/cases/new", response_class=HTMLResponse)
 async def open_case(request: Request) -> Response:
     """Open a case by `open_application`, as POST /applications does."""
-    user = signed_in(request)
-    if user is None:
-        return to_login()
-    form = await form_of(request)
-    if not sessions.csrf_ok(user.session, form.get("csrf")):
-        return refused_csrf(request, user)
+    sent = await signed_form(request)
+    if isinstance(sent, Response):
+        return sent
+    user, form = sent
     applicant_id = user.actor.id if user.actor.role == Role.applicant else str(form.get("applicant_id") or "")
     values: dict[str, Any] = {k: str(form.get(k) or "") for k in ("application_id", "applicant_name", "kind", "service")}
     values |= {"applicant_id": applicant_id, "matters": [str(m) for m in form.getlist("matters")]}
@@ -247,12 +240,10 @@ def case_page(request: Request, application_id: str, done: str = "") -> Response
 async def act(request: Request, application_id: str, path: str) -> Response:
     """One action's form: validated as the API validates its body, sent by `perform`; a refusal
     is shown on the case page, a success redirects back to it (POST-redirect-GET)."""
-    user = signed_in(request)
-    if user is None:
-        return to_login()
-    form = await form_of(request)
-    if not sessions.csrf_ok(user.session, form.get("csrf")):
-        return refused_csrf(request, user)
+    sent = await signed_form(request)
+    if isinstance(sent, Response):
+        return sent
+    user, form = sent
     values = {k: str(v) for k, v in form.items() if k != "csrf"}
     failed = str(form.get("form") or "")
 

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from api.deps import actor_for
 from console import session as sessions
@@ -76,6 +77,18 @@ def page(request: Request, name: str, context: dict[str, Any], status_code: int 
     )
     response.headers["Cache-Control"] = "no-store"  # a case page is personal data
     return response
+
+
+async def signed_form(request: Request) -> tuple[SignedIn, FormData] | Response:
+    """The signed-in person and the form they sent, its CSRF token checked; otherwise the answer
+    to give instead (to the sign-in page, or 403)."""
+    user = signed_in(request)
+    if user is None:
+        return to_login()
+    form = await request.form()
+    if not sessions.csrf_ok(user.session, form.get("csrf")):
+        return refused_csrf(request, user)
+    return user, form
 
 
 def refused_csrf(request: Request, user: SignedIn | None) -> HTMLResponse:

@@ -7,9 +7,11 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from pathlib import Path
 
+import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy import Engine
@@ -17,6 +19,8 @@ from sqlmodel import Session
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
+from api.main import create_app
+from config import Settings
 from db.migrate import upgrade
 from db.session import make_engine
 from tests.factories import CONVERTER, TEST_MATTERS, TEST_PSEUDONYM_KEY
@@ -114,3 +118,27 @@ async def runs(harness: Harness, handle: WorkflowHandle[Any, Any]) -> AsyncItera
             return
         run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
 
+
+
+async def track(case: Harness, client: httpx.AsyncClient) -> None:
+    """Hand the cases a test opened through the API to the harness, so they are stopped and replayed."""
+    rows = (await client.get("/applications", headers={"Authorization": "Bearer dev-auditor"})).json()
+    case.handles.extend(case.env.client.get_workflow_handle(row["workflow_id"]) for row in rows)
+
+
+@asynccontextmanager
+async def api_client(case: Harness) -> AsyncIterator[httpx.AsyncClient]:
+    """The API in process, on the test server with this test's worker and read model (every
+    matter drawn: SAMPLING_PROBABILITY=1)."""
+    settings = Settings(task_queue=case.task_queue, chengnuo_env="development", sampling_probability=1.0)
+    app = create_app(settings, case.env.client, case.engine)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            yield client
+            await track(case, client)
+
+
+@pytest_asyncio.fixture
+async def http(case: Harness) -> AsyncIterator[httpx.AsyncClient]:
+    async with api_client(case) as client:
+        yield client

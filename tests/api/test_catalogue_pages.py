@@ -17,7 +17,7 @@ from api.main import create_app
 from config import Settings
 from db.models import CatalogueVersion, Matter
 from letters.sheets import COPIES
-from tests.api.test_routes import track
+from tests.conftest import api_client
 from tests.factories import AFTER, EXCLUDED, OTHER, OTHER_DEPARTMENT, TEST_MATTERS, matter
 from tests.harness import Harness
 from tests.letters.test_pdf import pdf_fonts, pdf_text, squeeze
@@ -41,12 +41,8 @@ async def http(case: Harness) -> AsyncIterator[Client]:
         for m in EXTRA:
             session.merge(m)
         session.commit()
-    settings = Settings(task_queue=case.task_queue, chengnuo_env="development", sampling_probability=1.0)
-    app = create_app(settings, case.env.client, case.engine)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-            yield client
-            await track(case, client)
+    async with api_client(case) as client:
+        yield client
 
 
 def codes_listed(page: str) -> set[str]:

@@ -4,35 +4,20 @@ history still holds no ID number, name or reason; the read model and the answers
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
-import httpx
-import pytest_asyncio
 from google.protobuf.json_format import ParseDict
 from temporalio.api.common.v1 import Payload
 from sqlmodel import Session, select
 
 from activities.projection import workflow_id
 from db.models import ApplicantIdentity, Application, CaseText
-from tests.api.test_routes import COMPANY, Client, auth, body, track
+from tests.api.test_routes import COMPANY, Client, auth, body
 from tests.factories import AFTER, CONVERTER
 from tests.harness import Harness
-from api.main import create_app
-from config import Settings
 
 REASON = "经审查材料齐全，准予许可（理由原文不入工作流历史）"
 FINDINGS = "现场核查发现经营场所与承诺不符（核查原文）"
 EVIDENCE = "已补正租赁合同，联系电话13912345678"
-
-
-@pytest_asyncio.fixture
-async def http(case: Harness) -> AsyncIterator[Client]:
-    settings = Settings(task_queue=case.task_queue, chengnuo_env="development", sampling_probability=1.0)
-    app = create_app(settings, case.env.client, case.engine)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-            yield client
-            await track(case, client)
 
 
 async def decoded_history(case: Harness, application_id: str) -> str:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
-import pytest_asyncio
 from sqlmodel import Session
 
 
@@ -18,6 +16,7 @@ from db.models import Application
 from config import Settings
 from db.session import make_engine
 from tests.factories import AFTER, DURING, EXCLUDED
+from tests.conftest import track  # noqa: F401  (other modules import it from here)
 from tests.harness import Harness
 from security import tokens
 from workflows.types import Role
@@ -31,24 +30,6 @@ COMPANY = "91410411MA0000001B"
 def auth(role: str) -> dict[str, str]:
     """A dev token; the applicant acts as the test company (its own cases only)."""
     return {"Authorization": f"Bearer dev-{role}:{COMPANY}" if role == "applicant" else f"Bearer dev-{role}"}
-
-
-@pytest_asyncio.fixture
-async def http(case: Harness) -> AsyncIterator[Client]:
-    settings = Settings(task_queue=case.task_queue, chengnuo_env="development", sampling_probability=1.0)
-    app = create_app(settings, case.env.client, case.engine)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client
-            await track(case, client)
-
-
-async def track(case: Harness, client: Client) -> None:
-    """Hand the cases this test opened to the harness, so they are stopped and replayed."""
-    rows = (await client.get("/applications", headers=auth("auditor"))).json()
-    for row in rows:
-        case.handles.append(case.env.client.get_workflow_handle(row["workflow_id"]))
 
 
 def body(app_id: str, matters: list[str] | None = None) -> dict[str, Any]:

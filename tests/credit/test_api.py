@@ -3,16 +3,12 @@ grade changes, matter risk levels, an applicant's archive; and applicant ids che
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
-import pytest_asyncio
 from sqlmodel import Session
 
-from api.main import create_app
-from config import Settings
 from db.models import CreditRecord
 from tests.factories import AFTER, credit_code, resident_id
 from tests.harness import Harness
@@ -26,15 +22,6 @@ def auth(role: str, applicant: str | None = None) -> dict[str, str]:
 
 
 OFFICER = auth("credit_officer")
-
-
-@pytest_asyncio.fixture
-async def http(case: Harness) -> AsyncIterator[Client]:
-    settings = Settings(task_queue=case.task_queue, chengnuo_env="development", sampling_probability=1.0)
-    app = create_app(settings, case.env.client, case.engine)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-            yield client
 
 
 def add_records(case: Harness, *records: tuple[str, str, datetime]) -> None:

@@ -10,17 +10,13 @@ import uuid
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 from typing import Any
 
 import httpx
-import pytest_asyncio
 from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import EventType
 
-from api.main import create_app
-from config import Settings
 from credit import outbox
 from credit.rules import add_months
 from db.models import CreditOutbox, CreditRecord, CreditRepair
@@ -35,17 +31,6 @@ OTHER = "11010119900307003X"
 
 def auth(role: str, who: str = PERSON) -> dict[str, str]:
     return {"Authorization": f"Bearer dev-{role}:{who}" if role == "applicant" else f"Bearer dev-{role}"}
-
-
-@pytest_asyncio.fixture
-async def http(case: Harness) -> AsyncIterator[Client]:
-    settings = Settings(task_queue=case.task_queue, chengnuo_env="development", sampling_probability=1.0)
-    app = create_app(settings, case.env.client, case.engine)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-            yield client
-            for row in (await client.get("/applications", headers=auth("auditor"))).json():
-                case.handles.append(case.env.client.get_workflow_handle(row["workflow_id"]))
 
 
 def seed(case: Harness, kind: str, months_ago: int, n: int = 1, who: str = PERSON) -> str:
