@@ -18,10 +18,10 @@ from sqlmodel import Session, select
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.credit import CreditActivities
-from db.models import Application, CaseEvent, CreditRecord
+from db.models import ApplicantGrade, ApplicantIdentity, Application, CaseEvent, CaseText, CreditOutbox, CreditRecord
 from db.session import make_engine, session_factory
 from tests.conftest import replay_all, seeded_engine, stop_all
-from tests.factories import AFTER, APPLICANT, CASEWORKER, PUBLIC, SUPERVISOR, VERIFIER
+from tests.factories import AFTER, APPLICANT, CASEWORKER, DURING, PUBLIC, SUPERVISOR, VERIFIER
 from tests.harness import Harness
 from worker import build_worker
 from workflows.application import ApplicationWorkflow as W
@@ -145,3 +145,31 @@ def test_department_filter_and_daily_complaint_key_on_postgres(pg: Engine) -> No
         filed = [register(s, "pg-d1", f"举报{n}", None, PUBLIC) for n in range(3)]
         assert [c.forwarded for c in filed] == [True, False, False]
         assert len(list(s.exec(select(Complaint).where(Complaint.application_id == "pg-d1")))) == 3
+
+
+async def test_pseudonyms_and_kept_texts_on_postgres(pg_case: Harness) -> None:
+    """Through the API on PostgreSQL: the identity registered once, the texts kept once and put
+    back in the read model, the outbox event and the grade written with the record."""
+    from tests.conftest import api_client
+
+    person = "410411199001010015"
+    applicant = {"Authorization": f"Bearer dev-applicant:{person}"}
+    staff = {"Authorization": "Bearer dev-caseworker"}
+    async with api_client(pg_case) as http:
+        for n in (1, 2):  # the same applicant twice: one identity
+            opened = await http.post("/applications", headers=staff, json={
+                "application_id": f"pg-pseudo-{n}", "applicant": {"id": person, "name": "张三", "kind": "person"},
+                "service": "测试行政事项", "matters": [DURING]})
+            assert opened.status_code == 201, opened.text
+        assert (await http.post("/applications/pg-pseudo-1/commit", headers=applicant, json={"matter": DURING})).status_code == 200
+        found = await http.post("/applications/pg-pseudo-1/verification", headers={"Authorization": "Bearer dev-verifier"},
+                                json={"matter": DURING, "truthful": False, "findings": "协查回函：经营场所不符"})
+        assert found.status_code == 200 and found.json()["status"] == "terminated"
+        timeline = " ".join(e["summary"] for e in (await http.get("/applications/pg-pseudo-1/timeline", headers=staff)).json())
+    assert "协查回函：经营场所不符" in timeline and person in timeline
+    with Session(pg_case.engine) as s:
+        assert len(list(s.exec(select(ApplicantIdentity)))) == 1
+        assert [t.text for t in s.exec(select(CaseText))] == ["协查回函：经营场所不符"]
+        record = s.exec(select(CreditRecord).where(CreditRecord.applicant_id == person)).one()
+        assert "协查回函" in record.note and s.get(CreditOutbox, record.business_id) is not None
+        assert s.get(ApplicantGrade, person) is not None
