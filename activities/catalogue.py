@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +32,21 @@ def service_time_limit(service: str) -> tuple[int, str] | None:
     days = entry["time_limit_working_days"]
     assert isinstance(days, int), f"services.json: {service} has no whole number of working days"
     return days, str(entry["basis"])
+
+
+# Where a basis was checked (a mirror, a reprint) is for the catalogue's editors, not the public.
+SOURCE_NOTES = re.compile(r"见(?:转载)? ?(?:LawRefBook|https?://)[^。]*。?|（(?:转载|LawRefBook|全文已阅)[^）]*）|转载 ?https?://\S+ ?")
+
+
+def public_time_limit_basis(service: str) -> str:
+    """The basis of the service's 办理时限 as a citizen reads it: the legal text without the notes
+    on where it was checked; a limit not verified against the published law says so instead."""
+    entry = _services().get(service)
+    if entry is None:
+        return ""
+    if not entry.get("basis_verified"):
+        return "法定期限尚待核实，暂按此期限办理，以受理窗口告知为准"
+    return SOURCE_NOTES.sub("", str(entry["basis"])).replace("；。", "。").strip()
 
 
 def service_department(service: str) -> str | None:

@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
 
-from activities.catalogue import service_department, service_time_limit
+from activities.catalogue import service_department, service_time_limit, public_time_limit_basis
 from activities.procedure import procedure_data
 from db.models import CatalogueVersion, Matter
 from letters.render import letter_html, letter_pdf, render_page
@@ -84,7 +84,7 @@ def guides(matter: Matter) -> list[ServiceGuide]:
                 service=service,
                 department=service_department(service) or matter.department,
                 days=limit[0] if limit else None,
-                basis=limit[1] if limit else "",
+                basis=public_time_limit_basis(service) if limit else "",
             )
         )
     return out

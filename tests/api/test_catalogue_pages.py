@@ -202,3 +202,18 @@ async def test_a_case_letter_keeps_the_version_it_was_notified_under(http: Clien
     assert "第1版清单，本事项第1版" in text and "修订后" not in text
     blank = squeeze(pdf_text((await http.get(f"/matters/{AFTER}/letter.pdf")).content))
     assert "第2版清单，本事项第2版" in blank and "申请人符合修订后的测试条件" in blank
+
+
+def test_the_public_guide_reads_the_law_not_the_editors_notes() -> None:
+    """The 办事指南's time-limit basis: the legal text without where it was checked (a mirror, a
+    reprint), and a limit not verified against the law says so instead of guessing."""
+    from activities.catalogue import _services, public_time_limit_basis
+
+    for service, entry in _services().items():
+        shown = public_time_limit_basis(service)
+        assert not any(note in shown for note in ("LawRefBook", "http", "镜像", "转载", "全文已阅")), (service, shown)
+        if entry.get("basis_verified"):
+            assert "《" in shown, (service, shown)  # a law is named
+        else:
+            assert shown == "法定期限尚待核实，暂按此期限办理，以受理窗口告知为准"
+    assert "第四十三条第一款" in public_time_limit_basis("法律援助申请")
