@@ -8,7 +8,7 @@ from credit import repair
 from db.models import CreditRepair
 from db.session import SessionFactory
 from security.texts import disclose
-from workflows.repair_types import ApplyRepairInput, RepairView, repair_workflow_id
+from workflows.repair_types import ApplyRepairInput, RepairStatus, RepairView, repair_workflow_id
 
 
 class RepairActivities:
@@ -37,5 +37,7 @@ class RepairActivities:
             row.decided_at = view.decided_at
             row.decided_by = row.applicant_id if view.decided_by == row.pseudonym else view.decided_by  # withdrawn by the applicant
             row.reason = disclose(session, repair_workflow_id(view.repair_id), view.reason)  # the text back in place
+            if view.status in (RepairStatus.rejected, RepairStatus.withdrawn):
+                repair.release(session, view.repair_id)
             session.add(row)
             session.commit()

@@ -12,13 +12,15 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from credit import outbox
 from credit.grading import regrade
 from credit.rules import repair_after, repairable_from
 from credit.store import current_rules
-from db.models import CreditRecord, CreditRepair
+from db.models import CreditRecord, CreditRepair, RepairClaim
 from security.texts import disclose
 from workflows.case import china_date
 from workflows.repair_types import ApplyRepairInput, RepairStatus, repair_workflow_id
@@ -76,6 +78,22 @@ def check(session: Session, applicant_id: str, record_ids: list[str], now: datet
                 f"（{REPAIR_BASIS}；信用分级规则第{rules.version}版）",
             )
     return records
+
+
+def claim(session: Session, repair_id: str, record_ids: list[str]) -> None:
+    """Hold the records for this application, first in the caller's transaction: Refused (409)
+    when another application holds one, even one that arrived at the same moment (the key decides)."""
+    session.add_all(RepairClaim(record_id=r, repair_id=repair_id) for r in dict.fromkeys(record_ids))
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()  # nothing else was written yet
+        raise Refused(409, f"记录 {'、'.join(record_ids)} 中有已在另一信用修复申请中待审核的记录") from None
+
+
+def release(session: Session, repair_id: str) -> None:
+    """The application was rejected or withdrawn: its records may be applied for again."""
+    session.execute(delete(RepairClaim).where(col(RepairClaim.repair_id) == repair_id))
 
 
 def repaired_event(session: Session, repair: CreditRepair, inp: ApplyRepairInput) -> dict[str, Any]:

@@ -317,3 +317,12 @@ class CreditRepair(SQLModel, table=True):
     decided_at: datetime | None = At(default=None)
     decided_by: str | None = None
     reason: str | None = None
+
+
+class RepairClaim(SQLModel, table=True):
+    """A record in a repair application still open: one application at a time per record,
+    however many arrive at once (the key refuses the second). Released when the application is
+    rejected or withdrawn; an approved one keeps it (the record is repaired)."""
+
+    record_id: str = Field(primary_key=True)
+    repair_id: str = Field(index=True)

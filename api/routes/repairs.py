@@ -145,6 +145,7 @@ async def apply_for_repair(
         now = datetime.now(timezone.utc)
         try:
             archive.check(session, applicant_id, body.record_ids, now)
+            archive.claim(session, repair_id, body.record_ids)
         except archive.Refused as refused:
             raise HTTPException(refused.status, refused.message) from None
         row = CreditRepair(

@@ -141,6 +141,8 @@ async def test_rejection_needs_a_reason_and_repairs_nothing(http: Client, case: 
     assert rejected.json()["status"] == "rejected" and rejected.json()["reason"].startswith("整改报告")
     assert await result(case, repair["workflow_id"]) == "rejected"
     assert not record(case, revoked).repaired and f"repair:{repair['id']}" not in events(case)
+    again = await apply(http, case, [revoked])  # rejected: the record may be applied for again
+    assert again.status_code == 201, again.text
     late = await decision(http, repair["id"], True, "改为准予")
     assert late.status_code == 409 and "不予修复" in late.json()["detail"]
     after = await case.env.client.get_workflow_handle(repair["workflow_id"]).fetch_history()
@@ -219,3 +221,13 @@ async def test_the_deadline_passing_marks_the_repair_overdue_and_keeps_it_queued
     assert record(case, revoked).repaired
     with Session(case.engine) as session:
         assert session.exec(select(CreditOutbox).where(col(CreditOutbox.kind) == "repaired")).one().event_id == f"repair:{repair['id']}"
+
+
+async def test_simultaneous_applications_for_one_record_make_one_repair(http: Client, case: Harness) -> None:
+    """Eight applications for the same record at the same moment, none with an Idempotency-Key:
+    one repair is opened, the others are refused 409 (the record is held by the first)."""
+    revoked = seed(case, "revoked", months_ago=20)
+    answers = await asyncio.gather(*(apply(http, case, [revoked]) for _ in range(8)))
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 7, [a.text for a in answers]
+    with Session(case.engine) as session:
+        assert len(list(session.exec(select(CreditRepair)))) == 1
