@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.api.test_routes import Client, auth, body, http  # noqa: F401  (http is a fixture)
+from tests.api.test_routes import Client, auth, body
 from tests.factories import AFTER
 
 FLOOD = 2000

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from api import deps
 from db.models import ApiToken
 from security import tokens
-from tests.api.test_routes import COMPANY, Client, auth, body, http  # noqa: F401  (http is a fixture)
+from tests.api.test_routes import COMPANY, Client, auth, body
 from tests.factories import AFTER, OTHER, OTHER_DEPARTMENT
 from tests.harness import Harness
 from workflows.types import Role
