@@ -6,18 +6,15 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-import pytest
 from sqlmodel import Session
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
 
 from activities.revisions import revision_workflow_id
 from catalogue.versions import entry_of
 from db.models import Matter
 from tests.factories import OTHER_DEPARTMENT, matter
 from tests.harness import Harness
-from tests.workflows.test_refusals import WORKFLOW_TASK_EVENTS
 from workflows.catalogue_types import (
     CatalogueEntry,
     ChangeAction,
@@ -79,17 +76,3 @@ async def publish_through(handle: WorkflowHandle[Any, Any], department: Actor = 
     await handle.execute_update(W.file, RevisionStepInput(BUREAU))
     view: RevisionView = await handle.execute_update(W.publish, RevisionStepInput(BUREAU))
     return view
-
-
-async def refused(handle: WorkflowHandle[Any, Any], update: Any, arg: Any, kind: str = "Conflict") -> str:
-    """An update its validator must refuse: nothing but an empty workflow task reaches history
-    (the time-skipping server records the task that ran the validator)."""
-    await Harness.quiet(handle)
-    before = len((await handle.fetch_history()).events)
-    with pytest.raises(WorkflowUpdateFailedError) as err:
-        await handle.execute_update(update, arg)
-    cause = err.value.cause
-    assert isinstance(cause, ApplicationError) and cause.type == kind, cause
-    added = (await handle.fetch_history()).events[before:]
-    assert {e.event_type for e in added} <= WORKFLOW_TASK_EVENTS, added
-    return cause.message

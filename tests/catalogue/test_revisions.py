@@ -13,7 +13,8 @@ from activities.catalogue import CatalogueActivities
 from activities.revisions import RevisionActivities
 from db.models import CatalogueRevision, CatalogueVersion, Matter
 from db.session import session_factory
-from tests.catalogue.support import BUREAU, DEPT, OTHER_DEPT, TEST_DEPARTMENT, add, change, publish_through, refused, retire, start
+from tests.catalogue.support import BUREAU, DEPT, OTHER_DEPT, TEST_DEPARTMENT, add, change, publish_through, retire, start
+from tests.workflows.test_refusals import refused
 from tests.factories import AFTER, AFTER2, APPLICANT, CASEWORKER, CONVERTER, EXEMPT, OTHER
 from tests.harness import Harness
 from worker import replayer
