@@ -104,7 +104,8 @@ class ProjectionActivities:
                 .values(**values)
             ).rowcount  # type: ignore[attr-defined]
             if not written:  # the first projection, or one older than the row (then nothing is inserted)
-                written = insert_ignore(session, Application, [disclosed_row(session, v).model_dump() | values])
+                row = application_row(v).model_dump() | applicant_columns(session, v) | values
+                written = insert_ignore(session, Application, [row])
             if inp.projected_before is None:
                 insert_ignore(session, CaseEvent, entries)
             elif written:  # a late attempt of an older projection leaves the timeline alone too
