@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from temporalio.client import Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.service import RPCError
 
 from api.errors import busy, http_error, no_answer
@@ -44,3 +49,14 @@ class Temporal:
             raise http_error(err) from None
         finally:
             self._slots.release()
+
+    async def update_with_start(self, update: Any, start: WithStartWorkflowOperation[Any, Any]) -> Any:
+        """An Update sent together with the start of its workflow: a retried request (say after
+        the API died between the two) finds the same workflow and is answered by it. Raises
+        WorkflowAlreadyStartedError when a workflow of that id already ran and closed."""
+        try:
+            return await self(self.client.execute_update_with_start_workflow(update, start_workflow_operation=start))
+        finally:
+            handle = start._workflow_handle  # the start's own outcome: seen, so no "never retrieved" in the log
+            if handle.done() and not handle.cancelled():
+                handle.exception()

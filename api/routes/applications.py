@@ -168,8 +168,6 @@ async def open_application(
     unknown = [c for c in body.matters if c not in known or c in retired]
     if unknown:
         raise HTTPException(422, f"以下证明事项不在现行清单中（未列入或已废止）：{'、'.join(unknown)}")
-    # The start and the first Update travel together: a retried POST (say after the API died
-    # between the two) finds the same workflow and is answered by it.
     start = WithStartWorkflowOperation(
         W.run,
         OpenApplicationInput(
@@ -189,13 +187,9 @@ async def open_application(
         static_summary=f"{body.service}（证明事项：{'、'.join(body.matters)}）",
     )
     try:
-        view = await temporal(temporal.client.execute_update_with_start_workflow(W.opened, start_workflow_operation=start))
+        view = await temporal.update_with_start(W.opened, start)
     except WorkflowAlreadyStartedError:
         raise HTTPException(409, f"申请 {body.application_id} 已办结，不能重复受理") from None
-    finally:
-        handle = start._workflow_handle  # the start's own outcome: seen, so no "never retrieved" in the log
-        if handle.done() and not handle.cancelled():
-            handle.exception()
     # a simultaneous POST with the same id may have started the case: it must be this one
     return same_application(await db(lambda s: disclosed_row(s, view)), body, actor)
 

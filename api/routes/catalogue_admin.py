@@ -236,13 +236,9 @@ async def start_revision(
         static_summary=f"清单调整（{inp.department or '全区'}，{len(inp.changes)}项）",
     )
     try:
-        return await temporal(temporal.client.execute_update_with_start_workflow(W.created, start_workflow_operation=start))
+        return await temporal.update_with_start(W.created, start)
     except WorkflowAlreadyStartedError:
         raise HTTPException(409, f"清单调整 {inp.revision_id} 已办结，不能重复起草") from None
-    finally:
-        handle = start._workflow_handle
-        if handle.done() and not handle.cancelled():
-            handle.exception()
 
 
 def new_revision_id() -> str:

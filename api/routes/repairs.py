@@ -177,13 +177,9 @@ async def apply_for_repair(
         static_summary=f"信用修复申请（{len(row.record_ids)}条记录）",
     )
     try:
-        await temporal(temporal.client.execute_update_with_start_workflow(W.submitted, start_workflow_operation=start))
+        await temporal.update_with_start(W.submitted, start)
     except WorkflowAlreadyStartedError:
         pass  # closed meanwhile: the row says how
-    finally:
-        handle = start._workflow_handle  # the start's own outcome: seen, so no "never retrieved" in the log
-        if handle.done() and not handle.cancelled():
-            handle.exception()
     if not created:
         response.status_code = 200
     return repair_out(await db(lambda s: visible(s.get(CreditRepair, repair_id), actor)))
