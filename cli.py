@@ -6,6 +6,7 @@
     chengnuo keys rotate [FILE]
     chengnuo reconcile
     chengnuo credit export [--out FILE] [--all]
+    chengnuo namespace setup
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ app.add_typer(keys, name="keys")
 app.add_typer(audit_app, name="audit")
 credit_app = typer.Typer(help="credit events for the credit platform (信用信息推送)", no_args_is_help=True)
 app.add_typer(credit_app, name="credit")
+namespace_app = typer.Typer(help="the Temporal namespace: search attributes and retention", no_args_is_help=True)
+app.add_typer(namespace_app, name="namespace")
 console = Console()
 
 
@@ -124,6 +127,30 @@ def reconcile_now() -> None:
 
     marked = asyncio.run(run())
     console.print(f"{len(marked)} 件标记为异常终止 / marked aborted: {', '.join(marked) or '—'}")
+
+
+@namespace_app.command("setup")
+def namespace_setup() -> None:
+    """Register the search attributes and keep closed cases TEMPORAL_RETENTION_DAYS (the prestart
+    step of `make run` and compose, after Temporal serves and before the worker starts)."""
+    import asyncio
+    from datetime import timedelta
+
+    from temporalio.client import Client
+
+    from ops.namespace import keep_closed_cases
+    from workflows import search
+
+    settings = get_settings()
+
+    async def run() -> tuple[timedelta, timedelta]:
+        client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+        await search.register(client, settings.temporal_namespace)
+        return await keep_closed_cases(client, settings.temporal_namespace, settings.temporal_retention_days)
+
+    before, after = asyncio.run(run())
+    console.print(f"namespace {settings.temporal_namespace}: 已结案件历史保留 / closed cases kept {after.days} 天 / days"
+                  f"{'' if before == after else f' (was {before / timedelta(days=1):g})'}")
 
 
 @keys.command("rotate")

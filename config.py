@@ -16,6 +16,12 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite:///./data/chengnuo.db", description="Read model; PostgreSQL by postgresql://…")
     temporal_address: str = Field("127.0.0.1:7233", description="Temporal frontend host:port")
     temporal_namespace: str = Field("default", description="Temporal namespace")
+    temporal_retention_days: int = Field(
+        3653,
+        ge=1,
+        description="Days Temporal keeps a closed case's history, the audit record (ten years with their leap days); "
+        "set on the namespace by `chengnuo namespace setup`, the prestart step of `make run` and compose",
+    )
     task_queue: str = Field(TASK_QUEUE, description="Task queue of the application workflows")
     chengnuo_env: str = Field("development", description="development | production")
     sampling_probability: float | None = Field(

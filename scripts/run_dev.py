@@ -5,7 +5,8 @@ Starts, in order, waiting for each to be ready:
 
 1. the embedded Temporal dev server (``temporal server start-dev``), persisting
    to ``data/temporal.db`` so workflows survive restarts;
-2. ``python -m db.migrate`` (once), then the worker (``python worker.py``);
+2. ``chengnuo namespace setup`` (search attributes, the retention of closed cases) and
+   ``python -m db.migrate`` (once), then the worker (``python worker.py``);
 3. the API (``python -m uvicorn api.main:app``),
 
 then prints a banner and keeps them running:
@@ -416,6 +417,10 @@ def main(argv: list[str] | None = None) -> int:
             lambda: temporal_serving(temporal_cli, temporal_address, args.temporal_port), READY_TIMEOUT,
         )
         log("Temporal is SERVING")
+        # prestart: the namespace keeps closed cases (the audit record) TEMPORAL_RETENTION_DAYS, not 24 h
+        setup = subprocess.run([sys.executable, "-m", "cli", "namespace", "setup"], env=child_env, preexec_fn=dies_with_us())
+        if setup.returncode != 0:
+            raise StartupAborted("命名空间设置失败 / namespace setup (chengnuo namespace setup) failed")
 
         if not args.temporal_only:
             # prestart: migrate the read model once, before worker and API both open it

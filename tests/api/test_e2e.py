@@ -24,8 +24,8 @@ PERSON = "410411199001010015"
 class Stack:
     """One `make run` in a data directory of its own, on free ports."""
 
-    def __init__(self, data: Path) -> None:
-        self.data = data
+    def __init__(self, data: Path, **env: str) -> None:
+        self.data, self.env = data, env
         self.api = f"http://127.0.0.1:{free_port()}"
         self.ports = [free_port(), free_port()]
 
@@ -37,7 +37,7 @@ class Stack:
             cwd=ROOT,
             # every client here shares one address: it stands for many sources, so no per-source limit
             env={"PATH": "/usr/bin:/bin", "SAMPLING_PROBABILITY": "1.0", "HOME": str(self.data),
-                 "COMPLAINT_RATE_PER_SOURCE": "0/60"},
+                 "COMPLAINT_RATE_PER_SOURCE": "0/60", **self.env},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -70,6 +70,16 @@ class Stack:
         if self.proc.poll() is None:
             self.stop()
 
+    def retention_days(self) -> float:
+        """The namespace's retention as `temporal operator namespace describe` reports it."""
+        described = subprocess.run(
+            [str(Path(sys.executable).parent / "temporal"), "operator", "namespace", "describe", "-n", "default",
+             "--address", f"127.0.0.1:{self.ports[0]}", "--output", "json"],
+            capture_output=True, text=True, timeout=30, check=True,
+        )
+        ttl = json.loads(described.stdout)["config"]["workflowExecutionRetentionTtl"]
+        return int(ttl.removesuffix("s")) / 86400
+
     def call(self, method: str, path: str, role: str, body: dict[str, Any] | None = None) -> httpx.Response:
         token = f"dev-{role}:{PERSON}" if role == "applicant" else f"dev-{role}"
         return httpx.request(method, f"{self.api}{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
@@ -96,6 +106,7 @@ def test_a_whole_life_with_real_processes(catalogue: list[dict[str, Any]], data_
     during, after = pick(catalogue, "during"), pick(catalogue, "after")
     url = "/applications/e2e-1"
     with Stack(data_dir) as stack:
+        assert stack.retention_days() >= 3652  # a closed case (the audit record) is kept ten years, not 24 h
         opened = stack.call("POST", "/applications", "caseworker", {
             "application_id": "e2e-1",
             "applicant": {"id": PERSON, "name": "张三", "kind": "person"},
@@ -156,7 +167,9 @@ def test_a_whole_life_with_real_processes(catalogue: list[dict[str, Any]], data_
         assert stack.api in out and f"127.0.0.1:{stack.ports[1]}" in out and "dev-caseworker" in out
         assert "已停止 / stopped" in out
 
-    with Stack(data_dir) as stack:  # a second `make run` finds its cases where it left them
+    # a second `make run` finds its cases where it left them, and applies a changed retention
+    with Stack(data_dir, TEMPORAL_RETENTION_DAYS="4000") as stack:
+        assert stack.retention_days() == 4000
         case = stack.call("GET", url, "caseworker").json()
         assert case["status"] == "revoked"
         events = stack.call("GET", f"{url}/history", "auditor").json()["events"]
