@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: help install run worker api test chaos lint bench clean-data
+.PHONY: help install run worker api test test-fast chaos lint bench clean-data
 
 help:
 	@echo "承诺 Chengnuo — make targets:"
@@ -16,7 +16,8 @@ help:
 	@echo "  make run         Temporal dev server + worker + API (http://127.0.0.1:8000, UI http://127.0.0.1:8233)"
 	@echo "  make worker      run only the Temporal worker (expects Temporal at \$$TEMPORAL_ADDRESS)"
 	@echo "  make api         run only the API on http://127.0.0.1:8000"
-	@echo "  make test        run the test suite  (extra pytest args: make test ARGS='-k foo -x')"
+	@echo "  make test        run the whole test suite  (extra pytest args: make test ARGS='-k foo -x')"
+	@echo "  make test-fast   the inner loop: the suite without the slow, e2e, chaos and browser tests (about a minute)"
 	@echo "  make chaos       fault tests (tests/chaos) with 64 clients for \$$CHAOS_SECONDS (default 180 s), figures printed"
 	@echo "  make lint        ruff check + mypy"
 	@echo "  make bench       whole lives over HTTP at 32 clients against a bare Temporal twin, as ratios"
@@ -46,6 +47,9 @@ api: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(ARGS)
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not (slow or e2e or chaos or browser)" $(ARGS)
 
 # `make test` runs the same faults with 45 s of load; here the load lasts a few minutes.
 chaos: $(STAMP)

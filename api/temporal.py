@@ -33,6 +33,11 @@ class Temporal:
         self._queue_timeout = settings.api_queue_timeout
         self._timeout = settings.update_timeout
 
+    @property
+    def full(self) -> bool:
+        """Every slot is taken: the next call waits in line."""
+        return self._slots.locked()
+
     async def __call__(self, call: Awaitable[T]) -> T:
         try:
             await asyncio.wait_for(self._slots.acquire(), self._queue_timeout)

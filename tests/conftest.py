@@ -3,11 +3,14 @@ worker per test, and a replay of every history a test produced."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import uuid
-from collections.abc import AsyncIterator
+import warnings
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 from pathlib import Path
 
@@ -33,13 +36,71 @@ BIN = Path(sys.executable).parent
 os.environ.setdefault("PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
 
 
+class SkippingServer:
+    """The time-skipping test server the tests share, replaced when a test leaves its clock held.
+
+    A workflow task or activity still outstanding when its worker stops holds the server's clock
+    for good (terminating the workflow does not release it): every later skip would then pass in
+    real time, and one failed test would fail every test after it."""
+
+    def __init__(self) -> None:
+        self._env: WorkflowEnvironment | None = None
+        self.started = 0
+
+    async def get(self) -> WorkflowEnvironment:
+        if self._env is None:
+            self._env = await WorkflowEnvironment.start_time_skipping(
+                test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=CONVERTER
+            )
+            await search.register(self._env.client, self._env.client.namespace)
+            self.started += 1
+        return self._env
+
+    async def clock_runs(self, within: float = 10) -> bool:
+        """A skipped minute passes at once unless something left behind holds the clock (then
+        it takes a real minute)."""
+        if self._env is None:
+            return True
+        try:
+            await asyncio.wait_for(self._env.sleep(timedelta(minutes=1)), timeout=within)
+        except TimeoutError:
+            return False
+        return True
+
+    async def retire(self) -> None:
+        if self._env is not None:
+            await self._env.shutdown()
+        self._env = None
+
+
+REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Iterator[pytest.TestReport]:
+    """Keep each phase's report on the test, for the fixtures' teardown to read."""
+    report = yield
+    item.stash.setdefault(REPORTS, {})[report.when] = report
+    return report
+
+
 @pytest_asyncio.fixture(scope="session")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    async with await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=CONVERTER
-    ) as env:
-        await search.register(env.client, env.client.namespace)
-        yield env
+async def skipping_server() -> AsyncIterator[SkippingServer]:
+    server = SkippingServer()
+    yield server
+    await server.retire()
+
+
+@pytest_asyncio.fixture
+async def env(skipping_server: SkippingServer, request: pytest.FixtureRequest) -> AsyncIterator[WorkflowEnvironment]:
+    """The shared time-skipping server; the next test gets a new one if this one failed (it may
+    have left a step in flight) or left the clock held."""
+    yield await skipping_server.get()
+    if any(r.failed for r in request.node.stash.get(REPORTS, {}).values()):
+        await skipping_server.retire()
+    elif not await skipping_server.clock_runs():
+        warnings.warn(f"{request.node.nodeid} left the time-skipping server's clock held; the next test gets a new server", stacklevel=1)
+        await skipping_server.retire()
 
 
 def seeded_engine(url: str, **kwargs: object) -> Engine:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlmodel import Session
 
 from activities.reconcile import reconcile
 from db.models import Application
 from tests.factories import AFTER
 from tests.harness import Harness
+
+pytestmark = pytest.mark.e2e
 
 
 async def test_terminated_case_is_shown_aborted(dev_case: Harness) -> None:

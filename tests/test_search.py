@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.factories import AFTER, APPLICANT, CASEWORKER, OTHER, OTHER_DEPARTMENT
 from tests.harness import Harness
 from workflows import search
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import CommitInput, DecisionInput
+
+pytestmark = pytest.mark.e2e
 
 
 async def test_cases_found_by_status_department_and_matter(dev_case: Harness) -> None:

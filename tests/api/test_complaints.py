@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tests.api.test_routes import Client, auth, body
 from tests.factories import AFTER
 
 FLOOD = 2000
 
 
+@pytest.mark.slow
 async def test_two_thousand_complaints_leave_the_case_working(http: Client) -> None:  # noqa: F811
     url = "/applications/flood-1"
     await http.post("/applications", json=body("flood-1"), headers=auth("caseworker"))

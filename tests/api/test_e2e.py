@@ -17,6 +17,8 @@ import pytest
 
 from bench.ports import free_port
 
+pytestmark = pytest.mark.e2e
+
 ROOT = Path(__file__).resolve().parents[2]
 PERSON = "410411199001010015"
 

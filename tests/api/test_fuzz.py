@@ -51,6 +51,8 @@ from tests.api.test_routes import COMPANY, auth, body, track
 from tests.factories import AFTER, DURING
 from tests.harness import Harness
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES = int(os.environ.get("CHENGNUO_FUZZ_EXAMPLES", "20"))
 BASE = "http://fuzz"
 ROLES: dict[str, str | None] = {

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.api.test_e2e import PERSON, Stack, pick, catalogue  # noqa: F401  (catalogue is a fixture)
+import pytest
+
+from tests.api.test_e2e import PERSON, Stack, catalogue, pick  # noqa: F401  (catalogue is a fixture)
+
+pytestmark = pytest.mark.e2e
 
 NAME = "隐私测试人王五"
 PHONE = "13912345678"

@@ -24,6 +24,8 @@ import pytest
 
 from tests.api.test_e2e import PERSON, ROOT, Stack, free_port
 
+pytestmark = pytest.mark.e2e
+
 log = logging.getLogger(__name__)
 STOP_BOUND = 15.0  # Ctrl-C / SIGTERM → everything gone
 KILL_BOUND = 10.0  # kill -9 of the supervisor → every child gone

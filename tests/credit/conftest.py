@@ -1,5 +1,5 @@
 """Fixtures of the credit tests: a receiver playing the credit platform, and a worker whose
-delivery activity POSTs to it (on the session's time-skipping server)."""
+delivery activity POSTs to it."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ import pytest_asyncio
 from sqlalchemy import Engine
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.testing import WorkflowEnvironment
 
 from config import Settings
-from tests.conftest import replay_all, stop_all
+from tests.conftest import SkippingServer, replay_all, stop_all
 from tests.credit.receiver import Receiver
 from tests.harness import Harness
 from worker import build_worker
@@ -31,8 +30,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 async def end(handle: WorkflowHandle[Any, Any]) -> None:
-    """Terminate the workflow's latest run, and any run it continued as new into meanwhile: one
-    left running on the shared test server would keep it from skipping time for later tests."""
+    """Terminate the workflow's latest run, and any run it continued as new into meanwhile."""
     latest = handle._client.get_workflow_handle(handle.id)
     for _ in range(20):
         if (await latest.describe()).status != WorkflowExecutionStatus.RUNNING:
@@ -46,17 +44,21 @@ async def end(handle: WorkflowHandle[Any, Any]) -> None:
 
 
 @pytest_asyncio.fixture
-async def pushing(
-    env: WorkflowEnvironment, engine: Engine, receiver: Receiver, request: pytest.FixtureRequest
-) -> AsyncIterator[Harness]:
-    """A worker that pushes to the receiver; after the test the delivery workflow is ended and
-    every history (each run of it too) must replay."""
-    harness = Harness(env, engine, task_queue=f"tq-{uuid.uuid4()}")
-    settings = Settings(credit_platform_url=receiver.url, credit_platform_timeout=POST_TIMEOUT)
-    async with build_worker(env.client, engine, harness.task_queue, settings):
-        yield harness
-        for handle in harness.handles:
-            if handle.id == DELIVERY_WORKFLOW_ID:
-                await end(handle)
-        await stop_all(harness)
-    await replay_all(harness, request.node.name)
+async def pushing(engine: Engine, receiver: Receiver, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    """A worker that pushes to the receiver, on a time-skipping server of its own: the delivery
+    workflow is ended mid-round (a POST or a task in flight), which would hold a shared server's
+    clock. After the test every history (each run of it too) must replay."""
+    server = SkippingServer()
+    try:
+        env = await server.get()
+        harness = Harness(env, engine, task_queue=f"tq-{uuid.uuid4()}")
+        settings = Settings(credit_platform_url=receiver.url, credit_platform_timeout=POST_TIMEOUT)
+        async with build_worker(env.client, engine, harness.task_queue, settings):
+            yield harness
+            for handle in harness.handles:
+                if handle.id == DELIVERY_WORKFLOW_ID:
+                    await end(handle)
+            await stop_all(harness)
+        await replay_all(harness, request.node.name)
+    finally:
+        await server.retire()
