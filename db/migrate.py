@@ -86,7 +86,13 @@ def init_db(engine: Engine) -> None:
 
 
 if __name__ == "__main__":
-    from config import get_settings
-    from db.session import make_engine
+    import sys
 
-    init_db(make_engine(get_settings().database_url))
+    from config import get_settings
+    from db.session import SQLiteInProduction, settings_engine
+
+    try:
+        engine = settings_engine(get_settings())
+    except SQLiteInProduction as refused:
+        sys.exit(str(refused))
+    init_db(engine)

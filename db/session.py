@@ -47,8 +47,19 @@ def session_factory(engine: Engine) -> SessionFactory:
     return lambda: Session(engine)
 
 
+class SQLiteInProduction(RuntimeError):
+    """Production keeps the read model (ID numbers, texts, the credit archive) on PostgreSQL."""
+
+
 def settings_engine(settings: Settings) -> Engine:
-    """The read model's engine as the settings size it (API and worker alike)."""
+    """The read model's engine as the settings size it (API, worker, migrations and commands
+    alike). Production refuses SQLite: one file, one writer at a time, no replica, no backup
+    while it is written."""
+    if settings.chengnuo_env == "production" and settings.database_url.startswith("sqlite"):
+        raise SQLiteInProduction(
+            "生产环境不能使用 SQLite 作为读模型 / production refuses SQLite for the read model: "
+            "set DATABASE_URL=postgresql://… (CHENGNUO_ENV=production)"
+        )
     return make_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
