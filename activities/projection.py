@@ -10,9 +10,9 @@ from pydantic import TypeAdapter
 from sqlalchemy import delete, update
 from temporalio import activity
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from db.models import Application, CaseEvent
+from db.models import Application, CaseEvent, CaseMatter, Matter
 from db.session import SessionFactory
 from db.writes import insert_ignore, upsert
 from security.pseudonyms import resolve
@@ -43,7 +43,21 @@ def columns(v: ApplicationView) -> dict[str, Any]:
             out[f] = JSON_COLUMNS[f].dump_python(getattr(v, f), mode="json")
         else:
             out[f] = getattr(v, f)
+    out["statement_until"] = v.hearing.statement_until if v.hearing else None
     return out
+
+
+def matter_rows(session: Session, v: ApplicationView) -> list[dict[str, Any]]:
+    """The case's matter rows, each with its catalogue department."""
+    codes = [m.code for m in v.matters]
+    departments = dict(session.exec(select(Matter.code, Matter.department).where(col(Matter.code).in_(codes))).all())
+    return [
+        {"application_id": v.application_id, "code": m.code, "department": departments.get(m.code, ""), "name": m.name,
+         "stage": m.stage, "mode": m.mode, "verification": m.verification, "sampled": m.sampled, "exempt": m.exempt,
+         "due_at": m.due_at, "deadline_at": m.deadline_at, "rectify_by": m.rectify_by, "window_end": m.window_end,
+         "escalated": m.escalated, "committed_at": m.committed_at}
+        for m in v.matters
+    ]
 
 
 def application_row(v: ApplicationView) -> Application:
@@ -85,8 +99,8 @@ class ProjectionActivities:
 
     @activity.defn
     def project_application(self, inp: ProjectionInput) -> None:
-        """Write the case as it now stands, in one transaction: its new timeline entries and
-        its row.
+        """Write the case as it now stands, in one transaction: its new timeline entries, its
+        row and its matter rows.
 
         Safe to repeat and ordered: the row is written only by a projection at least as new as
         the last one written. A lean case's projection is the whole truth (see
@@ -106,6 +120,8 @@ class ProjectionActivities:
             if not written:  # the first projection, or one older than the row (then nothing is inserted)
                 row = application_row(v).model_dump() | applicant_columns(session, v) | values
                 written = insert_ignore(session, Application, [row])
+            if written:
+                upsert(session, CaseMatter, matter_rows(session, v))
             if inp.projected_before is None:
                 insert_ignore(session, CaseEvent, entries)
             elif written:  # a late attempt of an older projection leaves the timeline alone too

@@ -1,30 +1,32 @@
 """Work queues: per role, what awaits the signed-in person, the most urgent first.
 
-Read from the read model the way GET /applications reads it: a department's caseworkers and
-verifiers see only cases with a matter of their department; an applicant only their own cases.
+Each queue is one query of the read model (db/queries.py): filtered by the case's status and its
+matter rows, ordered by urgency (overdue first, then the nearest deadline, then the oldest), a
+page at a time with its true total, so an old, urgent item never falls behind newer cases. A
+department's caseworkers and verifiers see only cases with a matter of their department (and in
+a queue of matters, their department's matters); an applicant only their own cases.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from activities.calendar import WorkingCalendar
-from api.routes.applications import has_department
-from db.models import Application, CalendarDay, Complaint
+from db.models import Application, CalendarDay, CaseMatter, Complaint
+from db.queries import PER_PAGE, Page, paged, urgent, visible
 from workflows.case import CHINA
-from workflows.rules import FINAL_STATUSES, FOLLOW_UP, READS, in_scope
+from workflows.rules import FINAL_STATUSES, FOLLOW_UP, READS
 from workflows.types import Actor, ApplicationStatus as S, Role, VerificationState as V
 
 from console.wording import NextStep, moment, next_step, working_days_left
 
-LIMIT = 500  # cases read per queue
 COMPLAINT_DAYS = 30  # complaints shown: those of the last month
-FAR = datetime.max.replace(tzinfo=CHINA)
 
 
 @dataclass(frozen=True)
@@ -50,11 +52,24 @@ class Queue:
     """The navigation's label."""
     items: list[Item] = field(default_factory=list)
     empty: str = "暂无待办事项"
+    total: int = 0
+    """Every item the queue holds, on all its pages."""
+    page: int = 1
+    pages: int = 1
 
-    def sort(self) -> Queue:
-        """Overdue first, then the nearest deadline; no deadline last."""
-        self.items.sort(key=lambda i: (not i.overdue, i.due or FAR))
-        return self
+
+@dataclass(frozen=True)
+class Ask:
+    """What page of each queue to read: {queue key: page}; per_page 0 reads the totals alone."""
+
+    pages: dict[str, int] = field(default_factory=dict)
+    per_page: int = PER_PAGE
+
+    def fill(self, session: Session, queue: Queue, query: Any, item: Callable[[Any], Item]) -> Queue:
+        found: Page[Any] = paged(session, query, self.pages.get(queue.key, 1), self.per_page)
+        queue.items = [item(row) for row in found.rows]
+        queue.total, queue.page, queue.pages = found.total, found.page, found.pages
+        return queue
 
 
 def calendar(session: Session, now: datetime) -> WorkingCalendar:
@@ -63,19 +78,17 @@ def calendar(session: Session, now: datetime) -> WorkingCalendar:
     return WorkingCalendar({r.day: r.is_workday for r in rows})
 
 
-def cases(session: Session, actor: Actor, statuses: Iterable[S] | None = None, escalated: bool | None = None) -> list[Application]:
-    """The cases the actor may see, in the given statuses, newest first."""
-    query = select(Application).order_by(col(Application.opened_at).desc()).limit(LIMIT)
-    if actor.role == Role.applicant:
-        query = query.where(Application.applicant_id == actor.id)
-    if not in_scope(actor, ()):
-        assert actor.department is not None
-        query = query.where(has_department(actor.department))
-    if statuses is not None:
-        query = query.where(col(Application.status).in_([str(s) for s in statuses]))
-    if escalated is not None:
-        query = query.where(Application.escalated == escalated)
-    return list(session.exec(query))
+def cases(actor: Actor, statuses: Iterable[S] | None = None) -> Any:
+    """The cases the actor may see, in the given statuses."""
+    query = visible(select(Application), actor)
+    return query if statuses is None else query.where(col(Application.status).in_([str(s) for s in statuses]))
+
+
+def matters(actor: Actor, states: Iterable[V], statuses: Iterable[S]) -> Any:
+    """The matters the actor may see in the given verification states, with their cases."""
+    query = select(Application, CaseMatter).join(CaseMatter, col(CaseMatter.application_id) == col(Application.application_id))
+    query = query.where(col(CaseMatter.verification).in_([str(s) for s in states]), col(Application.status).in_([str(s) for s in statuses]))
+    return visible(query, actor, matter_level=True)
 
 
 def _item(row: Application, what: str, due: datetime | None, now: datetime, cal: WorkingCalendar,
@@ -83,68 +96,72 @@ def _item(row: Application, what: str, due: datetime | None, now: datetime, cal:
     return Item(row, what, due, overdue or (due is not None and due <= now), working_days_left(due, now, cal), matter)
 
 
-def decisions_due(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar) -> Queue:
+def decisions_due(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar, ask: Ask) -> Queue:
     queue = Queue("decisions", "待作出决定（办理时限）", "待决定")
-    for row in cases(session, actor, (S.notified, S.reviewing)):
+    query = cases(actor, (S.notified, S.reviewing)).order_by(*urgent(Application.decision_due_at))
+
+    def item(row: Application) -> Item:
         what = "材料已齐，待审查决定" if row.status == S.reviewing else "待申请人选择承诺或提交证明"
-        queue.items.append(_item(row, what, moment(row.decision_due_at), now, cal, row.decision_overdue))
-    return queue.sort()
+        return _item(row, what, moment(row.decision_due_at), now, cal, row.decision_overdue)
+
+    return ask.fill(session, queue, query, item)
 
 
-def untrue_findings(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar) -> Queue:
+def untrue_findings(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar, ask: Ask) -> Queue:
     queue = Queue("findings", "待处置的不实承诺", "待处置")
-    for row in cases(session, actor, (S.verifying, S.terminated)):
-        for m in row.matters:
-            if m["verification"] == V.untrue and (row.status != S.terminated or row.closed_at is None):
-                queue.items.append(_item(row, f"「{m['name']}」核查不实，待处置", None, now, cal, matter=m["code"]))
-    return queue.sort()
+    query = matters(actor, (V.untrue,), (S.verifying, S.terminated))
+    query = query.where(sa.or_(col(Application.status) != S.terminated, col(Application.closed_at).is_(None)))
+    query = query.order_by(*urgent(sa.null()), col(CaseMatter.code))
+    return ask.fill(session, queue, query, lambda r: _item(r[0], f"「{r[1].name}」核查不实，待处置", None, now, cal, matter=r[1].code))
 
 
-def rectifications(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar) -> Queue:
+def rectifications(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar, ask: Ask) -> Queue:
     queue = Queue("rectifications", "整改期限", "整改期限")
-    for row in cases(session, actor, (S.rectifying,)):
-        for m in row.matters:
-            if m["verification"] == V.rectifying:
-                queue.items.append(_item(row, f"「{m['name']}」限期整改中", moment(m.get("rectify_by")), now, cal, matter=m["code"]))
-    return queue.sort()
+    query = matters(actor, (V.rectifying,), (S.rectifying,)).order_by(*urgent(CaseMatter.rectify_by), col(CaseMatter.code))
+    return ask.fill(session, queue, query,
+                    lambda r: _item(r[0], f"「{r[1].name}」限期整改中", moment(r[1].rectify_by), now, cal, matter=r[1].code))
 
 
-def complaints(session: Session, actor: Actor, now: datetime) -> Queue:
+def complaints(session: Session, actor: Actor, now: datetime, ask: Ask) -> Queue:
     """Complaints received in the last month on the cases the actor may see, newest first."""
     queue = Queue("complaints", "收到的投诉举报（近30日）", "投诉举报")
-    query = (
+    query = visible(
         select(Complaint, Application)
-        .join(Application, sa.and_(col(Application.application_id) == col(Complaint.application_id)))
-        .where(Complaint.received_at >= now - timedelta(days=COMPLAINT_DAYS))
-        .order_by(col(Complaint.received_at).desc())
-        .limit(LIMIT)
-    )
-    if not in_scope(actor, ()):
-        assert actor.department is not None
-        query = query.where(has_department(actor.department))
-    for complaint, row in session.exec(query):
+        .join(Application, col(Application.application_id) == col(Complaint.application_id))
+        .where(col(Complaint.received_at) >= now - timedelta(days=COMPLAINT_DAYS)),
+        actor,
+    ).order_by(col(Complaint.received_at).desc(), col(Complaint.id).desc())
+
+    def item(found: Any) -> Item:
+        complaint, row = found
         merged = "" if complaint.forwarded else "（已并入当日核查）"
         text = complaint.text if len(complaint.text) <= 60 else complaint.text[:60] + "…"
-        queue.items.append(Item(row, f"{text}{merged}", moment(complaint.received_at)))
-    return queue
+        return Item(row, f"{text}{merged}", moment(complaint.received_at))
+
+    return ask.fill(session, queue, query, item)
 
 
-def verifications(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar) -> Queue:
+VERIFY_WORDS = {V.due: "核查到期", V.pending: "事中核查", V.reverifying: "整改复核"}
+
+
+def verifications(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar, ask: Ask) -> Queue:
     queue = Queue("verifications", "待核查（到期与逾期）", "待核查")
-    words = {V.due: "核查到期", V.pending: "事中核查", V.reverifying: "整改复核"}
-    for row in cases(session, actor, (S.notified, S.reviewing, S.approved, S.verifying, S.rectifying, S.hearing)):
-        for m in row.matters:
-            state = V(m["verification"])
-            if state in words:
-                due = moment(m.get("deadline_at"))
-                item = _item(row, f"「{m['name']}」{words[state]}", due, now, cal, bool(m.get("escalated")), m["code"])
-                queue.items.append(item)
-    return queue.sort()
+    statuses = (S.notified, S.reviewing, S.approved, S.verifying, S.rectifying, S.hearing)
+    query = matters(actor, VERIFY_WORDS, statuses).order_by(*urgent(CaseMatter.deadline_at), col(CaseMatter.code))
+
+    def item(found: Any) -> Item:
+        row, m = found
+        return _item(row, f"「{m.name}」{VERIFY_WORDS[V(m.verification)]}", moment(m.deadline_at), now, cal, m.escalated, m.code)
+
+    return ask.fill(session, queue, query, item)
 
 
-def hearings(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar) -> Queue:
+def hearings(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar, ask: Ask) -> Queue:
+    """Proposed revocations; a period already over (a decision due now) comes first."""
     queue = Queue("hearings", "拟撤销与陈述申辩期", "陈述申辩")
-    for row in cases(session, actor, (S.hearing,)):
+    query = cases(actor, (S.hearing,)).order_by(*urgent(Application.statement_until))
+
+    def item(row: Application) -> Item:
         h = row.hearing or {}
         until = moment(h.get("statement_until"))
         if h.get("statement") is not None:
@@ -153,60 +170,68 @@ def hearings(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar
             what, due = "陈述申辩期满，待作出决定", None
         else:
             what, due = "陈述申辩期内（期满后作出决定）", until
-        queue.items.append(Item(row, what, due, False, working_days_left(due, now, cal)))
-    return queue.sort()
+        return Item(row, what, due, False, working_days_left(due, now, cal))
+
+    return ask.fill(session, queue, query, item)
 
 
-def escalated(session: Session, actor: Actor) -> Queue:
+def escalated(session: Session, actor: Actor, ask: Ask) -> Queue:
     queue = Queue("escalated", "超期督办", "超期督办")
-    for row in cases(session, actor, escalated=True):
-        if row.status in FINAL_STATUSES:
-            continue
+    query = cases(actor).where(col(Application.escalated).is_(True), col(Application.status).not_in([str(s) for s in FINAL_STATUSES]))
+    query = query.order_by(*urgent(Application.next_deadline))
+
+    def item(row: Application) -> Item:
         late = [m["name"] for m in row.matters if m.get("escalated")]
         what = "；".join(
             ([f"办理时限已过（{row.status_label}）"] if row.decision_overdue else []) + [f"「{n}」核查逾期" for n in late]
         ) or "期限已过"
-        queue.items.append(Item(row, what, moment(row.next_deadline), True))
-    return queue.sort()
+        return Item(row, what, moment(row.next_deadline), True)
+
+    return ask.fill(session, queue, query, item)
 
 
-def follow_ups(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar) -> Queue:
+def follow_ups(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar, ask: Ask) -> Queue:
     queue = Queue("follow-ups", "后续处理期（处罚、移送或办结）", "后续处理")
-    for row in cases(session, actor, FOLLOW_UP):
-        until = moment(row.follow_up_until)
-        if row.closed_at is None and until is not None and now < until:
-            queue.items.append(_item(row, f"{row.status_label}：可作出处罚、移送，或办结", until, now, cal))
-    return queue.sort()
+    query = cases(actor, FOLLOW_UP).where(col(Application.closed_at).is_(None), col(Application.follow_up_until) > now)
+    query = query.order_by(*urgent(Application.follow_up_until))
+    return ask.fill(session, queue, query,
+                    lambda row: _item(row, f"{row.status_label}：可作出处罚、移送，或办结", moment(row.follow_up_until), now, cal))
 
 
-def own_cases(session: Session, actor: Actor, now: datetime) -> Queue:
+def own_cases(session: Session, actor: Actor, now: datetime, ask: Ask) -> Queue:
+    """An applicant's own cases: the nearest deadline first, then the newest."""
     queue = Queue("mine", "我的申请", "我的申请", empty="您还没有申请")
-    for row in cases(session, actor):
+    query = cases(actor).order_by(
+        sa.asc(col(Application.next_deadline)).nulls_last(), col(Application.opened_at).desc(), col(Application.application_id)
+    )
+
+    def item(row: Application) -> Item:
         step = next_step(row, now)
-        queue.items.append(Item(row, step.text, step.by, False, step=step))
-    queue.items.sort(key=lambda i: (not (i.step and i.step.yours), i.due or FAR))
-    return queue
+        return Item(row, step.text, step.by, False, step=step)
+
+    return ask.fill(session, queue, query, item)
 
 
-def all_cases(session: Session, actor: Actor) -> Queue:
+def all_cases(session: Session, actor: Actor, ask: Ask) -> Queue:
     queue = Queue("all", "全部申请（最近）", "全部申请", empty="尚无申请")
-    queue.items = [Item(row, row.status_label, moment(row.next_deadline), row.escalated) for row in cases(session, actor)[:100]]
-    return queue
+    query = cases(actor).order_by(col(Application.opened_at).desc(), col(Application.application_id).desc())
+    return ask.fill(session, queue, query, lambda row: Item(row, row.status_label, moment(row.next_deadline), row.escalated))
 
 
-def queues_for(session: Session, actor: Actor, now: datetime) -> list[Queue]:
+def queues_for(session: Session, actor: Actor, now: datetime, ask: Ask | None = None) -> list[Queue]:
     """The signed-in person's queues, in the order the navigation lists them."""
-    cal = calendar(session, now)
+    ask = ask or Ask()
+    cal = calendar(session, now) if ask.per_page else WorkingCalendar({})
     if actor.role == Role.applicant:
-        return [own_cases(session, actor, now)]
+        return [own_cases(session, actor, now, ask)]
     if actor.role == Role.caseworker:
-        return [decisions_due(session, actor, now, cal), untrue_findings(session, actor, now, cal),
-                rectifications(session, actor, now, cal), complaints(session, actor, now)]
+        return [decisions_due(session, actor, now, cal, ask), untrue_findings(session, actor, now, cal, ask),
+                rectifications(session, actor, now, cal, ask), complaints(session, actor, now, ask)]
     if actor.role == Role.verifier:
-        return [verifications(session, actor, now, cal)]
+        return [verifications(session, actor, now, cal, ask)]
     if actor.role == Role.supervisor:
-        return [hearings(session, actor, now, cal), escalated(session, actor),
-                untrue_findings(session, actor, now, cal), follow_ups(session, actor, now, cal)]
+        return [hearings(session, actor, now, cal, ask), escalated(session, actor, ask),
+                untrue_findings(session, actor, now, cal, ask), follow_ups(session, actor, now, cal, ask)]
     if actor.role in READS["applications"]:
-        return [all_cases(session, actor)]
+        return [all_cases(session, actor, ask)]
     return []

@@ -27,7 +27,7 @@ from console import archive, complaints, dashboard, repairs, revisions
 from console import session as sessions
 from console.actions import allowed_actions, grouped
 from console.forms import body_from_form, refusal_message, validation_message
-from console.queues import calendar, queues_for
+from console.queues import Ask, calendar, queues_for
 from console.web import SignedIn, now, page, refused_csrf, signed_form, signed_in, to_login
 from console.wording import next_step, working_days_left
 from credit.identity import normalise
@@ -124,8 +124,10 @@ def home(request: Request) -> Response:
     user = signed_in(request)
     if user is None:
         return to_login()
+    pages = {key.removeprefix("page-"): int(value) for key, value in request.query_params.items()
+             if key.startswith("page-") and value.isdigit() and 0 < int(value) < 100_000}
     with Session(request.app.state.engine) as db:
-        queues = queues_for(db, user.actor, now())
+        queues = queues_for(db, user.actor, now(), Ask(pages))
     return page(request, "queues.html", {"queues": queues, "may_open": user.actor.role in (Role.caseworker, Role.applicant)}, user=user)
 
 

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from api.deps import actor_for
 from console import session as sessions
 from console.nav import links_for
-from console.queues import queues_for
+from console.queues import Ask, queues_for
 from console.charts import percent
 from console.wording import MODE_BADGES, by_when, mode_of, on_day
 from workflows.rules import MODE_LABELS, ROLE_LABELS, VERIFICATION_LABELS
@@ -68,7 +68,7 @@ def page(request: Request, name: str, context: dict[str, Any], status_code: int 
     links: list[Any] = []
     if user is not None:
         with Session(request.app.state.engine) as db:
-            nav = nav or queues_for(db, user.actor, now())
+            nav = nav or queues_for(db, user.actor, now(), Ask(per_page=0))  # the counts alone
             links = links_for(db, user.actor)
     response = templates.TemplateResponse(
         request, name,

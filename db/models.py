@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, TypeDecorator
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, Index, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -98,8 +98,46 @@ class Application(SQLModel, table=True):
     departments: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     next_deadline: datetime | None = At(default=None, index=True)
     escalated: bool = False
+    statement_until: datetime | None = At(default=None)
+    """The end of the statement period (陈述申辩) of a proposed revocation: the hearings queue's order."""
     updated_at: datetime | None = At(default=None)
     projection_seq: int = Field(default=0, sa_type=BigInteger)
+
+    __table_args__ = (  # the queues and lists: each filters and orders by one of these
+        Index("ix_application_opened_at", "opened_at"),
+        Index("ix_application_status_decision_due_at", "status", "decision_due_at", "opened_at"),
+        Index("ix_application_status_follow_up_until", "status", "follow_up_until"),
+        Index("ix_application_escalated_next_deadline", "escalated", "next_deadline"),
+        Index("ix_application_applicant_id_opened_at", "applicant_id", "opened_at"),
+    )
+
+
+class CaseMatter(SQLModel, table=True):
+    """One row per matter of a case, written with the case's row: what the queues, the lists
+    and the figures filter and order by (a department, a verification state, a deadline)."""
+
+    application_id: str = Field(primary_key=True)
+    code: str = Field(primary_key=True)
+    department: str
+    name: str
+    stage: str
+    mode: str
+    verification: str
+    sampled: bool | None = None
+    exempt: bool = False
+    due_at: datetime | None = At(default=None)
+    deadline_at: datetime | None = At(default=None)
+    rectify_by: datetime | None = At(default=None)
+    window_end: datetime | None = At(default=None)
+    escalated: bool = False
+    committed_at: datetime | None = At(default=None)
+
+    __table_args__ = (
+        Index("ix_casematter_verification_deadline_at", "verification", "deadline_at"),
+        Index("ix_casematter_verification_rectify_by", "verification", "rectify_by"),
+        Index("ix_casematter_department_verification_deadline_at", "department", "verification", "deadline_at"),
+        Index("ix_casematter_department_application_id", "department", "application_id"),
+    )
 
 
 class CaseEvent(SQLModel, table=True):

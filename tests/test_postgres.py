@@ -129,18 +129,21 @@ def test_projections_converge_on_postgres(pg: Engine) -> None:
 
 
 def test_department_filter_and_daily_complaint_key_on_postgres(pg: Engine) -> None:
-    """The list's department filter reads the JSON column on PostgreSQL as on SQLite; the day's
+    """The department filter reads the matter rows on PostgreSQL as on SQLite; the day's
     complaint key lets exactly one complaint through there too."""
-    from api.routes.applications import has_department
     from api.routes.complaints import register
-    from db.models import Application, Complaint
+    from db.models import Application, CaseMatter, Complaint
+    from db.queries import in_department
 
     with Session(pg) as s:
         for app_id, departments in (("pg-d1", ["湛河区测试局"]), ("pg-d2", ["湛河区其他局", "湛河区测试局"]), ("pg-d3", ["湛河区其他局"])):
             s.add(Application(application_id=app_id, workflow_id=f"application-{app_id}", applicant_id="a", applicant_name="n",
                               applicant_kind="person", service="s", status="notified", status_label="已告知", departments=departments))
+            for n, department in enumerate(departments):
+                s.add(CaseMatter(application_id=app_id, code=f"M-{n}", department=department, name="事项", stage="after",
+                                 mode="undecided", verification="none"))
         s.commit()
-        found = set(s.exec(select(Application.application_id).where(has_department("湛河区测试局"))))
+        found = set(s.exec(select(Application.application_id).where(in_department("湛河区测试局"))))
         assert found == {"pg-d1", "pg-d2"}
         filed = [register(s, "pg-d1", f"举报{n}", None, PUBLIC) for n in range(3)]
         assert [c.forwarded for c in filed] == [True, False, False]

@@ -3,16 +3,15 @@
 # No `from __future__ import annotations`: FastAPI must see the real body types of action_route.
 
 import hashlib
-import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from collections.abc import Callable
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 from temporalio.client import WithStartWorkflowOperation, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
@@ -26,6 +25,7 @@ from api.limits import limit_complaints
 from api.routes import complaints
 from api.temporal import Temporal
 from db.models import Application, CaseEvent, Letter, Matter
+from db.queries import in_department, urgent, visible
 from security import texts
 from security.pseudonyms import Pseudonyms
 from workflows.application import ApplicationWorkflow as W
@@ -112,12 +112,6 @@ def update_id(action: str, body: BaseModel, actor: Actor, key: str | None) -> st
     return f"{action}:{key}:{digest}"
 
 
-def has_department(name: str) -> sa.ColumnElement[bool]:
-    """The case has a matter of that department (its JSON list holds the name as json.dumps writes
-    it, "\\u…" escapes and quotes; on SQLite and PostgreSQL alike)."""
-    return sa.cast(Application.departments, sa.String).like(f"%{json.dumps(name)}%", escape="!")
-
-
 def get_row(application_id: str, session: Session, actor: Actor | None = None) -> Application:
     """The case's row; 404 if unknown, 403 if the actor may not see it."""
     row = session.get(Application, application_id)
@@ -194,37 +188,55 @@ async def open_application(
     return same_application(await db(lambda s: disclosed_row(s, view)), body, actor)
 
 
+SORTS = {
+    "-opened_at": (sa.desc(col(Application.opened_at)), sa.desc(col(Application.application_id))),
+    "opened_at": (sa.asc(col(Application.opened_at)), sa.asc(col(Application.application_id))),
+    "deadline": urgent(Application.next_deadline),
+}
+
+
 @router.get("", dependencies=[Reader])
 def list_applications(
+    request: Request,
+    response: Response,
     session: SessionDep,
     actor: CurrentActor,
     applicant: str | None = None,
     status: ApplicationStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    sort: Literal["-opened_at", "opened_at", "deadline"] = "-opened_at",
     department: Annotated[str | None, Query(max_length=100)] = None,
     overdue: bool | None = None,
     deadline_from: datetime | None = None,
     deadline_to: datetime | None = None,
 ) -> list[schemas.ApplicationOut]:
-    """Applications, newest first, by applicant, status, department, overdue (a deadline missed
-    and reported) and next-deadline range (an applicant: only their own; a department's staff:
-    its cases only)."""
+    """Applications by applicant, status, department, overdue (a deadline missed and reported)
+    and next-deadline range (an applicant: only their own; a department's staff: its cases only);
+    newest first, or the oldest first, or by deadline (overdue first, then the nearest, then the
+    oldest case). A page of `limit` from `offset`: the total is in `X-Total-Count`, the next page
+    in `Link` (rel="next")."""
     if actor.role == Role.applicant:
         applicant = actor.id
-    query = select(Application).order_by(Application.opened_at.desc()).limit(limit)  # type: ignore[union-attr]
+    query = visible(select(Application), actor).order_by(*SORTS[sort])
     if applicant:
         query = query.where(Application.applicant_id == applicant)
     if status:
         query = query.where(Application.status == status)
-    for name in {d for d in (department, None if in_scope(actor, ()) else actor.department) if d}:
-        query = query.where(has_department(name))
+    if department:
+        query = query.where(in_department(department))
     if overdue is not None:
         query = query.where(Application.escalated == overdue)
     if deadline_from:
         query = query.where(Application.next_deadline >= deadline_from)  # type: ignore[operator]
     if deadline_to:
         query = query.where(Application.next_deadline <= deadline_to)  # type: ignore[operator]
-    return [application_out(r) for r in session.exec(query)]
+    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
+    rows = session.exec(query.limit(limit).offset(offset)).all()
+    response.headers["X-Total-Count"] = str(total)
+    if offset + limit < total:
+        response.headers["Link"] = f'<{request.url.include_query_params(offset=offset + limit, limit=limit)}>; rel="next"'
+    return [application_out(r) for r in rows]
 
 
 @router.get("/{application_id}", dependencies=[Reader])
