@@ -52,7 +52,8 @@ def matter_rows(session: Session, v: ApplicationView) -> list[dict[str, Any]]:
     codes = [m.code for m in v.matters]
     departments = dict(session.exec(select(Matter.code, Matter.department).where(col(Matter.code).in_(codes))).all())
     return [
-        {"application_id": v.application_id, "code": m.code, "department": departments.get(m.code, ""), "name": m.name,
+        {"application_id": v.application_id, "code": m.code, "department": departments.get(m.code, ""), "status": v.status,
+         "opened_at": v.opened_at, "closed_at": v.closed_at, "name": m.name,
          "stage": m.stage, "mode": m.mode, "verification": m.verification, "sampled": m.sampled, "exempt": m.exempt,
          "due_at": m.due_at, "deadline_at": m.deadline_at, "rectify_by": m.rectify_by, "window_end": m.window_end,
          "escalated": m.escalated, "committed_at": m.committed_at}

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from activities.calendar import WorkingCalendar
 from db.models import Application, CalendarDay, CaseMatter, Complaint
@@ -65,9 +65,18 @@ class Ask:
     pages: dict[str, int] = field(default_factory=dict)
     per_page: int = PER_PAGE
 
-    def fill(self, session: Session, queue: Queue, query: Any, item: Callable[[Any], Item]) -> Queue:
-        found: Page[Any] = paged(session, query, self.pages.get(queue.key, 1), self.per_page)
+    def fill(self, session: Session, queue: Queue, query: Any, item: Callable[[Any], Item], count: Any = None) -> Queue:
+        found: Page[Any] = paged(session, query, self.pages.get(queue.key, 1), self.per_page, count)
         queue.items = [item(row) for row in found.rows]
+        queue.total, queue.page, queue.pages = found.total, found.page, found.pages
+        return queue
+
+    def fill_matters(self, session: Session, queue: Queue, query: Any, count: Any, item: Callable[[Application, CaseMatter], Item]) -> Queue:
+        """A queue of matter rows: the page is read from them alone, then its cases by key."""
+        found: Page[CaseMatter] = paged(session, query, self.pages.get(queue.key, 1), self.per_page, count)
+        ids = {m.application_id for m in found.rows}
+        rows = {r.application_id: r for r in session.exec(select(Application).where(col(Application.application_id).in_(ids)))} if ids else {}
+        queue.items = [item(rows[m.application_id], m) for m in found.rows]
         queue.total, queue.page, queue.pages = found.total, found.page, found.pages
         return queue
 
@@ -84,11 +93,12 @@ def cases(actor: Actor, statuses: Iterable[S] | None = None) -> Any:
     return query if statuses is None else query.where(col(Application.status).in_([str(s) for s in statuses]))
 
 
-def matters(actor: Actor, states: Iterable[V], statuses: Iterable[S]) -> Any:
-    """The matters the actor may see in the given verification states, with their cases."""
-    query = select(Application, CaseMatter).join(CaseMatter, col(CaseMatter.application_id) == col(Application.application_id))
-    query = query.where(col(CaseMatter.verification).in_([str(s) for s in states]), col(Application.status).in_([str(s) for s in statuses]))
-    return visible(query, actor, matter_level=True)
+def matters(actor: Actor, states: Iterable[V], statuses: Iterable[S], *more: Any) -> tuple[Any, Any]:
+    """The matter rows the actor may see in the given verification states and case statuses, and
+    the query that counts them."""
+    where = [col(CaseMatter.verification).in_([str(s) for s in states]), col(CaseMatter.status).in_([str(s) for s in statuses]), *more]
+    count = select(func.count()).select_from(CaseMatter)
+    return visible(select(CaseMatter).where(*where), actor, matter_level=True), visible(count.where(*where), actor, matter_level=True)
 
 
 def _item(row: Application, what: str, due: datetime | None, now: datetime, cal: WorkingCalendar,
@@ -109,17 +119,18 @@ def decisions_due(session: Session, actor: Actor, now: datetime, cal: WorkingCal
 
 def untrue_findings(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar, ask: Ask) -> Queue:
     queue = Queue("findings", "待处置的不实承诺", "待处置")
-    query = matters(actor, (V.untrue,), (S.verifying, S.terminated))
-    query = query.where(sa.or_(col(Application.status) != S.terminated, col(Application.closed_at).is_(None)))
-    query = query.order_by(*urgent(sa.null()), col(CaseMatter.code))
-    return ask.fill(session, queue, query, lambda r: _item(r[0], f"「{r[1].name}」核查不实，待处置", None, now, cal, matter=r[1].code))
+    query, count = matters(actor, (V.untrue,), (S.verifying, S.terminated),
+                           sa.or_(col(CaseMatter.status) != S.terminated, col(CaseMatter.closed_at).is_(None)))
+    query = query.order_by(*urgent(rows=CaseMatter), col(CaseMatter.code))
+    return ask.fill_matters(session, queue, query, count, lambda row, m: _item(row, f"「{m.name}」核查不实，待处置", None, now, cal, matter=m.code))
 
 
 def rectifications(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar, ask: Ask) -> Queue:
     queue = Queue("rectifications", "整改期限", "整改期限")
-    query = matters(actor, (V.rectifying,), (S.rectifying,)).order_by(*urgent(CaseMatter.rectify_by), col(CaseMatter.code))
-    return ask.fill(session, queue, query,
-                    lambda r: _item(r[0], f"「{r[1].name}」限期整改中", moment(r[1].rectify_by), now, cal, matter=r[1].code))
+    query, count = matters(actor, (V.rectifying,), (S.rectifying,))
+    query = query.order_by(*urgent(CaseMatter.rectify_by, CaseMatter), col(CaseMatter.code))
+    return ask.fill_matters(session, queue, query, count,
+                            lambda row, m: _item(row, f"「{m.name}」限期整改中", moment(m.rectify_by), now, cal, matter=m.code))
 
 
 def complaints(session: Session, actor: Actor, now: datetime, ask: Ask) -> Queue:
@@ -147,13 +158,13 @@ VERIFY_WORDS = {V.due: "核查到期", V.pending: "事中核查", V.reverifying:
 def verifications(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar, ask: Ask) -> Queue:
     queue = Queue("verifications", "待核查（到期与逾期）", "待核查")
     statuses = (S.notified, S.reviewing, S.approved, S.verifying, S.rectifying, S.hearing)
-    query = matters(actor, VERIFY_WORDS, statuses).order_by(*urgent(CaseMatter.deadline_at), col(CaseMatter.code))
+    query, count = matters(actor, VERIFY_WORDS, statuses)
+    query = query.order_by(*urgent(CaseMatter.deadline_at, CaseMatter), col(CaseMatter.code))
 
-    def item(found: Any) -> Item:
-        row, m = found
+    def item(row: Application, m: CaseMatter) -> Item:
         return _item(row, f"「{m.name}」{VERIFY_WORDS[V(m.verification)]}", moment(m.deadline_at), now, cal, m.escalated, m.code)
 
-    return ask.fill(session, queue, query, item)
+    return ask.fill_matters(session, queue, query, count, item)
 
 
 def hearings(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar, ask: Ask) -> Queue:

@@ -119,6 +119,11 @@ class CaseMatter(SQLModel, table=True):
     application_id: str = Field(primary_key=True)
     code: str = Field(primary_key=True)
     department: str
+    status: str
+    """The case's status, opening and closing, copied so that a queue of matters is read from
+    these rows alone (their case rows only for the page shown)."""
+    opened_at: datetime | None = At(default=None)
+    closed_at: datetime | None = At(default=None)
     name: str
     stage: str
     mode: str
@@ -133,9 +138,9 @@ class CaseMatter(SQLModel, table=True):
     committed_at: datetime | None = At(default=None)
 
     __table_args__ = (
-        Index("ix_casematter_verification_deadline_at", "verification", "deadline_at"),
-        Index("ix_casematter_verification_rectify_by", "verification", "rectify_by"),
-        Index("ix_casematter_department_verification_deadline_at", "department", "verification", "deadline_at"),
+        Index("ix_casematter_verification_status_deadline_at", "verification", "status", "deadline_at", "opened_at"),
+        Index("ix_casematter_verification_status_rectify_by", "verification", "status", "rectify_by", "opened_at"),
+        Index("ix_casematter_department_verification_deadline_at", "department", "verification", "deadline_at", "opened_at"),
         Index("ix_casematter_department_application_id", "department", "application_id"),
     )
 

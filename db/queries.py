@@ -36,10 +36,12 @@ def visible(query: Any, actor: Actor, matter_level: bool = False) -> Any:
     return query
 
 
-def urgent(due: Any) -> tuple[Any, ...]:
+def urgent(due: Any = None, rows: type[Application] | type[CaseMatter] = Application) -> tuple[Any, ...]:
     """Overdue first (its deadline has passed), then the nearest deadline, then the oldest case;
-    no deadline last. The application id keeps pages stable."""
-    return (sa.asc(due).nulls_last(), col(Application.opened_at).asc(), col(Application.application_id).asc())
+    no deadline last (without a deadline column: the oldest first). The application id keeps
+    pages stable."""
+    oldest = (col(rows.opened_at).asc(), col(rows.application_id).asc())
+    return oldest if due is None else (sa.asc(due).nulls_last(), *oldest)
 
 
 @dataclass
@@ -54,9 +56,12 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
-def paged(session: Session, query: Select[Any] | SelectOfScalar[Any], page: int = 1, per_page: int = PER_PAGE) -> Page[Any]:
-    """One page of the query and the query's true total (per_page 0: the total alone)."""
-    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()  # type: ignore[call-overload]
+def paged(session: Session, query: Select[Any] | SelectOfScalar[Any], page: int = 1, per_page: int = PER_PAGE,
+          count: Any = None) -> Page[Any]:
+    """One page of the query and its true total, counted by `count` where a narrower query
+    counts the same rows (per_page 0: the total alone)."""
+    counted = count if count is not None else select(func.count()).select_from(query.order_by(None).subquery())
+    total = session.exec(counted).one()
     rows: Sequence[Any] = []
     if per_page:
         rows = session.exec(query.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()  # type: ignore[call-overload]

@@ -140,7 +140,7 @@ def test_department_filter_and_daily_complaint_key_on_postgres(pg: Engine) -> No
             s.add(Application(application_id=app_id, workflow_id=f"application-{app_id}", applicant_id="a", applicant_name="n",
                               applicant_kind="person", service="s", status="notified", status_label="已告知", departments=departments))
             for n, department in enumerate(departments):
-                s.add(CaseMatter(application_id=app_id, code=f"M-{n}", department=department, name="事项", stage="after",
+                s.add(CaseMatter(application_id=app_id, code=f"M-{n}", department=department, status="notified", name="事项", stage="after",
                                  mode="undecided", verification="none"))
         s.commit()
         found = set(s.exec(select(Application.application_id).where(in_department("湛河区测试局"))))

@@ -38,7 +38,8 @@ def seed(engine: Engine, n: int) -> None:
                      "applicant_name": "某公司", "applicant_kind": "company", "service": "食品经营许可", "status": "approved",
                      "status_label": "已批准", "opened_at": START + timedelta(hours=i), "matters": [], "decisions": [],
                      "departments": [department], "next_deadline": START + timedelta(days=200 - i) if i % 4 else None})
-        matters.append({"application_id": app_id, "code": "M-1", "department": department, "name": "证明", "stage": "after",
+        matters.append({"application_id": app_id, "code": "M-1", "department": department, "status": "approved",
+                        "opened_at": START + timedelta(hours=i), "name": "证明", "stage": "after",
                         "mode": "commitment", "verification": "scheduled"})
     with Session(engine) as session:
         session.execute(insert(Application), rows)

@@ -31,7 +31,8 @@ def case(n: int, opened: datetime, status: str, verification: str, deadline: dat
            "approved_at": opened, "matters": [], "decisions": [], "departments": [department], "escalated": False,
            "decision_overdue": False, "penalized": False, "referred": False, "projection_seq": 1,
            "decision_due_at": opened + timedelta(days=20) if status == "reviewing" else None}
-    matter = {"application_id": app_id, "code": "M-1", "department": department, "name": "场所证明", "stage": "after",
+    matter = {"application_id": app_id, "code": "M-1", "department": department, "status": status, "opened_at": opened,
+              "name": "场所证明", "stage": "after",
               "mode": "commitment", "verification": verification, "exempt": False, "escalated": False,
               "due_at": deadline and deadline - timedelta(days=10), "deadline_at": deadline}
     return row, matter

@@ -28,9 +28,9 @@ APPLICATION_INDEXES = {
     'ix_application_applicant_id_opened_at': ['applicant_id', 'opened_at'],
 }
 MATTER_INDEXES = {
-    'ix_casematter_verification_deadline_at': ['verification', 'deadline_at'],
-    'ix_casematter_verification_rectify_by': ['verification', 'rectify_by'],
-    'ix_casematter_department_verification_deadline_at': ['department', 'verification', 'deadline_at'],
+    'ix_casematter_verification_status_deadline_at': ['verification', 'status', 'deadline_at', 'opened_at'],
+    'ix_casematter_verification_status_rectify_by': ['verification', 'status', 'rectify_by', 'opened_at'],
+    'ix_casematter_department_verification_deadline_at': ['department', 'verification', 'deadline_at', 'opened_at'],
     'ix_casematter_department_application_id': ['department', 'application_id'],
 }
 
@@ -53,6 +53,9 @@ def upgrade() -> None:
         sa.Column('application_id', sa.String(), nullable=False),
         sa.Column('code', sa.String(), nullable=False),
         sa.Column('department', sa.String(), nullable=False),
+        sa.Column('status', sa.String(), nullable=False),
+        sa.Column('opened_at', UTCDateTime(), nullable=True),
+        sa.Column('closed_at', UTCDateTime(), nullable=True),
         sa.Column('name', sa.String(), nullable=False),
         sa.Column('stage', sa.String(), nullable=False),
         sa.Column('mode', sa.String(), nullable=False),
@@ -75,12 +78,16 @@ def upgrade() -> None:
     bind = op.get_bind()
     departments = dict(bind.execute(sa.text('SELECT code, department FROM matter')).all())
     application = sa.table('application', sa.column('application_id'), sa.column('statement_until', UTCDateTime()))
-    rows = bind.execute(sa.text('SELECT application_id, matters, hearing FROM application')).all()
+    rows = bind.execute(sa.select(
+        sa.column('application_id'), sa.column('matters'), sa.column('hearing'), sa.column('status'),
+        sa.column('opened_at', UTCDateTime()), sa.column('closed_at', UTCDateTime()),
+    ).select_from(sa.table('application'))).all()
     batch: list[dict[str, Any]] = []
-    for application_id, matters_json, hearing_json in rows:
+    for application_id, matters_json, hearing_json, status, opened_at, closed_at in rows:
         for m in _json(matters_json) or []:
             batch.append({
                 'application_id': application_id, 'code': m['code'], 'department': departments.get(m['code'], ''),
+                'status': status, 'opened_at': opened_at, 'closed_at': closed_at,
                 'name': m['name'], 'stage': m['stage'], 'mode': m['mode'], 'verification': m['verification'],
                 'sampled': m.get('sampled'), 'exempt': bool(m.get('exempt')), 'due_at': _at(m.get('due_at')),
                 'deadline_at': _at(m.get('deadline_at')), 'rectify_by': _at(m.get('rectify_by')),
