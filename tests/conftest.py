@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import sys
 import uuid
 import warnings
@@ -113,9 +114,19 @@ def seeded_engine(url: str, **kwargs: object) -> Engine:
     return engine
 
 
+@pytest.fixture(scope="session")
+def read_model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The read model migrated and seeded once for the session (closed, so nothing is left in
+    its write-ahead log); each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "read.db"
+    seeded_engine(f"sqlite:///{path}").dispose()
+    return path
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    return seeded_engine(f"sqlite:///{tmp_path}/read.db")
+def engine(tmp_path: Path, read_model_file: Path) -> Engine:
+    shutil.copyfile(read_model_file, tmp_path / "read.db")
+    return make_engine(f"sqlite:///{tmp_path}/read.db")
 
 
 @pytest_asyncio.fixture

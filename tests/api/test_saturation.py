@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 import pytest_asyncio
 from sqlalchemy import Engine, text
 from temporalio.testing import WorkflowEnvironment
@@ -60,6 +61,7 @@ async def test_no_worker_is_a_504_that_says_the_action_may_still_take_effect(uns
     assert "Idempotency-Key" in r.json()["detail"] and "可能稍后仍会生效" in r.json()["detail"]
 
 
+@pytest.mark.slow  # the first call holds the line for its 8 s
 async def test_a_full_line_to_temporal_is_a_quick_503(engine: Engine) -> None:
     async with unserved_api(engine, update_timeout=8) as (unserved, line):
         first = asyncio.create_task(unserved.post("/applications", json=body("gone-2"), headers=auth("caseworker")))

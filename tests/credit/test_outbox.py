@@ -121,6 +121,7 @@ async def test_the_credit_activities_write_each_new_record_with_its_event_once(e
 # ---- delivered exactly once, whatever the platform does ----------------------------------------
 
 
+@pytest.mark.slow
 async def test_receiver_down_then_up_each_event_delivered_once(pushing: Harness, receiver: Receiver) -> None:
     keys = write(pushing.engine, 1, 2, 3, 4, 5)
     receiver.down("503")
@@ -176,6 +177,7 @@ async def test_a_refused_event_is_held_and_the_others_go_on(pushing: Harness, re
     assert Counter(receiver.stored) == Counter(keys)
 
 
+@pytest.mark.e2e
 async def test_the_delivery_continues_as_new_and_keeps_delivering(engine: Engine, receiver: Receiver) -> None:
     """On a dev server of its own: the time-skipping test server, once a workflow has continued as
     new there, no longer skips time for the tests after it."""
@@ -222,6 +224,7 @@ def worker_process(tmp: Path, address: str, task_queue: str, receiver: Receiver)
     return subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
 
 
+@pytest.mark.e2e
 async def test_worker_killed_mid_delivery_every_event_stored_once(tmp_path: Path, receiver: Receiver) -> None:
     from db.migrate import upgrade
     from db.session import make_engine
