@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import Engine
@@ -27,6 +28,7 @@ from activities.revisions import RevisionActivities
 from config import Settings, get_settings
 from db.migrate import init_db
 from db.session import session_factory, settings_engine
+from letters.store import render_pending
 from security.codec import data_converter
 from security.keys import keyring
 from workflows import DATA_CONVERTER
@@ -105,7 +107,7 @@ async def main() -> None:
         logging.info("worker polling task queue %s at %s", settings.task_queue, settings.temporal_address)
         if settings.credit_platform_url:  # the credit push: one workflow per namespace, already running is fine
             await ensure_running(client, settings.task_queue, delivery_input(settings))
-        await keep_read_model_honest(client, engine)
+        await asyncio.gather(keep_read_model_honest(client, engine), render_letters(settings.database_url))
 
 
 def delivery_input(settings: Settings) -> DeliveryInput:
@@ -121,6 +123,21 @@ async def keep_read_model_honest(client: Client, engine: Engine, every: float = 
         except Exception:  # the next round tries again
             logging.exception("reconciling the read model failed")
         await asyncio.sleep(every)
+
+
+async def render_letters(database_url: str, every: float = 5) -> None:
+    """Render the notified letters' PDFs that no one has rendered yet (letters/store.py), in a
+    process of its own so that a second of CPU per letter never holds the worker's event loop."""
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        while True:
+            try:
+                rendered = await loop.run_in_executor(pool, render_pending, database_url)
+            except Exception:  # the next round tries again
+                logging.exception("rendering letters failed")
+                rendered = 0
+            if not rendered:
+                await asyncio.sleep(every)
 
 
 if __name__ == "__main__":

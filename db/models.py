@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, Index, TypeDecorator
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Dialect, Index, LargeBinary, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
@@ -165,6 +165,10 @@ class Letter(SQLModel, table=True):
     matter_code: str
     text: str
     rendered_at: datetime = At()
+    pdf: bytes | None = Field(default=None, sa_type=LargeBinary)
+    """The letter as a PDF in two copies, rendered once (in the background, or at its first request)."""
+    pdf_sha256: str | None = None
+    """The PDF's own digest; the commitment stays bound to `sha256`, the text's."""
 
 
 class CreditRecord(SQLModel, table=True):

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from activities.letters import KIND_LABELS, blank_letter
-from db.models import Application, Letter, Matter
+from sqlmodel import Session, col, select
+
+from db.models import Application, CatalogueVersion, Letter, Matter
 from letters.render import LetterSheet
 from workflows.case import china_date
 
@@ -30,6 +32,25 @@ class Edition:
     def label(self) -> str:
         entry = f"本事项第 {self.entry} 版"
         return f"第 {self.catalogue} 版清单，{entry}" if self.catalogue else entry
+
+
+def catalogue_in_force(session: Session, at: datetime | None = None) -> CatalogueVersion | None:
+    """The newest catalogue version published by `at` (by now if None); None before any."""
+    query = select(CatalogueVersion).order_by(col(CatalogueVersion.number).desc())
+    if at is not None:
+        query = query.where(CatalogueVersion.published_at <= at)
+    return session.exec(query).first()
+
+
+def edition_at(session: Session, code: str, at: datetime) -> Edition:
+    """The catalogue a letter rendered at `at` followed, and the entry's version in it; the entry
+    as it stands where no version was on record by then."""
+    published = catalogue_in_force(session, at)
+    item = next((e for e in published.entries if e.get("code") == code), None) if published else None
+    if published is not None and item is not None:
+        return Edition(published.number, int(item.get("version", 1)))
+    matter = session.get(Matter, code)
+    return Edition(None, matter.version if matter is not None else 1)
 
 
 def day_label(day: date) -> str:

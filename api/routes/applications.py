@@ -246,10 +246,11 @@ def get_application(application_id: str, session: SessionDep, actor: CurrentActo
 
 
 @router.get("/{application_id}/letters/{matter}", dependencies=[Reader])
-def get_letter(application_id: str, matter: str, session: SessionDep, actor: CurrentActor) -> dict[str, str]:
-    """The commitment letter (告知承诺书) the applicant was notified of, with its hash."""
+def get_letter(application_id: str, matter: str, session: SessionDep, actor: CurrentActor) -> dict[str, str | None]:
+    """The commitment letter (告知承诺书) the applicant was notified of, with its hash (the one a
+    commitment is bound to), and its PDF's own digest once the PDF has been rendered (`….pdf`)."""
     letter = notified_letter(get_row(application_id, session, actor), matter, session)
-    return {"matter": matter, "sha256": letter.sha256, "text": letter.text}
+    return {"matter": matter, "sha256": letter.sha256, "text": letter.text, "pdf_sha256": letter.pdf_sha256}
 
 
 def notified_letter(row: Application, matter: str, session: Session) -> Letter:

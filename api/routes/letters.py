@@ -12,18 +12,16 @@ from fastapi.responses import Response
 
 from api.deps import CurrentActor, SessionDep
 from api.routes.applications import Reader, get_row, notified_letter
-from api.routes.public import PDF_FILE, edition_at, pdf_response
-from letters.render import letter_pdf
-from letters.sheets import case_sheet
+from api.routes.public import PDF_FILE, pdf_response
+from letters.store import case_letter_pdf
 
 router = APIRouter(prefix="/applications", tags=["applications"])
 
 
 @router.get("/{application_id}/letters/{matter}.pdf", dependencies=[Reader], response_class=Response, responses=PDF_FILE)
 def get_letter_pdf(application_id: str, matter: str, session: SessionDep, actor: CurrentActor) -> Response:
-    """The letter the applicant was notified of, with its particulars and SHA-256, in two copies."""
+    """The letter the applicant was notified of, with its particulars and SHA-256, in two copies:
+    the PDF kept when it was first rendered (letters/store.py)."""
     row = get_row(application_id, session, actor)
     letter = notified_letter(row, matter, session)
-    sheet = case_sheet(row, letter, edition_at(session, matter, letter.rendered_at))
-    session.close()  # rendering takes a second or two: the connection goes back to the pool first
-    return pdf_response(letter_pdf(sheet), f"告知承诺书-{application_id}-{matter}.pdf")
+    return pdf_response(case_letter_pdf(session, row, letter), f"告知承诺书-{application_id}-{matter}.pdf")

@@ -8,19 +8,18 @@ Registered after every other router: `/catalogue/{code}` never hides a fixed `/c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from activities.catalogue import service_department, service_time_limit, public_time_limit_basis
 from activities.procedure import procedure_data
-from db.models import CatalogueVersion, Matter
+from db.models import Matter
 from letters.render import letter_html, letter_pdf, render_page
-from letters.sheets import Edition, blank_sheet
+from letters.sheets import Edition, blank_sheet, catalogue_in_force
 from api.deps import SessionDep
 from api.routes.matters import in_force, list_matters, with_letter
 
@@ -54,25 +53,6 @@ def matching(matters: list[Matter], q: str, department: str, service: str) -> li
         and (not department or m.department == department)
         and (not service or service in (m.services or []))
     ]
-
-
-def catalogue_in_force(session: Session, at: datetime | None = None) -> CatalogueVersion | None:
-    """The newest catalogue version published by `at` (by now if None); None before any."""
-    query = select(CatalogueVersion).order_by(col(CatalogueVersion.number).desc())
-    if at is not None:
-        query = query.where(CatalogueVersion.published_at <= at)
-    return session.exec(query).first()
-
-
-def edition_at(session: Session, code: str, at: datetime) -> Edition:
-    """The catalogue a letter rendered at `at` followed, and the entry's version in it; the entry
-    as it stands where no version was on record by then."""
-    published = catalogue_in_force(session, at)
-    item = next((e for e in published.entries if e.get("code") == code), None) if published else None
-    if published is not None and item is not None:
-        return Edition(published.number, int(item.get("version", 1)))
-    matter = session.get(Matter, code)
-    return Edition(None, matter.version if matter is not None else 1)
 
 
 def guides(matter: Matter) -> list[ServiceGuide]:
