@@ -14,7 +14,7 @@ from temporalio.client import Client
 from api import schemas
 from api.errors import EXCEPTION_HANDLERS
 from api.limits import BodySizeLimit, CleanUrl, SecurityHeaders
-from api.routes import admin, applicants, applications, calendar, codec, complaints, matters, statistics
+from api.routes import admin, applicants, applications, calendar, claims, codec, complaints, matters, statistics
 from api.routes import letters, public
 from api.routes import catalogue_admin
 from api.routes import credit
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
 
     app.include_router(catalogue_admin.router)  # first: /catalogue/revisions, /catalogue/versions… before /catalogue/{code}
     app.include_router(letters.router)  # …/letters/{matter}.pdf before applications' …/letters/{matter}
-    for module in (matters, applications, complaints, applicants, credit, repairs, calendar, codec, admin, statistics):
+    for module in (matters, applications, claims, complaints, applicants, credit, repairs, calendar, codec, admin, statistics):
         app.include_router(module.router)
     app.include_router(public.router)  # last: /catalogue/{code} after every fixed /catalogue/… path
     app.include_router(console.router)  # the console: GET / (work queues), /login, /cases/…

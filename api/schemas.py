@@ -254,3 +254,25 @@ class Received(BaseModel):
     id: str
     received: bool
     message: str = "已收到，将依法处理"
+
+
+class ClaimBody(BaseModel):
+    matter: Code | None = None
+    """A matter of the case (a verifier's item); none: the case itself (a caseworker's)."""
+
+
+class ReassignBody(BaseModel):
+    matter: Code | None = None
+    holder_id: Code
+    holder_role: Literal["caseworker", "verifier"]
+    reason: Text
+
+
+class ClaimOut(BaseModel):
+    application_id: str
+    matter: str | None
+    holder_id: str
+    holder_role: str
+    holder_label: str
+    claimed_at: datetime
+    assigned_by: str | None

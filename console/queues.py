@@ -10,7 +10,7 @@ a queue of matters, their department's matters); an applicant only their own cas
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from activities.calendar import WorkingCalendar
+from api.claims import CASE, claims_of, holder_label
 from db.models import Application, CalendarDay, CaseMatter, Complaint
 from db.queries import PER_PAGE, Page, paged, urgent, visible
 from workflows.case import CHINA
@@ -42,6 +43,8 @@ class Item:
     matter: str | None = None
     step: NextStep | None = None
     """An applicant's own case: what happens next."""
+    holder: str | None = None
+    """Who has claimed the item (办理人), as people read it."""
 
 
 @dataclass
@@ -67,7 +70,7 @@ class Ask:
 
     def fill(self, session: Session, queue: Queue, query: Any, item: Callable[[Any], Item], count: Any = None) -> Queue:
         found: Page[Any] = paged(session, query, self.pages.get(queue.key, 1), self.per_page, count)
-        queue.items = [item(row) for row in found.rows]
+        queue.items = held(session, [item(row) for row in found.rows])
         queue.total, queue.page, queue.pages = found.total, found.page, found.pages
         return queue
 
@@ -76,9 +79,16 @@ class Ask:
         found: Page[CaseMatter] = paged(session, query, self.pages.get(queue.key, 1), self.per_page, count)
         ids = {m.application_id for m in found.rows}
         rows = {r.application_id: r for r in session.exec(select(Application).where(col(Application.application_id).in_(ids)))} if ids else {}
-        queue.items = [item(rows[m.application_id], m) for m in found.rows]
+        queue.items = held(session, [item(rows[m.application_id], m) for m in found.rows])
         queue.total, queue.page, queue.pages = found.total, found.page, found.pages
         return queue
+
+
+def held(session: Session, items: list[Item]) -> list[Item]:
+    """The items with who holds each (the case's claim, or its matter's)."""
+    claims = claims_of(session, (i.case.application_id for i in items))
+    found = ((i, claims.get((i.case.application_id, i.matter or CASE))) for i in items)
+    return [replace(i, holder=holder_label(c)) if c else i for i, c in found]
 
 
 def calendar(session: Session, now: datetime) -> WorkingCalendar:

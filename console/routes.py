@@ -20,6 +20,8 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from api import schemas
+from api import claims
+from api.claims import ClaimTaken
 from api.deps import Db, actor_for
 from api.routes.applications import ACTIONS, get_letter, get_row, open_application, perform
 from api.routes.letters import get_letter_pdf
@@ -31,7 +33,7 @@ from console.queues import Ask, calendar, queues_for
 from console.web import SignedIn, now, page, refused_csrf, signed_form, signed_in, to_login
 from console.wording import next_step, working_days_left
 from credit.identity import normalise
-from db.models import CaseEvent, Letter, Matter
+from db.models import Application, CaseEvent, Letter, Matter
 from workflows.rules import READS, ROLE_LABELS, in_scope
 from workflows.types import Actor, Role, VerificationState
 
@@ -211,10 +213,43 @@ def case_context(db: Session, actor: Actor, application_id: str, at: datetime, n
     ui = None
     if actor.role in READS["history"]:
         ui = f"{TEMPORAL_UI}/namespaces/{quote(namespace, safe='')}/workflows/{quote(row.workflow_id, safe='')}"
+    held = {item: {"label": claims.holder_label(c), "holder_id": c.holder_id}
+            for (_, item), c in claims.claims_of(db, [row.application_id]).items()} if actor.role in claims.ACTORS else {}
     return {
         "case": row, "letters": letters, "events": events, "offers": grouped(offers), "step": next_step(row, at),
-        "left": left, "temporal_ui": ui, "is_applicant": actor.role == Role.applicant,
+        "left": left, "temporal_ui": ui, "is_applicant": actor.role == Role.applicant, "claims": held,
+        "claim_items": claim_items(actor, row), "may_release_any": actor.role in claims.ASSIGNERS,
     }
+
+
+def claim_items(actor: Actor, row: Application) -> set[str]:
+    """What the person may claim on this case: a caseworker the case, a verifier its matters."""
+    if actor.role == Role.caseworker:
+        return {claims.CASE}
+    if actor.role == Role.verifier:
+        return {m["code"] for m in row.matters}
+    return set()
+
+
+@router.post("/cases/{application_id}/claim", response_class=HTMLResponse)
+async def claim_item(request: Request, application_id: str) -> Response:
+    """Claim (认领) or give back (释放) the case or one of its matters, by the API's rules."""
+    sent = await signed_form(request)
+    if isinstance(sent, Response):
+        return sent
+    user, form = sent
+    matter = str(form.get("matter") or "") or None
+    try:
+        with Session(request.app.state.engine) as db:
+            row = get_row(application_id, db, user.actor)
+            if form.get("release") == "yes":
+                claims.release(db, row, matter, user.actor)
+            else:
+                claims.claim(db, row, matter, user.actor)
+    except HTTPException as err:
+        return render_case(request, user, application_id, refusal_message(err), "claim", status_code=err.status_code)
+    anchor = f"#matter-{quote(matter, safe='')}" if matter else ""
+    return RedirectResponse(f"/cases/{quote(application_id, safe='')}{anchor}", status_code=303)
 
 
 def render_case(request: Request, user: SignedIn, application_id: str, error: str = "", failed: str = "",
@@ -262,9 +297,13 @@ async def act(request: Request, application_id: str, path: str) -> Response:
     except ValidationError as err:
         return refuse(f"填写有误：{validation_message(err)}", 422)
     idem = str(form.get("idem") or "")[:64] or None
+    confirmed = str(form.get("claim_confirmed") or "")[:64] or None  # the holder the person confirmed acting for
     state = request.app.state
     try:
-        await perform(action, application_id, body, user.actor, Db(state.engine), state.temporal, state.pseudonyms, idem)
+        await perform(action, application_id, body, user.actor, Db(state.engine), state.temporal, state.pseudonyms, idem, confirmed)
+    except ClaimTaken as err:
+        values["claim_holder"] = err.holder  # the form asks to confirm (a checkbox naming the holder)
+        return refuse(refusal_message(err), err.status_code)
     except HTTPException as err:
         return refuse(refusal_message(err), err.status_code)
     return RedirectResponse(f"/cases/{quote(application_id, safe='')}?done={path}", status_code=303)

@@ -373,3 +373,30 @@ class RepairClaim(SQLModel, table=True):
 
     record_id: str = Field(primary_key=True)
     repair_id: str = Field(index=True)
+
+
+class Claim(SQLModel, table=True):
+    """Who is handling a queue item (办理人): a case (`item` "") or one of its matters. Not an act
+    of the case, so kept here and not in its workflow."""
+
+    application_id: str = Field(primary_key=True)
+    item: str = Field(default="", primary_key=True)
+    holder_id: str = Field(index=True)
+    holder_role: str
+    claimed_at: datetime = At()
+    assigned_by: str | None = None
+    """A supervisor who gave it to the holder; None: the holder took it."""
+
+
+class ClaimLog(SQLModel, table=True):
+    """Every claim, release, reassignment and act on an item another person holds (confirmed)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(index=True)
+    item: str
+    kind: str
+    """claim | release | reassign | override"""
+    actor_id: str
+    holder_id: str | None = None
+    note: str | None = None
+    at: datetime = At()

@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.credit import assessment
 from activities.projection import disclosed_row, workflow_id
-from api import schemas
+from api import claims, schemas
 from api.deps import CurrentActor, Db, DbDep, OptionalActor, PseudonymsDep, SessionDep, SettingsDep, TemporalDep, reader
 from api.errors import CaseGone, busy, http_error
 from api.limits import limit_complaints
@@ -324,9 +324,14 @@ async def perform(
     temporal: Temporal,
     pseudonyms: Pseudonyms,
     idempotency_key: str | None = None,
+    claim_confirmed: str | None = None,
 ) -> schemas.ApplicationOut | schemas.Received:
-    """Send the action's Update; the workflow's validator decides 403/409."""
+    """Send the action's Update; the workflow's validator decides 403/409. A staff act on an item
+    someone else has claimed is refused first (409) unless `claim_confirmed` names that holder."""
     handle = temporal.client.get_workflow_handle(workflow_id(application_id))
+    if actor.role in claims.ACTORS:
+        matter = getattr(body, "matter", None)
+        await db(lambda s: claims.check_act(s, application_id, matter, actor, claim_confirmed))
     row = await db(lambda s: s.get(Application, application_id)) if actor.role == Role.applicant else None
     known = known_as(actor, pseudonyms, row)
     filed = None
@@ -378,8 +383,9 @@ def action_route(
         temporal: TemporalDep,
         pseudonyms: PseudonymsDep,
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+        x_claim_confirmed: Annotated[str | None, Header(max_length=64)] = None,
     ) -> schemas.ApplicationOut | schemas.Received:
-        return await perform(action, application_id, body, actor, db, temporal, pseudonyms, idempotency_key)
+        return await perform(action, application_id, body, actor, db, temporal, pseudonyms, idempotency_key, x_claim_confirmed)
 
     act.__name__ = path.replace("-", "_")
     act.__doc__ = update.__doc__ or f"{path} (an Update with a validator)"
