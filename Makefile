@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: help install run worker api test test-fast chaos lint bench clean-data
+.PHONY: help install run worker api test test-fast chaos lint bench bench-scale clean-data
 
 help:
 	@echo "承诺 Chengnuo — make targets:"
@@ -21,6 +21,7 @@ help:
 	@echo "  make chaos       fault tests (tests/chaos) with 64 clients for \$$CHAOS_SECONDS (default 180 s), figures printed"
 	@echo "  make lint        ruff check + mypy"
 	@echo "  make bench       whole lives over HTTP at 32 clients against a bare Temporal twin, as ratios"
+	@echo "  make bench-scale the read model at 100,000 cases: workbenches, lists, a case page, a year's figures (p50/p95; SQLite and PostgreSQL)"
 	@echo "  make clean-data  delete ./data (local SQLite DB and Temporal state)"
 
 $(STAMP): pyproject.toml
@@ -62,6 +63,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.lifecycle $(ARGS)
 	$(PY) -m bench.replay
+
+bench-scale: $(STAMP)
+	$(PY) -m bench.scale $(ARGS)
 
 clean-data:
 	rm -rf data

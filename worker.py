@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
@@ -125,11 +129,21 @@ async def keep_read_model_honest(client: Client, engine: Engine, every: float = 
         await asyncio.sleep(every)
 
 
+def die_with_parent(parent: int) -> None:
+    """A helper process goes when the worker goes, even when it is killed outright (Linux
+    PR_SET_PDEATHSIG): nothing is left running, holding the worker's files."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # 1 == PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the worker died before the line above
+        os._exit(1)
+
+
 async def render_letters(database_url: str, every: float = 5) -> None:
     """Render the notified letters' PDFs that no one has rendered yet (letters/store.py), in a
     process of its own so that a second of CPU per letter never holds the worker's event loop."""
     loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         while True:
             try:
                 rendered = await loop.run_in_executor(pool, render_pending, database_url)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -57,12 +58,50 @@ class Page(Generic[T]):
 
 
 def paged(session: Session, query: Select[Any] | SelectOfScalar[Any], page: int = 1, per_page: int = PER_PAGE,
-          count: Any = None) -> Page[Any]:
-    """One page of the query and its true total, counted by `count` where a narrower query
-    counts the same rows (per_page 0: the total alone)."""
+          count: Any = None, offset: int | None = None) -> Page[Any]:
+    """One page of the query (or `per_page` rows from `offset`) and the query's true total,
+    counted by `count` where a narrower query counts the same rows (per_page 0: the total alone)."""
     counted = count if count is not None else select(func.count()).select_from(query.order_by(None).subquery())
     total = session.exec(counted).one()
-    rows: Sequence[Any] = []
-    if per_page:
-        rows = session.exec(query.limit(per_page).offset((max(page, 1) - 1) * per_page)).all()  # type: ignore[call-overload]
-    return Page(list(rows), total, max(page, 1), per_page or PER_PAGE)
+    start = (max(page, 1) - 1) * per_page if offset is None else offset
+    rows: Sequence[Any] = session.exec(query.limit(per_page).offset(start)).all() if per_page else []  # type: ignore[call-overload]
+    return Page(list(rows), total, start // per_page + 1 if per_page else 1, per_page or PER_PAGE)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What GET /applications asks: filters and an order."""
+
+    applicant: str | None = None
+    status: str | None = None
+    department: str | None = None
+    overdue: bool | None = None
+    deadline_from: datetime | None = None
+    deadline_to: datetime | None = None
+    sort: str = "-opened_at"
+
+
+SORTS: dict[str, tuple[Any, ...]] = {
+    "-opened_at": (sa.desc(col(Application.opened_at)), sa.desc(col(Application.application_id))),
+    "opened_at": (sa.asc(col(Application.opened_at)), sa.asc(col(Application.application_id))),
+    "deadline": urgent(Application.next_deadline),
+}
+
+
+def applications(actor: Actor, asked: Listing) -> Any:
+    """The cases the actor may see that the listing asks for, in its order."""
+    query = visible(select(Application), actor).order_by(*SORTS[asked.sort])
+    applicant = actor.id if actor.role == Role.applicant else asked.applicant
+    if applicant:
+        query = query.where(col(Application.applicant_id) == applicant)
+    if asked.status:
+        query = query.where(col(Application.status) == asked.status)
+    if asked.department:
+        query = query.where(in_department(asked.department))
+    if asked.overdue is not None:
+        query = query.where(col(Application.escalated) == asked.overdue)
+    if asked.deadline_from:
+        query = query.where(col(Application.next_deadline) >= asked.deadline_from)
+    if asked.deadline_to:
+        query = query.where(col(Application.next_deadline) <= asked.deadline_to)
+    return query

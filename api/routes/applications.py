@@ -10,8 +10,7 @@ from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel
-import sqlalchemy as sa
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, select
 from temporalio.client import WithStartWorkflowOperation, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
@@ -25,7 +24,7 @@ from api.limits import limit_complaints
 from api.routes import complaints
 from api.temporal import Temporal
 from db.models import Application, CaseEvent, Letter, Matter
-from db.queries import in_department, urgent, visible
+from db.queries import Listing, applications, paged
 from security import texts
 from security.pseudonyms import Pseudonyms
 from workflows.application import ApplicationWorkflow as W
@@ -188,13 +187,6 @@ async def open_application(
     return same_application(await db(lambda s: disclosed_row(s, view)), body, actor)
 
 
-SORTS = {
-    "-opened_at": (sa.desc(col(Application.opened_at)), sa.desc(col(Application.application_id))),
-    "opened_at": (sa.asc(col(Application.opened_at)), sa.asc(col(Application.application_id))),
-    "deadline": urgent(Application.next_deadline),
-}
-
-
 @router.get("", dependencies=[Reader])
 def list_applications(
     request: Request,
@@ -216,27 +208,12 @@ def list_applications(
     newest first, or the oldest first, or by deadline (overdue first, then the nearest, then the
     oldest case). A page of `limit` from `offset`: the total is in `X-Total-Count`, the next page
     in `Link` (rel="next")."""
-    if actor.role == Role.applicant:
-        applicant = actor.id
-    query = visible(select(Application), actor).order_by(*SORTS[sort])
-    if applicant:
-        query = query.where(Application.applicant_id == applicant)
-    if status:
-        query = query.where(Application.status == status)
-    if department:
-        query = query.where(in_department(department))
-    if overdue is not None:
-        query = query.where(Application.escalated == overdue)
-    if deadline_from:
-        query = query.where(Application.next_deadline >= deadline_from)  # type: ignore[operator]
-    if deadline_to:
-        query = query.where(Application.next_deadline <= deadline_to)  # type: ignore[operator]
-    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
-    rows = session.exec(query.limit(limit).offset(offset)).all()
-    response.headers["X-Total-Count"] = str(total)
-    if offset + limit < total:
+    asked = Listing(applicant, status, department, overdue, deadline_from, deadline_to, sort)
+    found = paged(session, applications(actor, asked), per_page=limit, offset=offset)
+    response.headers["X-Total-Count"] = str(found.total)
+    if offset + limit < found.total:
         response.headers["Link"] = f'<{request.url.include_query_params(offset=offset + limit, limit=limit)}>; rel="next"'
-    return [application_out(r) for r in rows]
+    return [application_out(r) for r in found.rows]
 
 
 @router.get("/{application_id}", dependencies=[Reader])

@@ -32,7 +32,8 @@ def list_claims(application_id: str, session: SessionDep, actor: CurrentActor) -
     return [out(c) for _, c in sorted(claims.claims_of(session, [row.application_id]).items())]
 
 
-@router.post("/{application_id}/claims", status_code=201)
+@router.post("/{application_id}/claims", status_code=201,
+             responses={200: {"model": schemas.ClaimOut, "description": "Already yours: the claim as it stands"}})
 def claim(application_id: str, body: schemas.ClaimBody, session: SessionDep, actor: CurrentActor, response: Response) -> schemas.ClaimOut:
     """Take the case (a caseworker) or one of its matters (a verifier): 201, or 200 if already
     yours; 409 naming the holder if someone else has it."""
