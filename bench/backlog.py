@@ -44,21 +44,23 @@ async def approve(http: httpx.AsyncClient, prefix: str, n: int, matter: str) -> 
     assert decided.status_code in (200, 409), decided.text
 
 
-async def main(api: str, cases: int, due: int, clients: int) -> None:
-    matter, prefix = after_matter(), f"bl{int(time.time()) % 100000}"
+async def main(api: str, cases: int, due: int, clients: int, prefix: str | None) -> None:
+    matter = after_matter()
     async with httpx.AsyncClient(base_url=api, timeout=60) as http:
-        started, line = time.monotonic(), asyncio.Semaphore(clients)
+        if prefix is None:  # a new backlog; --prefix reuses one already opened
+            prefix, started, line = f"bl{int(time.time()) % 100000}", time.monotonic(), asyncio.Semaphore(clients)
 
-        async def one(n: int) -> None:
-            async with line:
-                await approve(http, prefix, n, matter)
+            async def one(n: int) -> None:
+                async with line:
+                    await approve(http, prefix or "", n, matter)
 
-        for first in range(0, cases, 100):  # opened in order: the first are the oldest
-            await asyncio.gather(*(one(n) for n in range(first, min(first + 100, cases))))
-        print(f"{cases} cases opened, committed and approved in {time.monotonic() - started:.0f} s")
+            for first in range(0, cases, 100):  # opened in order: the first are the oldest
+                await asyncio.gather(*(one(n) for n in range(first, min(first + 100, cases))))
+            print(f"{cases} cases ({prefix}-…) opened, committed and approved in {time.monotonic() - started:.0f} s")
         oldest = [f"{prefix}-{n:05d}" for n in range(due)]
-        for app_id in oldest:
-            r = await http.post(f"/applications/{app_id}/complaints", json={"text": "举报：承诺内容与事实不符"})
+        for app_id in oldest:  # complaints as the office registers them (staff are not rate-limited)
+            r = await http.post(f"/applications/{app_id}/complaints", json={"text": "举报：承诺内容与事实不符"},
+                                headers={"Authorization": "Bearer dev-caseworker"})
             assert r.status_code == 200, r.text
         await asyncio.sleep(3)  # the projection writes the read model after each change
         verifier = {"Authorization": "Bearer dev-verifier"}
@@ -85,5 +87,6 @@ if __name__ == "__main__":
     p.add_argument("--cases", type=int, default=700)
     p.add_argument("--due", type=int, default=30)
     p.add_argument("--clients", type=int, default=32)
+    p.add_argument("--prefix", help="the backlog's case prefix, to complain on one opened before")
     args = p.parse_args()
-    asyncio.run(main(args.api, args.cases, args.due, args.clients))
+    asyncio.run(main(args.api, args.cases, args.due, args.clients, args.prefix))
