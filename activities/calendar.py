@@ -45,6 +45,23 @@ class WorkingCalendar:
 
     def __init__(self, overrides: dict[date, bool]) -> None:
         self._overrides = overrides
+        self._counted: dict[date, int] = {}
+        """Working days from an arbitrary first day up to each day seen (for `workdays`)."""
+
+    def workdays(self, first: date, last: date) -> int:
+        """How many working days [first, last] holds (0 if last is before first), each day's
+        answer looked up once per calendar."""
+        if last < first:
+            return 0
+        if not self._counted or first - timedelta(days=1) < min(self._counted) or last > max(self._counted):
+            low = min([first - timedelta(days=1), *self._counted])
+            high = max([last, *self._counted])
+            total, day = 0, low
+            while day <= high:
+                total += day > low and self.is_workday(day)[0]
+                self._counted[day] = total
+                day += timedelta(days=1)
+        return self._counted[last] - self._counted[first - timedelta(days=1)]
 
     def is_workday(self, day: date) -> tuple[bool, str | None]:
         if day in self._overrides:

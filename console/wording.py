@@ -56,8 +56,8 @@ def working_days_left(deadline: Any, now: datetime, calendar: WorkingCalendar) -
         return None
     today, end = now.astimezone(CHINA).date(), last_day(at)
     if at <= now:
-        return -sum(calendar.is_workday(today - timedelta(days=n))[0] for n in range((today - end).days))
-    return sum(calendar.is_workday(today + timedelta(days=n))[0] for n in range((end - today).days + 1))
+        return -calendar.workdays(end + timedelta(days=1), today)
+    return calendar.workdays(today, end)
 
 
 @dataclass(frozen=True)

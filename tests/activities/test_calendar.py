@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.testing import ActivityEnvironment
 
-from activities.calendar import CHINA, CalendarActivities
+from activities.calendar import CHINA, CalendarActivities, WorkingCalendar
 from db.models import CalendarDay
 from db.session import session_factory
 from workflows.types import ScheduleInput, VerificationSchedule
@@ -63,3 +63,17 @@ def test_complaint_due_now_keeps_start(calendar: CalendarActivities) -> None:
     assert s.deadline_at == datetime(2026, 12, 3, tzinfo=CHINA)  # 5 working days: 26,27,30 Nov, 1,2 Dec
 
 
+
+
+def test_workdays_counts_as_the_days_one_by_one() -> None:
+    """The queues' working days left, counted from running totals, equal the day-by-day count,
+    over ranges that grow the totals either way and cross a holiday entered by hand."""
+    import random
+
+    calendar = WorkingCalendar({date(2026, 10, 10): True, date(2026, 10, 12): False})
+    rnd = random.Random(3)
+    for _ in range(200):
+        first = date(2026, 1, 1) + timedelta(days=rnd.randrange(-400, 700))
+        last = first + timedelta(days=rnd.randrange(-3, 500))
+        naive = sum(calendar.is_workday(first + timedelta(days=n))[0] for n in range((last - first).days + 1))
+        assert calendar.workdays(first, last) == naive, (first, last)
