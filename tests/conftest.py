@@ -1,5 +1,6 @@
-"""Fixtures: one time-skipping Temporal test server for the session, a fresh read model and
-worker per test, and a replay of every history a test produced."""
+"""Fixtures: a time-skipping Temporal test server the tests share (replaced after a test that
+fails or leaves its clock held), a fresh read model and worker per test, and a replay of every
+history a test produced."""
 
 from __future__ import annotations
 
