@@ -10,7 +10,7 @@ import shutil
 import sys
 import uuid
 import warnings
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -22,6 +22,7 @@ import pytest_asyncio
 from sqlalchemy import Engine
 from sqlmodel import Session
 from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowHistory
+from temporalio.converter import DataConverter
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
@@ -38,6 +39,25 @@ BIN = Path(sys.executable).parent
 os.environ.setdefault("PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
 
 
+STARTUP = timedelta(seconds=60)
+"""How long a test server may take to start: a second or two when idle, many more on a busy
+machine (the SDK's own 5 s failed a test there)."""
+
+
+def skipping_env(converter: DataConverter = CONVERTER) -> Awaitable[WorkflowEnvironment]:
+    """A time-skipping test server of its own."""
+    return WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=converter, test_server_startup_timeout=STARTUP
+    )
+
+
+def dev_env(converter: DataConverter = CONVERTER) -> Awaitable[WorkflowEnvironment]:
+    """A Temporal dev server of its own (visibility, continue-as-new, the CLI)."""
+    return WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"), data_converter=converter, dev_server_startup_timeout=STARTUP
+    )
+
+
 class SkippingServer:
     """The time-skipping test server the tests share, replaced when a test leaves its clock held.
 
@@ -51,9 +71,7 @@ class SkippingServer:
 
     async def get(self) -> WorkflowEnvironment:
         if self._env is None:
-            self._env = await WorkflowEnvironment.start_time_skipping(
-                test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=CONVERTER
-            )
+            self._env = await skipping_env()
             await search.register(self._env.client, self._env.client.namespace)
             self.started += 1
         return self._env
@@ -144,9 +162,7 @@ async def case(env: WorkflowEnvironment, engine: Engine, request: pytest.Fixture
 async def dev_case(engine: Engine) -> AsyncIterator[Harness]:
     """A worker on a dev server of its own, search attributes registered: for what the
     time-skipping server cannot do (visibility queries)."""
-    async with await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"), data_converter=CONVERTER
-    ) as env:
+    async with await dev_env() as env:
         await search.register(env.client, env.client.namespace)
         harness = Harness(env, engine, task_queue=f"tq-{uuid.uuid4()}")
         async with build_worker(env.client, engine, task_queue=harness.task_queue):

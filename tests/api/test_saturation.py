@@ -16,13 +16,12 @@ import httpx
 import pytest
 import pytest_asyncio
 from sqlalchemy import Engine, text
-from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from api.temporal import Temporal
 from config import Settings
 from tests.api.test_routes import auth, body
-from tests.conftest import BIN, seeded_engine
+from tests.conftest import seeded_engine, skipping_env
 from tests.harness import Harness
 from workflows import DATA_CONVERTER
 
@@ -40,9 +39,7 @@ async def unserved_api(engine: Engine, update_timeout: float) -> AsyncIterator[t
     lets one Temporal call in flight at a time. On a test server of its own: the cases it leaves
     waiting for a worker would hold the shared server's clock."""
     settings = Settings(task_queue="nobody", update_timeout=update_timeout, api_max_inflight=1, api_queue_timeout=0.2)
-    async with await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=DATA_CONVERTER
-    ) as env:
+    async with await skipping_env(DATA_CONVERTER) as env:
         app = create_app(settings, env.client, engine)
         async with app.router.lifespan_context(app):
             async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=30) as http:

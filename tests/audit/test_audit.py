@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 from temporalio.client import Client, WorkflowHistory
-from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
 import audit.cli
@@ -28,7 +27,7 @@ from audit.timeline import FROM_HISTORY, FROM_REPLAY, timeline
 from audit.verify import verify
 from cli import app
 from tests.audit.changed import CloseAfterHandlersUnguarded, EscalationFollowsUnguarded, NeverYields, UnguardedChange
-from tests.conftest import BIN
+from tests.conftest import BIN, dev_env
 from tests.factories import AFTER, APPLICANT, CONVERTER, TEST_KEYRING, applicant
 from tests.harness import Harness
 from tests.workflows.test_legal import test_missed_rectification_proposes_then_statement_then_revocation as revoked_life
@@ -187,11 +186,12 @@ def test_replay_command_names_a_tampered_history(tmp_path: Path) -> None:
     assert any("intact.json" in ln and "ok" in ln for ln in said.output.splitlines())
 
 
+@pytest.mark.e2e  # a dev server and the temporal CLI
 async def test_history_saved_by_temporal_cli_replays(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A history as `temporal workflow show --output json` writes it (the real CLI, against a
     dev server) replays and reads; an --all export from the same server has the case; the
     commands read it from the server too."""
-    async with await WorkflowEnvironment.start_local(dev_server_existing_path=str(BIN / "temporal"), data_converter=CONVERTER) as env:
+    async with await dev_env() as env:
         await search.register(env.client, env.client.namespace)
         harness = Harness(env, engine, task_queue=f"tq-{uuid.uuid4()}")
         async with build_worker(env.client, engine, task_queue=harness.task_queue):

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
-from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
+from temporalio.testing import ActivityEnvironment
 from typer.testing import CliRunner
 
 from activities.credit import CreditActivities
@@ -29,7 +29,7 @@ from config import Settings
 from credit import outbox
 from db.models import CreditOutbox, CreditRecord
 from db.session import session_factory
-from tests.conftest import BIN
+from tests.conftest import dev_env
 from tests.credit.conftest import POST_TIMEOUT, end
 from tests.credit.receiver import Receiver
 from tests.factories import CONVERTER, TEST_KEYRING, TEST_PSEUDONYM_KEY
@@ -183,7 +183,7 @@ async def test_the_delivery_continues_as_new_and_keeps_delivering(engine: Engine
     new there, no longer skips time for the tests after it."""
     inp = DeliveryInput(batch_size=1, idle_seconds=0.2, rounds_per_run=2, post_timeout_seconds=POST_TIMEOUT, first_retry_seconds=0.2)
     settings = Settings(credit_platform_url=receiver.url, credit_platform_timeout=POST_TIMEOUT)
-    async with await WorkflowEnvironment.start_local(dev_server_existing_path=str(BIN / "temporal"), data_converter=CONVERTER) as env:
+    async with await dev_env() as env:
         client = env.client
         async with build_worker(client, engine, "tq-continue", settings):
             first = await ensure_running(client, "tq-continue", inp)
@@ -233,9 +233,7 @@ async def test_worker_killed_mid_delivery_every_event_stored_once(tmp_path: Path
     upgrade(engine)
     keys = write(engine, 1, 2, 3, 4)
     receiver.hold = 3.0  # each POST is stored, then its answer held for 3 s
-    async with await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"), data_converter=CONVERTER
-    ) as env:
+    async with await dev_env() as env:
         address = env.client.service_client.config.target_host
         first = worker_process(tmp_path, address, "tq-kill", receiver)
         second: subprocess.Popen[bytes] | None = None
