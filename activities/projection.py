@@ -48,9 +48,13 @@ def columns(v: ApplicationView) -> dict[str, Any]:
 
 
 def matter_rows(session: Session, v: ApplicationView) -> list[dict[str, Any]]:
-    """The case's matter rows, each with its catalogue department."""
+    """The case's matter rows, each with its department: the case's own when it has one (the
+    entries it opened with), else the catalogue's for each code."""
     codes = [m.code for m in v.matters]
-    departments = dict(session.exec(select(Matter.code, Matter.department).where(col(Matter.code).in_(codes))).all())
+    if len(v.departments) == 1:
+        departments = dict.fromkeys(codes, v.departments[0])
+    else:
+        departments = dict(session.exec(select(Matter.code, Matter.department).where(col(Matter.code).in_(codes))).all())
     return [
         {"application_id": v.application_id, "code": m.code, "department": departments.get(m.code, ""), "status": v.status,
          "opened_at": v.opened_at, "closed_at": v.closed_at, "name": m.name,

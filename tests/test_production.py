@@ -16,6 +16,7 @@ from db.session import SQLiteInProduction, settings_engine
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.e2e  # the prestart step as a process of its own
 def test_the_prestart_step_refuses_sqlite_in_production(tmp_path: Path) -> None:
     db = tmp_path / "read.db"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CHENGNUO_ENV")}

@@ -22,6 +22,8 @@ from letters.sheets import COPIES, Edition, blank_sheet, case_sheet
 from tests.factories import AFTER, TEST_MATTERS
 from workflows.types import Applicant
 
+pytestmark = pytest.mark.slow
+
 # A real-looking entry: the Chinese of the seeded catalogue, not only test names.
 MATTER = Matter(
     code="ZHQ-T-001",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 
 import httpx
+import pytest
 from sqlmodel import Session, col, select
 
 from db.models import Letter
@@ -13,6 +14,8 @@ from letters.store import render_pending
 from tests.api.test_catalogue_pages import APPLICANT, CASEWORKER, COMPANY
 from tests.factories import AFTER, DURING
 from tests.harness import Harness
+
+pytestmark = pytest.mark.slow
 
 
 async def open_case(http: httpx.AsyncClient, application_id: str) -> dict[str, str]:
