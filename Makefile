@@ -17,7 +17,7 @@ help:
 	@echo "  make worker      run only the Temporal worker (expects Temporal at \$$TEMPORAL_ADDRESS)"
 	@echo "  make api         run only the API on http://127.0.0.1:8000"
 	@echo "  make test        run the whole test suite  (extra pytest args: make test ARGS='-k foo -x')"
-	@echo "  make test-fast   the inner loop: the suite without the slow, e2e, chaos and browser tests (about a minute)"
+	@echo "  make test-fast   the inner loop: the suite without the slow, e2e, chaos and browser tests (under two minutes)"
 	@echo "  make chaos       fault tests (tests/chaos) with 64 clients for \$$CHAOS_SECONDS (default 180 s), figures printed"
 	@echo "  make lint        ruff check + mypy"
 	@echo "  make bench       whole lives over HTTP at 32 clients against a bare Temporal twin, as ratios"
