@@ -21,7 +21,7 @@ from workflows.types import Actor, Role
 
 CLAIMERS = frozenset({Role.caseworker, Role.verifier})
 ASSIGNERS = frozenset({Role.supervisor})
-ACTORS = frozenset({Role.caseworker, Role.verifier, Role.supervisor})
+ACTORS = CLAIMERS | ASSIGNERS
 """Staff whose acts a claim may hold back; applicants and the public are never held back."""
 CASE = ""
 log = logging.getLogger("chengnuo.claims")
