@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from typing import Any
@@ -18,7 +19,7 @@ from db.writes import insert_ignore, upsert
 from security.pseudonyms import resolve
 from security.texts import disclose
 from workflows.rules import STATUS_LABELS
-from workflows.types import AdverseDecision, ApplicationView, Hearing, MatterCase, ProjectionInput
+from workflows.types import AdverseDecision, ApplicationStatus, ApplicationView, Hearing, MatterCase, ProjectionInput, TimelineEntry
 
 MATTERS = TypeAdapter(list[MatterCase])
 JSON_COLUMNS: dict[str, TypeAdapter[Any]] = {  # view fields kept as JSON in the row
@@ -26,6 +27,7 @@ JSON_COLUMNS: dict[str, TypeAdapter[Any]] = {  # view fields kept as JSON in the
     "hearing": TypeAdapter(Hearing | None),
     "decisions": TypeAdapter(list[AdverseDecision]),
 }
+QUOTED_NAME = re.compile(r"「([^」]*)」")
 IDENTITY = ("application_id", "applicant", "service")  # fixed for a case's life
 
 
@@ -44,25 +46,56 @@ def columns(v: ApplicationView) -> dict[str, Any]:
         else:
             out[f] = getattr(v, f)
     out["statement_until"] = v.hearing.statement_until if v.hearing else None
+    out["decided_at"] = decided_at(v)
     return out
 
 
-def matter_rows(session: Session, v: ApplicationView) -> list[dict[str, Any]]:
+def decided_at(v: ApplicationView) -> datetime | None:
+    """Approval: approved_at. Rejection: the reject decision's time, else the close (a rejection
+    closes the case at once)."""
+    if v.approved_at is not None or v.status != ApplicationStatus.rejected:
+        return v.approved_at
+    return next((d.at for d in v.decisions if d.kind == "reject"), v.closed_at)
+
+
+def reported_overdue(entries: list[TimelineEntry]) -> set[str]:
+    """The matters these timeline entries report overdue to the supervisor (督办), by name."""
+    return {name for e in entries if e.action == "escalate" for name in QUOTED_NAME.findall(e.summary)[:1]}
+
+
+def matter_rows(session: Session, v: ApplicationView, overdue: set[str] = frozenset()) -> list[dict[str, Any]]:  # type: ignore[assignment]
     """The case's matter rows, each with its department: the case's own when it has one (the
-    entries it opened with), else the catalogue's for each code."""
+    entries it opened with), else the catalogue's for each code. `overdue`: the names of
+    matters reported overdue now (besides those still flagged escalated)."""
     codes = [m.code for m in v.matters]
+    if not codes:
+        return []
     if len(v.departments) == 1:
         departments = dict.fromkeys(codes, v.departments[0])
     else:
         departments = dict(session.exec(select(Matter.code, Matter.department).where(col(Matter.code).in_(codes))).all())
+    departments = {code: departments.get(code, "") for code in codes}
+    first, first_of = counted_once(departments)
     return [
-        {"application_id": v.application_id, "code": m.code, "department": departments.get(m.code, ""), "status": v.status,
+        {"application_id": v.application_id, "code": m.code, "department": departments[m.code], "status": v.status,
          "opened_at": v.opened_at, "closed_at": v.closed_at, "name": m.name,
          "stage": m.stage, "mode": m.mode, "verification": m.verification, "sampled": m.sampled, "exempt": m.exempt,
          "due_at": m.due_at, "deadline_at": m.deadline_at, "rectify_by": m.rectify_by, "window_end": m.window_end,
-         "escalated": m.escalated, "committed_at": m.committed_at}
+         "escalated": m.escalated, "overdue": m.escalated or m.name in overdue,
+         "withdrawn": m.withdrawn_reason is not None, "case_first": m.code == first,
+         "department_first": m.code == first_of[departments[m.code]], "committed_at": m.committed_at}
         for m in v.matters
     ]
+
+
+def counted_once(departments: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """Of a case's matters (code → department): the first code, and each department's first
+    code — the rows by which the figures count the case once."""
+    codes = sorted(departments)
+    first_of: dict[str, str] = {}
+    for code in codes:
+        first_of.setdefault(departments[code], code)
+    return codes[0], first_of
 
 
 def application_row(v: ApplicationView) -> Application:
@@ -126,7 +159,7 @@ class ProjectionActivities:
                 row = application_row(v).model_dump() | applicant_columns(session, v) | values
                 written = insert_ignore(session, Application, [row])
             if written:
-                upsert(session, CaseMatter, matter_rows(session, v))
+                upsert(session, CaseMatter, matter_rows(session, v, reported_overdue(inp.new_events)), sticky=("overdue",))
             if inp.projected_before is None:
                 insert_ignore(session, CaseEvent, entries)
             elif written:  # a late attempt of an older projection leaves the timeline alone too

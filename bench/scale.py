@@ -28,7 +28,9 @@ from typing import Any
 from sqlalchemy import Engine, insert, text
 from sqlmodel import Session
 
-from activities import statistics as figures
+from figures import counting
+from figures.definitions import Query
+from activities.projection import counted_once
 from console.queues import Ask, queues_for
 from console.routes import case_context
 from db.models import Application, CaseEvent, CaseMatter
@@ -59,6 +61,8 @@ def district(n: int, seed: int = 7) -> tuple[list[dict[str, Any]], list[dict[str
         app_id = f"2025-{i:06d}"
         final = status in (S.fulfilled, S.no_finding, S.rejected, S.revoked, S.rectified, S.cancelled)
         deadline = opened + timedelta(days=rnd.randrange(20, 120)) if verification in ("due", "scheduled", "rectifying") else None
+        if deadline and verification == "scheduled":  # not yet due: its deadline is ahead
+            deadline = max(deadline, NOW + timedelta(days=rnd.randrange(15, 90)))
         codes = [f"M-{rnd.randrange(60):03d}" for _ in range(rnd.choice((1, 1, 2)))]
         rows: list[dict[str, Any]] = []
         for k, code in enumerate(dict.fromkeys(codes)):
@@ -68,14 +72,19 @@ def district(n: int, seed: int = 7) -> tuple[list[dict[str, Any]], list[dict[str
                          "mode": "commitment" if k == 0 or rnd.random() < 0.7 else "proof", "verification": verification,
                          "sampled": verification != "sampled_out", "exempt": False, "due_at": deadline and deadline - timedelta(days=15),
                          "deadline_at": deadline, "rectify_by": deadline if verification == "rectifying" else None,
-                         "window_end": opened + timedelta(days=100), "escalated": bool(deadline and deadline < NOW), "committed_at": opened})
+                         "window_end": opened + timedelta(days=100), "escalated": bool(deadline and deadline < NOW),
+                         "overdue": bool(deadline and deadline < NOW), "withdrawn": k > 0 and rnd.random() < 0.1, "committed_at": opened})
+        first, first_of = counted_once({r["code"]: r["department"] for r in rows})
+        for r in rows:
+            r["case_first"], r["department_first"] = r["code"] == first, r["code"] == first_of[r["department"]]
         matters += rows
+        approved = opened + timedelta(days=5) if status not in (S.notified, S.reviewing, S.rejected, S.cancelled) else None
+        closed = opened + timedelta(days=100) if final else None
         cases.append({
             "application_id": app_id, "workflow_id": f"application-{app_id}", "applicant_id": f"ap-{rnd.randrange(n // 3 + 1)}",
             "applicant_name": "某某有限公司", "applicant_kind": "company", "service": "食品经营许可", "status": status,
             "status_label": STATUS_LABELS[status], "opened_at": opened,
-            "approved_at": opened + timedelta(days=5) if status not in (S.notified, S.reviewing, S.rejected, S.cancelled) else None,
-            "closed_at": opened + timedelta(days=100) if final else None,
+            "approved_at": approved, "closed_at": closed, "decided_at": closed if status == S.rejected else approved,
             "decision_due_at": opened + timedelta(days=20) if status in (S.notified, S.reviewing) else None,
             "decision_overdue": status in (S.notified, S.reviewing) and opened + timedelta(days=20) < NOW,
             "matters": [{"code": r["code"], "name": r["name"], "mode": r["mode"], "verification": r["verification"],
@@ -118,7 +127,7 @@ def measure(engine: Engine, repeat: int) -> list[tuple[str, float, float]]:
               "部门核查人员": Actor("v-3", Role.verifier, DEPARTMENTS[3]), "部门承办人": Actor("cw-3", Role.caseworker, DEPARTMENTS[3]),
               "申请人": Actor("ap-7", Role.applicant), "督查审计": Actor("au", Role.auditor)}
     auditor = people["督查审计"]
-    year = figures.Query(date(2025, 12, 1), date(2026, 11, 30))
+    year = Query(date(2025, 12, 1), date(2026, 11, 30))
 
     def session_work(fn: Callable[[Session], object]) -> Callable[[], object]:
         def run() -> object:
@@ -135,7 +144,7 @@ def measure(engine: Engine, repeat: int) -> list[tuple[str, float, float]]:
                                  ("… ?status=verifying", Listing(status="verifying"), 0)):
         out.append((label, *timed(session_work(lambda s, q=asked, o=offset: paged(s, applications(auditor, q), per_page=100, offset=o)), repeat)))  # type: ignore[misc]
     out.append(("案卷页 (case page)", *timed(session_work(lambda s: case_context(s, auditor, "2025-000100", NOW, "default")), repeat)))
-    out.append(("一年统计 GET /statistics", *timed(session_work(lambda s: figures.report(*figures.load(s, year), year)), max(2, repeat // 5))))
+    out.append(("一年统计 GET /statistics", *timed(session_work(lambda s: counting.report(s, year)), max(2, repeat // 5))))
     return out
 
 

@@ -1,4 +1,4 @@
-"""The assessment dashboard (考评统计): the API's own figures (activities/statistics.py, the
+"""The assessment dashboard (考评统计): the API's own figures (figures/counting.py, the
 query checked by api/routes/statistics.py) as headline numbers and server-made SVG charts —
 what a supervisor and an auditor look at first: how cases end, commitment against proof,
 verification done on time, the untrue rate, by department and by month."""
@@ -13,7 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session
 
-from activities import statistics as stats
+from figures import counting
+from figures.workbook import workbook
 from api.routes.statistics import XLSX, checked_query
 from console.charts import Bar, Part, bars, columns, percent, stacked
 from console.forms import refusal_message
@@ -103,14 +104,13 @@ def dashboard(request: Request) -> Response:
         return error_page(request, f"{ROLE_LABELS[user.actor.role]}无权查看考评统计（仅限{allowed}）", 403, user)
     asked = {k: request.query_params.get(k) or None for k in ("from", "to", "department")}
     with Session(request.app.state.engine) as db:
-        departments = sorted(stats.known_departments(db))
+        departments = sorted(counting.known_departments(db))
         try:
             query = checked_query(db, asked["from"], asked["to"], asked["department"], None)
         except HTTPException as err:
             return page(request, "dashboard.html", {"asked": asked, "departments": departments, "error": refusal_message(err)},
                         err.status_code, user)
-        rows, events, catalogue = stats.load(db, query)
-    report = stats.report(rows, events, catalogue, query)
+        report = counting.report(db, query)
     return page(request, "dashboard.html", {
         "asked": asked, "departments": departments, "error": "", "report": report, "tiles": tiles(report["totals"]),
         "charts": charts(report), "describe": query.describe(),
@@ -131,6 +131,5 @@ def dashboard_xlsx(request: Request) -> Response:
             query = checked_query(db, asked["from"], asked["to"], asked["department"], None)
         except HTTPException as err:
             return error_page(request, refusal_message(err), err.status_code, user)
-        rows, events, catalogue = stats.load(db, query)
-    content = stats.workbook(stats.report(rows, events, catalogue, query), query)
+        content = workbook(counting.report(db, query), query)
     return Response(content, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="chengnuo-statistics.xlsx"'})

@@ -90,6 +90,8 @@ class Application(SQLModel, table=True):
     approved_at: datetime | None = At(default=None)
     window_ends_at: datetime | None = At(default=None)
     closed_at: datetime | None = At(default=None)
+    decided_at: datetime | None = At(default=None)
+    """When the application was approved or rejected (the figures' days to a decision)."""
     decision_due_at: datetime | None = At(default=None)
     decision_overdue: bool = False
     hearing: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
@@ -135,6 +137,14 @@ class CaseMatter(SQLModel, table=True):
     rectify_by: datetime | None = At(default=None)
     window_end: datetime | None = At(default=None)
     escalated: bool = False
+    overdue: bool = False
+    """Its verification was ever reported overdue (督办), even after a new due date reset `escalated`."""
+    withdrawn: bool = False
+    """The commitment was withdrawn before the decision (撤回承诺, proof instead)."""
+    case_first: bool = False
+    """The case's first matter (by code): the row by which the figures count a case once."""
+    department_first: bool = False
+    """The case's first matter of its department: the row by which a department counts the case once."""
     committed_at: datetime | None = At(default=None)
 
     __table_args__ = (
@@ -155,6 +165,8 @@ class CaseEvent(SQLModel, table=True):
     role: str
     action: str
     summary: str
+
+    __table_args__ = (Index("ix_caseevent_action_application_id", "action", "application_id"),)  # complaints counted
 
 
 class Letter(SQLModel, table=True):
@@ -221,7 +233,8 @@ class Complaint(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     application_id: str = Field(index=True)
-    received_at: datetime = At()
+    received_at: datetime = At(index=True)
+    """The complaints queue reads the last month's by it."""
     actor_id: str
     role: str
     text: str

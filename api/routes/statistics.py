@@ -1,7 +1,7 @@
 """Assessment figures (法治政府建设考评 / 年底效能目标考核): JSON and an .xlsx download.
 
-The figures and their definitions are in activities/statistics.py; here only the query is
-checked and the answer shaped. The period is the applications' opening (`opened_at`), in China
+The figures and their definitions are in figures/definitions.py, counted by figures/counting.py;
+here only the query is checked and the answer shaped. The period is the applications' opening (`opened_at`), in China
 time (UTC+8), both days included.
 """
 
@@ -12,7 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query as Param, Response
 from pydantic import BaseModel, Field, create_model
 
-from activities import statistics as stats
+from figures import counting
+from figures.definitions import FIGURES, Query
+from figures.workbook import workbook
 from api.deps import CurrentActor, SessionDep
 from api.errors import unprocessable
 from workflows.rules import ROLE_LABELS
@@ -35,7 +37,7 @@ router = APIRouter(tags=["statistics"], dependencies=[Depends(statistics_reader)
 _TYPES: dict[str, Any] = {"count": int, "rate": float | None, "days": float | None}
 Figures: type[BaseModel] = create_model(  # type: ignore[call-overload]
     "StatisticsFigures",
-    **{f.key: (_TYPES[f.kind], Field(description=f"{f.label}：{f.definition}")) for f in stats.FIGURES},
+    **{f.key: (_TYPES[f.kind], Field(description=f"{f.label}：{f.definition}")) for f in FIGURES},
 )
 
 
@@ -89,24 +91,19 @@ def _day(text: str | None, name: str) -> date | None:
 
 
 def checked_query(session: SessionDep, date_from: From = None, date_to: To = None, department: Department = None,
-                  matter: MatterCode = None) -> stats.Query:
+                  matter: MatterCode = None) -> Query:
     """The query, or 422: a date that is not a day, from after to, a department or matter not in the catalogue."""
-    query = stats.Query(_day(date_from, "from"), _day(date_to, "to"), department, matter)
+    query = Query(_day(date_from, "from"), _day(date_to, "to"), department, matter)
     if query.date_from and query.date_to and query.date_from > query.date_to:
         raise unprocessable(f"起始日 {query.date_from} 晚于截止日 {query.date_to}", ("query", "to"))
-    if department is not None and department not in stats.known_departments(session):
+    if department is not None and department not in counting.known_departments(session):
         raise unprocessable(f"清单中没有部门「{department}」", ("query", "department"))
-    if matter is not None and not stats.known_matter(session, matter):
+    if matter is not None and not counting.known_matter(session, matter):
         raise unprocessable(f"证明事项 {matter} 不在清单中", ("query", "matter"))
     return query
 
 
-QueryDep = Annotated[stats.Query, Depends(checked_query)]
-
-
-def _report(session: SessionDep, query: stats.Query) -> dict[str, Any]:
-    rows, events, catalogue = stats.load(session, query)
-    return stats.report(rows, events, catalogue, query)
+QueryDep = Annotated[Query, Depends(checked_query)]
 
 
 @router.get("/statistics", response_model=StatisticsOut, response_model_by_alias=True)
@@ -115,7 +112,7 @@ def get_statistics(session: SessionDep, query: QueryDep) -> dict[str, Any]:
     commitment uptake, proofs saved, verification, outcomes, withdrawals and the median time to
     decision; in total and by department, by matter and by month. `labels` gives each field's
     Chinese name, `definitions` each figure's definition. Auditors, supervisors and admins."""
-    return _report(session, query)
+    return counting.report(session, query)
 
 
 @router.get(
@@ -126,7 +123,7 @@ def get_statistics(session: SessionDep, query: QueryDep) -> dict[str, Any]:
 def get_statistics_xlsx(session: SessionDep, query: QueryDep) -> Response:
     """The same figures as an .xlsx (openpyxl): a summary sheet, one sheet per breakdown with
     Chinese column headers, the query in a header row and a totals row, and the definitions."""
-    content = stats.workbook(_report(session, query), query)
+    content = workbook(counting.report(session, query), query)
     period = "-".join(d.isoformat() for d in (query.date_from, query.date_to) if d) or "all"
     return Response(
         content,

@@ -1,32 +1,40 @@
 """The assessment figures (考评统计, issue 17) against a known set of cases.
 
-The cases are written straight into the read model as the projection writes them
-(`application_row` of an ApplicationView, timeline entries as CaseEvent rows); no Temporal is
-needed, so the app gets a stand-in client. Every expected figure below is counted by hand from
-the table in `CASES`.
+The cases are written into the read model by the projection's own activity (each case's view and
+its timeline, as one projection), on SQLite and on PostgreSQL; no Temporal is needed, so the app
+gets a stand-in client. Every expected figure below is counted by hand from the table in `CASES`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import asdict
+from datetime import date, datetime, timezone
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
+from alembic import command
 import pytest
 import pytest_asyncio
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from activities.projection import application_row
-from activities.statistics import FIGURES, LABELS, OVERLAP_NOTE, TOTAL_LABEL
+from activities.projection import ProjectionActivities, application_row, matter_rows
 from api.main import create_app
 from api.routes import statistics
 from config import Settings
-from db.models import CaseEvent
-from tests.factories import AFTER, AFTER2, DURING, EXCLUDED, EXEMPT, OTHER, OTHER_DEPARTMENT
+from db.migrate import alembic_config
+from db.session import make_engine, session_factory
+from figures import counting
+from figures.definitions import FIGURES, LABELS, Query
+from figures.workbook import OVERLAP_NOTE, TOTAL_LABEL
+
+from tests.test_postgres import pg, pytestmark as on_postgres  # noqa: F401  (pg is a fixture)
+from tests.factories import TEST_MATTERS, AFTER, AFTER2, DURING, EXCLUDED, EXEMPT, OTHER, OTHER_DEPARTMENT
 from workflows.types import (
     AdverseDecision,
     Applicant,
@@ -34,9 +42,12 @@ from workflows.types import (
     ApplicationView,
     MatterCase,
     MatterMode as M,
+    ProjectionInput,
+    TimelineEntry,
     VerificationState as V,
 )
 
+POSTGRES = not on_postgres.mark.args[0]
 D1 = "湛河区测试局"
 D2 = OTHER_DEPARTMENT
 PERIOD = {"from": "2026-01-01", "to": "2026-03-31"}
@@ -139,33 +150,46 @@ CASES: dict[str, tuple[str, list[MatterCase], S, str | None, dict[str, Any], lis
 }
 
 
+def views() -> Iterator[tuple[ApplicationView, list[TimelineEntry]]]:
+    """Each case's view and its whole timeline."""
+    for app_id, (opened, matters, status, approved, extra, timeline) in CASES.items():
+        view = ApplicationView(
+            application_id=app_id,
+            applicant=Applicant(id=f"app-{app_id}", name="测试申请人", kind="company"),
+            service="测试事项",
+            status=status,
+            matters=matters,
+            opened_at=utc(opened),
+            approved_at=utc(approved) if approved else None,
+            departments=sorted({D2 if m.code == OTHER else D1 for m in matters}),
+            **extra,
+        )
+        events = [("open", opened, "受理申请")] + timeline
+        yield view, [TimelineEntry(seq, utc(at), "x", "system", action, summary) for seq, (action, at, summary) in enumerate(events, 1)]
+
+
 def write_cases(engine: Engine) -> None:
-    with Session(engine) as session:
-        for app_id, (opened, matters, status, approved, extra, timeline) in CASES.items():
-            view = ApplicationView(
-                application_id=app_id,
-                applicant=Applicant(id=f"app-{app_id}", name="测试申请人", kind="company"),
-                service="测试事项",
-                status=status,
-                matters=matters,
-                opened_at=utc(opened),
-                approved_at=utc(approved) if approved else None,
-                departments=sorted({D2 if m.code == OTHER else D1 for m in matters}),
-                **extra,
-            )
-            session.add(application_row(view))
-            events = [("open", opened, "受理申请")] + timeline
-            for seq, (action, at, summary) in enumerate(events, 1):
-                session.add(CaseEvent(application_id=app_id, seq=seq, at=utc(at), actor_id="x", role="system", action=action, summary=summary))
-        session.commit()
+    """Each case as one projection."""
+    projection = ProjectionActivities(session_factory(engine))
+    for view, entries in views():
+        projection.project_application(ProjectionInput(view, entries, seq=1, projected_before=0))
 
 
 def auth(role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer dev-{role}:app-st-1" if role == "applicant" else f"Bearer dev-{role}"}
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest) -> Engine:
+    """The read model on SQLite, and on the machine's PostgreSQL."""
+    if request.param == "postgresql" and not POSTGRES:
+        pytest.skip("no PostgreSQL: DATABASE_URL unset and none on 127.0.0.1:5432")
+    return request.getfixturevalue("engine" if request.param == "sqlite" else "pg")  # type: ignore[no-any-return]
+
+
 @pytest_asyncio.fixture
-async def http(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
+async def http(store: Engine) -> AsyncIterator[httpx.AsyncClient]:
+    engine = store
     write_cases(engine)
     app = create_app(Settings(chengnuo_env="development"), object(), engine)  # type: ignore[arg-type]  # no Temporal needed
     if not any(getattr(r, "path", None) == "/statistics" for r in app.routes):  # until api/main.py registers it
@@ -408,3 +432,31 @@ async def test_xlsx_cells_equal_the_json(http: httpx.AsyncClient) -> None:
     ws = load_workbook(BytesIO(r.content))["按部门"]
     assert ws["A2"].value == f"统计区间：最早 至 最新（按受理时间，北京时间）；部门：{D2}；证明事项：全部"
     assert [c.value for c in ws[4]][:2] == [D2, 3]
+
+
+def test_cases_kept_before_the_figure_columns_count_the_same(tmp_path: Path) -> None:
+    """Rows written before revision 0014 (no decision time, no withdrawn or ever-overdue matter
+    columns) are filled in by it from the rows and timelines, and every figure stays as counted."""
+    engine = make_engine(f"sqlite:///{tmp_path}/old.db")
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0013")
+        tables = {name: sa.Table(name, sa.MetaData(), autoload_with=connection) for name in ("application", "casematter", "caseevent")}
+
+        def insert(name: str, rows: list[dict[str, Any]]) -> None:
+            connection.execute(tables[name].insert(), [{k: v for k, v in r.items() if k in tables[name].c} for r in rows])
+
+        with Session(bind=connection) as session:
+            for m in TEST_MATTERS:
+                session.merge(m)
+            session.flush()
+            for view, entries in views():
+                insert("application", [application_row(view).model_dump()])
+                insert("casematter", matter_rows(session, view))
+                insert("caseevent", [{"application_id": view.application_id, **asdict(e)} for e in entries])
+        command.upgrade(config, "head")
+    with Session(engine) as session:
+        data = counting.report(session, Query(date(2026, 1, 1), date(2026, 3, 31)))
+    assert data["totals"] == PERIOD_TOTALS
+    assert data["by_department"] == BY_DEPARTMENT and data["by_month"] == BY_MONTH and data["by_matter"] == BY_MATTER

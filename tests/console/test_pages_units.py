@@ -7,7 +7,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from activities import statistics as stats
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from figures import counting
+from figures.definitions import KEY_LABELS, LABELS, Query
 from api.routes.catalogue_admin import RevisionOut
 from console.archive import repairable
 from console.charts import Bar, Part, bars, columns, percent, stacked
@@ -38,21 +42,22 @@ def test_stacked_and_columns() -> None:
     assert percent(None) == "—" and percent(0.125) == "12.5%"
 
 
-def test_dashboard_of_an_empty_report() -> None:
-    report = stats.report([], [], stats.Catalogue({}, {}), stats.Query())
+def test_dashboard_of_an_empty_report(engine: Engine) -> None:
+    with Session(engine) as session:
+        report = counting.report(session, Query())
     shown = {t.label: t.value for t in tiles(report["totals"])}
     assert shown["受理申请"] == "0 件" and shown["承诺率"] == "—" and shown["承诺不实率"] == "—"
     assert [c.key for c in charts(report)] == ["outcomes", "verification"]  # no department, no month yet
 
 
 def test_dashboard_by_department_and_month() -> None:
-    row = dict.fromkeys(stats.LABELS, 0) | {"commitment_rate": None, "untrue_rate": None, "median_days_to_decision": None}
+    row = dict.fromkeys(LABELS, 0) | {"commitment_rate": None, "untrue_rate": None, "median_days_to_decision": None}
     report: dict[str, Any] = {
         "totals": row | {"applications": 2, "untrue": 1, "verifications_done": 2, "untrue_rate": 0.5},
         "by_department": [row | {"department": "甲局", "committed": 2, "proven": 1, "untrue": 1, "verifications_done": 2,
                                  "untrue_rate": 0.5, "commitment_rate": 0.6667}],
         "by_matter": [], "by_month": [row | {"month": "2026-06", "applications": 2, "committed": 2, "untrue": 1}],
-        "labels": {**stats.KEY_LABELS, **stats.LABELS},
+        "labels": {**KEY_LABELS, **LABELS},
     }
     got = {c.key: str(c.svg) for c in charts(report)}
     assert list(got) == ["outcomes", "verification", "modes", "untrue", "months"]

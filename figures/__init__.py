@@ -1,0 +1,1 @@
+"""The assessment figures (法治政府建设考评): definitions, counting in the database, the workbook."""
