@@ -21,7 +21,8 @@ help:
 	@echo "  make chaos       fault tests (tests/chaos) with 64 clients for \$$CHAOS_SECONDS (default 180 s), figures printed"
 	@echo "  make lint        ruff check + mypy"
 	@echo "  make bench       whole lives over HTTP at 32 clients against a bare Temporal twin, as ratios"
-	@echo "  make bench-scale the read model at 100,000 cases: workbenches, lists, a case page, a year's figures (p50/p95; SQLite and PostgreSQL)"
+	@echo "  make bench-scale the read model at 100,000 cases: workbenches, lists, a case page, a year's figures (p50/p95; SQLite and PostgreSQL);"
+	@echo "                   then 2,000 running cases on a real stack: the rate and each process's memory"
 	@echo "  make clean-data  delete ./data (local SQLite DB and Temporal state)"
 
 $(STAMP): pyproject.toml
@@ -66,6 +67,7 @@ bench: $(STAMP)
 
 bench-scale: $(STAMP)
 	$(PY) -m bench.scale $(ARGS)
+	$(PY) -m bench.running $(RUNNING_ARGS)
 
 clean-data:
 	rm -rf data

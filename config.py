@@ -23,6 +23,12 @@ class Settings(BaseSettings):
         "set on the namespace by `chengnuo namespace setup`, the prestart step of `make run` and compose",
     )
     task_queue: str = Field(TASK_QUEUE, description="Task queue of the application workflows")
+    workflow_cache_size: int = Field(
+        1000,
+        ge=0,
+        description="Open cases the worker keeps in memory (Temporal's sticky cache, about 0.25 MB each); a case "
+        "evicted from it is replayed from its history when it next acts",
+    )
     chengnuo_env: str = Field("development", description="development | production")
     sampling_probability: float | None = Field(
         None,

@@ -107,7 +107,7 @@ async def main() -> None:
         settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(keyring(settings))
     )
     await search.register(client, settings.temporal_namespace)
-    async with build_worker(client, engine, settings.task_queue, settings):
+    async with build_worker(client, engine, settings.task_queue, settings, max_cached_workflows=settings.workflow_cache_size):
         logging.info("worker polling task queue %s at %s", settings.task_queue, settings.temporal_address)
         if settings.credit_platform_url:  # the credit push: one workflow per namespace, already running is fine
             await ensure_running(client, settings.task_queue, delivery_input(settings))

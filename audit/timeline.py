@@ -28,7 +28,7 @@ from temporalio.converter import DataConverter
 
 from audit.history import Outcome, history_bytes, recorded_outcome
 from audit.replay import PROJECTION, AuditReplayer, CaseReplay, Source
-from workflows.types import ProjectionInput, TimelineEntry
+from workflows.types import ApplicationView, ProjectionInput, TimelineEntry
 
 CHINA = timezone(timedelta(hours=8), "UTC+8")
 FROM_HISTORY = "history"
@@ -47,6 +47,8 @@ class Timeline:
     outcome: Outcome
     replay: CaseReplay | None = None
     """For FROM_REPLAY: the replay's verdict (entries stop where a failed replay stopped)."""
+    view: ApplicationView | None = None
+    """The case as its last projection showed it (the read model's row)."""
 
 
 def china(at: datetime) -> str:
@@ -84,9 +86,10 @@ async def timeline(history: WorkflowHistory, converter: DataConverter, replayer:
     projections = await recorded_projections(history, converter)
     if projections:
         return Timeline(history.workflow_id, history.run_id, FROM_HISTORY, merged(projections),
-                        str(projections[-1].view.status), outcome)
+                        str(projections[-1].view.status), outcome, view=projections[-1].view)
     replayer = replayer or AuditReplayer(converter)
     [verdict] = await replayer.replay([Source(history.workflow_id, history.workflow_id, data=history_bytes(history))])
     replayed = [p for p in replayer.capture.projections if isinstance(p, ProjectionInput)]
     status = verdict.replayed or (str(replayed[-1].view.status) if replayed else None)
-    return Timeline(history.workflow_id, history.run_id, FROM_REPLAY, merged(replayed), status, outcome, verdict)
+    return Timeline(history.workflow_id, history.run_id, FROM_REPLAY, merged(replayed), status, outcome, verdict,
+                    replayed[-1].view if replayed else None)
