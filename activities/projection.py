@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from typing import Any
@@ -63,7 +64,7 @@ def reported_overdue(entries: list[TimelineEntry]) -> set[str]:
     return {name for e in entries if e.action == "escalate" for name in QUOTED_NAME.findall(e.summary)[:1]}
 
 
-def matter_rows(session: Session, v: ApplicationView, overdue: set[str] = frozenset()) -> list[dict[str, Any]]:  # type: ignore[assignment]
+def matter_rows(session: Session, v: ApplicationView, overdue: Collection[str] = ()) -> list[dict[str, Any]]:
     """The case's matter rows, each with its department: the case's own when it has one (the
     entries it opened with), else the catalogue's for each code. `overdue`: the names of
     matters reported overdue now (besides those still flagged escalated)."""

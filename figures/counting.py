@@ -74,6 +74,7 @@ def n(condition: Any) -> Any:
 
 
 def total(column: Any) -> Any:
+    """The sum of a column (0 over no rows)."""
     return sa.func.coalesce(sa.func.sum(column), 0)
 
 
