@@ -99,8 +99,10 @@ def calendar(session: Session, now: datetime) -> WorkingCalendar:
 
 def cases(actor: Actor, statuses: Iterable[S] | None = None) -> Any:
     """The cases the actor may see, in the given statuses."""
-    query = visible(select(Application), actor)
-    return query if statuses is None else query.where(col(Application.status).in_([str(s) for s in statuses]))
+    if statuses is None:
+        return visible(select(Application), actor)
+    named = [str(s) for s in statuses]
+    return visible(select(Application), actor, statuses=named).where(col(Application.status).in_(named))
 
 
 def matters(actor: Actor, states: Iterable[V], statuses: Iterable[S], *more: Any) -> tuple[Any, Any]:

@@ -106,7 +106,7 @@ class Application(SQLModel, table=True):
     projection_seq: int = Field(default=0, sa_type=BigInteger)
 
     __table_args__ = (  # the queues and lists: each filters and orders by one of these
-        Index("ix_application_opened_at", "opened_at"),
+        Index("ix_application_opened_at_application_id", "opened_at", "application_id"),
         Index("ix_application_status_decision_due_at", "status", "decision_due_at", "opened_at"),
         Index("ix_application_status_follow_up_until", "status", "follow_up_until"),
         Index("ix_application_escalated_next_deadline", "escalated", "next_deadline"),
@@ -151,7 +151,7 @@ class CaseMatter(SQLModel, table=True):
         Index("ix_casematter_verification_status_deadline_at", "verification", "status", "deadline_at", "opened_at"),
         Index("ix_casematter_verification_status_rectify_by", "verification", "status", "rectify_by", "opened_at"),
         Index("ix_casematter_department_verification_deadline_at", "department", "verification", "deadline_at", "opened_at"),
-        Index("ix_casematter_department_application_id", "department", "application_id"),
+        Index("ix_casematter_department_status_application_id", "department", "status", "application_id"),
     )
 
 

@@ -4,7 +4,7 @@ GET /applications both ask this way, so nothing drops out because newer cases ex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -21,19 +21,23 @@ PER_PAGE = 50
 T = TypeVar("T")
 
 
-def in_department(name: str) -> sa.ColumnElement[bool]:
-    """The case has a matter of that department (by its matter rows, on an index)."""
-    return sa.exists().where(col(CaseMatter.application_id) == col(Application.application_id), col(CaseMatter.department) == name)
+def in_department(name: str, statuses: Collection[str] = ()) -> sa.ColumnElement[bool]:
+    """The case has a matter of that department (by its matter rows, on an index); asked with
+    the case statuses the query wants, the same index finds only those cases' rows (a matter
+    row carries its case's status)."""
+    where = [col(CaseMatter.application_id) == col(Application.application_id), col(CaseMatter.department) == name]
+    return sa.exists().where(*where, *([col(CaseMatter.status).in_(list(statuses))] if statuses else []))
 
 
-def visible(query: Any, actor: Actor, matter_level: bool = False) -> Any:
+def visible(query: Any, actor: Actor, matter_level: bool = False, statuses: Collection[str] = ()) -> Any:
     """Only what the actor may see: an applicant their own cases; a department's staff the cases
-    with a matter of theirs (and in a queue of matters, only their department's matters)."""
+    with a matter of theirs (and in a queue of matters, only their department's matters).
+    `statuses`: the case statuses the query already asks for, to narrow the department's rows."""
     if actor.role == Role.applicant:
         query = query.where(col(Application.applicant_id) == actor.id)
     if not in_scope(actor, ()):
         assert actor.department is not None
-        query = query.where(col(CaseMatter.department) == actor.department if matter_level else in_department(actor.department))
+        query = query.where(col(CaseMatter.department) == actor.department if matter_level else in_department(actor.department, statuses))
     return query
 
 
@@ -64,8 +68,24 @@ def paged(session: Session, query: Select[Any] | SelectOfScalar[Any], page: int 
     counted = count if count is not None else select(func.count()).select_from(query.order_by(None).subquery())
     total = session.exec(counted).one()
     start = (max(page, 1) - 1) * per_page if offset is None else offset
-    rows: Sequence[Any] = session.exec(query.limit(per_page).offset(start)).all() if per_page else []  # type: ignore[call-overload]
-    return Page(list(rows), total, start // per_page + 1 if per_page else 1, per_page or PER_PAGE)
+    rows = (_cases_by_key if _of_cases(query) else _rows)(session, query.limit(per_page).offset(start)) if per_page else []
+    return Page(rows, total, start // per_page + 1 if per_page else 1, per_page or PER_PAGE)
+
+
+def _of_cases(query: Any) -> bool:
+    return [d.get("entity") for d in query.column_descriptions] == [Application]
+
+
+def _rows(session: Session, query: Any) -> list[Any]:
+    return list(session.exec(query).all())
+
+
+def _cases_by_key(session: Session, query: Any) -> list[Application]:
+    """A page of whole cases found by key first: the page's ids from an index alone (a deep page
+    skips index entries, not table rows), then those rows."""
+    ids: Sequence[str] = session.exec(query.with_only_columns(col(Application.application_id))).all()
+    found = {r.application_id: r for r in session.exec(select(Application).where(col(Application.application_id).in_(ids)))} if ids else {}
+    return [found[i] for i in ids]
 
 
 @dataclass(frozen=True)
@@ -90,14 +110,15 @@ SORTS: dict[str, tuple[Any, ...]] = {
 
 def applications(actor: Actor, asked: Listing) -> Any:
     """The cases the actor may see that the listing asks for, in its order."""
-    query = visible(select(Application), actor).order_by(*SORTS[asked.sort])
+    statuses = [asked.status] if asked.status else []
+    query = visible(select(Application), actor, statuses=statuses).order_by(*SORTS[asked.sort])
     applicant = actor.id if actor.role == Role.applicant else asked.applicant
     if applicant:
         query = query.where(col(Application.applicant_id) == applicant)
     if asked.status:
         query = query.where(col(Application.status) == asked.status)
     if asked.department:
-        query = query.where(in_department(asked.department))
+        query = query.where(in_department(asked.department, statuses))
     if asked.overdue is not None:
         query = query.where(col(Application.escalated) == asked.overdue)
     if asked.deadline_from:
