@@ -1,7 +1,7 @@
 """What the signed-in person may do on a case now, as forms: `allowed_actions`.
 
 Roles and statuses come from workflows/rules.py ACTIONS (the table the workflow's validators
-read); the matter states each action needs follow the validators in workflows/application.py.
+read); the matter states each action needs follow the validators in workflows/application/.
 The console only decides what to *offer*: a form sent anyway still goes through the workflow,
 which alone refuses or accepts.
 """

@@ -3,7 +3,7 @@ its own: the sandbox imports workflow classes by module).
 
 UnguardedChange waits a minute before the case opens, without a `workflow.patched` guard: every
 recorded history starts with other commands (a patch marker, the opening activity). The last
-two are patches of workflows/application.py with their guard taken away, as docs/VERSIONING.md
+two are patches of workflows/application/ with their guard taken away, as docs/VERSIONING.md
 tells them."""
 
 from __future__ import annotations
@@ -45,11 +45,11 @@ class CloseAfterHandlersUnguarded(ApplicationWorkflow):
 
     async def _finish(self) -> str:
         await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._closed_at is None:
+        if self.case.closed_at is None:
             self._close()
             await self._sync()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        return self._status.value
+        return self.case.status.value
 
 
 @workflow.defn(name="ApplicationWorkflow")

@@ -1,0 +1,114 @@
+"""A revocation proposed (拟撤销), the applicant's statement (陈述、申辩), the organ's decision;
+the end of the follow-up period."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+from workflows.application import wording as say
+from workflows.application.effects import Effects
+
+with workflow.unsafe.imports_passed_through():
+    from activities.calendar import CalendarActivities
+    from workflows.case import china_time
+    from workflows.rules import conflict
+    from workflows.types import (
+        Actor,
+        ApplicationStatus as S,
+        ApplicationView,
+        CloseInput,
+        Hearing,
+        MatterCase,
+        RevocationDecisionInput,
+        ScheduleInput,
+        StatementInput,
+        VerificationState as V,
+    )
+
+
+class Hearings(Effects):
+    async def _propose(self, matters: list[MatterCase], grounds: str, actor: Actor | None = None) -> None:
+        """Revocation proposed (拟撤销): the grounds told, a statement period in working days."""
+        now = workflow.now()
+        for m in matters:
+            m.verification = V.proposed
+        self.case.hearing = Hearing(grounds=grounds, matters=[m.code for m in matters], proposed_at=now)
+        self._refresh_status()  # before the first await: no handler sees matters and status disagree
+        hearing, procedure = self.case.hearing, self.case.procedure
+        sched = await self._call(  # to the end of the last working day of the period
+            CalendarActivities.schedule_verification,
+            ScheduleInput(start=now, working_days=0, deadline_working_days=procedure.statement_working_days),
+        )
+        hearing.statement_until = sched.deadline_at
+        text = say.revocation_proposed(grounds, procedure.revoke_basis, sched.deadline_at, procedure.statement_basis)
+        if actor:
+            self._by(actor, "propose_revoke", text)
+        else:
+            self._system("propose_revoke", text)
+
+    @workflow.update
+    async def state_case(self, inp: StatementInput) -> ApplicationView:
+        """The applicant's statement and defence (陈述、申辩) against a proposed revocation."""
+        assert self.case.hearing is not None
+        self.case.hearing.statement, self.case.hearing.stated_at = inp.text, workflow.now()
+        self._by(inp.actor, "statement", say.statement(inp.text))
+        self._mutated()
+        return await self._changed()
+
+    @state_case.validator
+    def validate_state_case(self, inp: StatementInput) -> None:
+        self._allowed("statement", inp.actor)
+        h = self.case.hearing
+        if h is None or h.statement is not None:
+            raise conflict("没有待陈述申辩的拟撤销决定，或已提出陈述申辩")
+        if h.period_over or (h.statement_until and workflow.now() >= h.statement_until):
+            raise conflict("陈述申辩期已满")
+
+    @workflow.update
+    async def decide_revocation(self, inp: RevocationDecisionInput) -> ApplicationView:
+        """The supervisor's decision on a proposed revocation, after the statement period."""
+        h, actor = self.case.hearing, inp.actor
+        assert h is not None
+        self.case.hearing = None
+        proposed = [m for m in self.case.matters if m.verification == V.proposed]
+        heard = say.heard(h.statement)
+        if inp.revoke:
+            for m in self._open_findings():
+                m.verification = V.revoked
+            self._set_status(S.revoked)
+            words = self._decided("revoke", actor, inp.reason, self.case.procedure.revoke_basis, inp.decision_no)
+            self._by(actor, "revoke", say.revoked(heard, inp.reason, words))
+            self._start_follow_up()
+            self._mutated()
+            await self._record_credits(("revoked", None, f"{h.grounds}；{inp.reason}（{inp.decision_no}）"), by=actor)
+            return await self._changed()
+        for m in proposed:
+            m.verification = V.untrue if inp.finding_stands else V.true
+        self._by(actor, "not_revoke", say.not_revoked(heard, inp.finding_stands, inp.reason))
+        self._mutated()
+        return await self._changed()
+
+    @decide_revocation.validator
+    def validate_decide_revocation(self, inp: RevocationDecisionInput) -> None:
+        self._allowed("revocation", inp.actor)
+        h = self.case.hearing
+        if h is None:
+            raise conflict("没有拟撤销的决定")
+        over = h.period_over or (h.statement_until is not None and workflow.now() >= h.statement_until)
+        if not (over or h.statement):
+            raise conflict(f"陈述申辩期至{china_time(h.statement_until)}，期满或申请人陈述申辩后方可作出决定")
+        if inp.revoke and not inp.decision_no:
+            raise conflict("撤销决定须注明决定书文号")
+
+    @workflow.update
+    async def close_case(self, inp: CloseInput) -> ApplicationView:
+        """The supervisor ends the follow-up period: no further measures."""
+        self.case.follow_up_closed = True
+        self._by(inp.actor, "close_follow_up", say.follow_up_closed(inp.reason))
+        return await self._changed()
+
+    @close_case.validator
+    def validate_close_case(self, inp: CloseInput) -> None:
+        self._allowed("close", inp.actor)
+        if not self._in_follow_up():
+            raise conflict("本案没有待办结的后续处理")
