@@ -28,12 +28,25 @@ JSON_COLUMNS: dict[str, TypeAdapter[Any]] = {  # view fields kept as JSON in the
     "hearing": TypeAdapter(Hearing | None),
     "decisions": TypeAdapter(list[AdverseDecision]),
 }
+VIEW = TypeAdapter(ApplicationView)
 QUOTED_NAME = re.compile(r"「([^」]*)」")
 IDENTITY = ("application_id", "applicant", "service")  # fixed for a case's life
 
 
 def workflow_id(application_id: str) -> str:
     return f"application-{application_id}"
+
+
+def view_of(row: Application) -> ApplicationView:
+    """The row read back as the workflow's view (what workflows/guards.py reads)."""
+    data = {f.name: getattr(row, f.name) for f in fields(ApplicationView) if f.name not in IDENTITY}
+    applicant = {"id": row.applicant_id, "name": row.applicant_name, "kind": row.applicant_kind}
+    return VIEW.validate_python({**data, "application_id": row.application_id, "applicant": applicant, "service": row.service})
+
+
+def hearing_of(row: Application) -> Hearing | None:
+    hearing: Hearing | None = JSON_COLUMNS["hearing"].validate_python(row.hearing)
+    return hearing
 
 
 def columns(v: ApplicationView) -> dict[str, Any]:

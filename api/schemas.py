@@ -221,6 +221,16 @@ class CancelBody(BaseModel):
     reason: Text
 
 
+class ActionOut(BaseModel):
+    """Something the caller may do on the case now: POST /applications/{id}/{action}."""
+
+    action: str
+    matter: str | None = None
+    """The matter it is about (send it as `matter`)."""
+    measure: str | None = None
+    """For a disposition: the measure (send it as `action` in the body)."""
+
+
 class ApplicationOut(BaseModel):
     id: str
     status: str
@@ -246,6 +256,9 @@ class ApplicationOut(BaseModel):
     next_deadline: datetime | None = None
     escalated: bool = False
     workflow_id: str
+    actions: list[ActionOut] | None = None
+    """What the caller may do now (workflows/guards.py, the rules the workflow's validators
+    apply), per matter first; None in lists (ask the case)."""
 
 
 class Received(BaseModel):

@@ -30,7 +30,7 @@ from sqlmodel import Session
 
 from figures import counting
 from figures.definitions import Query
-from activities.projection import counted_once
+from activities.projection import MATTERS, counted_once
 from console.queues import Ask, queues_for
 from console.routes import case_context
 from db.models import Application, CaseEvent, CaseMatter
@@ -38,7 +38,7 @@ from db.queries import Listing, applications, paged
 from db.migrate import init_db
 from db.session import make_engine
 from workflows.rules import STATUS_LABELS
-from workflows.types import Actor, ApplicationStatus as S, Role
+from workflows.types import Actor, ApplicationStatus as S, MatterCase, Role
 
 DEPARTMENTS = [f"湛河区第{n + 1}局" for n in range(10)]
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
@@ -87,8 +87,7 @@ def district(n: int, seed: int = 7) -> tuple[list[dict[str, Any]], list[dict[str
             "approved_at": approved, "closed_at": closed, "decided_at": closed if status == S.rejected else approved,
             "decision_due_at": opened + timedelta(days=20) if status in (S.notified, S.reviewing) else None,
             "decision_overdue": status in (S.notified, S.reviewing) and opened + timedelta(days=20) < NOW,
-            "matters": [{"code": r["code"], "name": r["name"], "mode": r["mode"], "verification": r["verification"],
-                         "escalated": r["escalated"], "withdrawn_reason": None} for r in rows],
+            "matters": MATTERS.dump_python([case_matter(r) for r in rows], mode="json"),
             "decisions": [], "departments": sorted({r["department"] for r in rows}), "hearing": None,
             "next_deadline": min((r["deadline_at"] for r in rows if r["deadline_at"]), default=None),
             "escalated": any(r["escalated"] for r in rows), "penalized": False, "referred": False, "projection_seq": 1,
@@ -97,6 +96,13 @@ def district(n: int, seed: int = 7) -> tuple[list[dict[str, Any]], list[dict[str
             events.append({"application_id": app_id, "seq": 2, "at": opened + timedelta(days=30), "actor_id": "public",
                            "role": "public", "action": "complaint", "summary": "收到投诉举报"})
     return cases, matters, events
+
+
+def case_matter(r: dict[str, Any]) -> MatterCase:
+    """A matter row as the case's view holds it (what the projection dumps into `matters`)."""
+    kept = ("code", "name", "stage", "exempt", "mode", "verification", "sampled", "due_at", "deadline_at", "rectify_by",
+            "window_end", "escalated", "committed_at")
+    return MatterCase(eligible=True, **{k: r[k] for k in kept})
 
 
 def load(engine: Engine, n: int) -> float:

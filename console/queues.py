@@ -18,10 +18,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from activities.calendar import WorkingCalendar
+from activities.projection import hearing_of
 from api.claims import CASE, claims_of, holder_label
 from db.models import Application, CalendarDay, CaseMatter, Complaint
 from db.queries import PER_PAGE, Page, paged, urgent, visible
 from workflows.case import CHINA
+from workflows.guards import statement_open
 from workflows.rules import FINAL_STATUSES, FOLLOW_UP, READS
 from workflows.types import Actor, ApplicationStatus as S, Role, VerificationState as V
 
@@ -185,14 +187,13 @@ def hearings(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar
     query = cases(actor, (S.hearing,)).order_by(*urgent(Application.statement_until))
 
     def item(row: Application) -> Item:
-        h = row.hearing or {}
-        until = moment(h.get("statement_until"))
-        if h.get("statement") is not None:
+        h = hearing_of(row)
+        if h is not None and h.statement is not None:
             what, due = "申请人已陈述申辩，待作出决定", None
-        elif h.get("period_over") or (until is not None and until <= now):
+        elif h is None or not statement_open(h, now):
             what, due = "陈述申辩期满，待作出决定", None
         else:
-            what, due = "陈述申辩期内（期满后作出决定）", until
+            what, due = "陈述申辩期内（期满后作出决定）", h.statement_until
         return Item(row, what, due, False, working_days_left(due, now, cal))
 
     return ask.fill(session, queue, query, item)

@@ -11,8 +11,10 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from activities.calendar import WorkingCalendar
+from activities.projection import hearing_of
 from db.models import Application
 from workflows.case import CHINA
+from workflows.guards import statement_open
 from workflows.types import ApplicationStatus as S, MatterMode, VerificationState as V
 
 
@@ -108,13 +110,12 @@ def next_step(row: Application, now: datetime) -> NextStep:
             yours=True,
         )
     if status == S.hearing:
-        h = row.hearing or {}
-        until = moment(h.get("statement_until"))
-        if h.get("statement") is None and not h.get("period_over") and (until is None or now < until):
+        h = hearing_of(row)
+        if h is not None and statement_open(h, now):
             return NextStep(
-                f"本机关拟撤销行政决定（理由：{h.get('grounds', '')}）。您有权陈述、申辩：请在{by_when(until)}在本页提出；"
+                f"本机关拟撤销行政决定（理由：{h.grounds}）。您有权陈述、申辩：请在{by_when(h.statement_until)}在本页提出；"
                 "期满后由负责人作出决定。",
-                until,
+                h.statement_until,
                 yours=True,
             )
         return NextStep("陈述申辩已结束，负责人将作出是否撤销行政决定的决定，届时会告知您。")

@@ -4,7 +4,7 @@
 
 import hashlib
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, cast
 
@@ -16,7 +16,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from activities.credit import assessment
-from activities.projection import disclosed_row, workflow_id
+from activities.projection import disclosed_row, view_of, workflow_id
 from api import claims, schemas
 from api.deps import CurrentActor, Db, DbDep, OptionalActor, PseudonymsDep, SessionDep, SettingsDep, TemporalDep, reader
 from api.errors import CaseGone, busy, http_error
@@ -27,6 +27,7 @@ from db.models import Application, CaseEvent, Letter, Matter
 from db.queries import Listing, applications, paged
 from security import texts
 from security.pseudonyms import Pseudonyms
+from workflows import guards
 from workflows.application import ApplicationWorkflow as W
 from workflows.rules import MODE_LABELS, READS, ROLE_LABELS, VERIFICATION_LABELS, check_role, in_scope, may_see
 from workflows.types import (
@@ -55,7 +56,8 @@ router = APIRouter(prefix="/applications", tags=["applications"])
 Reader = Depends(reader("applications"))
 
 
-def application_out(row: Application) -> schemas.ApplicationOut:
+def application_out(row: Application, actor: Actor | None = None) -> schemas.ApplicationOut:
+    """The case as the API answers it; with `actor`, what they may do on it now."""
     matters = [
         {
             **m,
@@ -69,7 +71,17 @@ def application_out(row: Application) -> schemas.ApplicationOut:
         applicant={"id": row.applicant_id, "name": row.applicant_name, "kind": row.applicant_kind},
         matters=matters,
         **row.model_dump(exclude={"application_id", "applicant_id", "applicant_name", "applicant_kind", "matters"}),
+        actions=None if actor is None else actions_out(row, actor),
     )
+
+
+def actions_out(row: Application, actor: Actor) -> list[schemas.ActionOut]:
+    case, matters = view_of(row), {m["code"] for m in row.matters}
+    return [
+        schemas.ActionOut(action=guards.PATHS[action], matter=key if key in matters else None,
+                          measure=key if action == "disposition" else None)
+        for action, key in guards.available(case, actor, datetime.now(timezone.utc))
+    ]
 
 
 def known_as(actor: Actor, pseudonyms: Pseudonyms, row: Application | None = None) -> Actor:
@@ -99,7 +111,7 @@ def same_application(row: Application, body: schemas.ApplicationCreate, actor: A
         raise HTTPException(409, f"申请编号 {body.application_id} 已用于另一申请（申请人、事项或证明事项不同）")
     if not may_see(actor, row.applicant_id):
         raise HTTPException(403, "申请人只能查看本人的申请")
-    return application_out(row)
+    return application_out(row, actor)
 
 
 def update_id(action: str, body: BaseModel, actor: Actor, key: str | None) -> str | None:
@@ -219,7 +231,7 @@ def list_applications(
 @router.get("/{application_id}", dependencies=[Reader])
 def get_application(application_id: str, session: SessionDep, actor: CurrentActor) -> schemas.ApplicationOut:
     """One application as the read model holds it."""
-    return application_out(get_row(application_id, session, actor))
+    return application_out(get_row(application_id, session, actor), actor)
 
 
 @router.get("/{application_id}/letters/{matter}", dependencies=[Reader])
@@ -343,7 +355,7 @@ async def perform(
     seen = await db(lambda s: disclosed_row(s, view))
     if not may_see(actor, seen.applicant_id):
         return schemas.Received(id=application_id, received=True)
-    return application_out(seen)
+    return application_out(seen, actor)
 
 
 def action_route(

@@ -280,3 +280,52 @@ async def test_a_retired_matter_is_refused_to_a_new_case(http: Client, case: Har
     refused = await http.post("/applications", json=body("api-retired"), headers=auth("caseworker"))
     assert refused.status_code == 422 and AFTER in refused.text and "已废止" in refused.text
     assert (await http.get("/applications/api-retired", headers=auth("caseworker"))).status_code == 404
+
+
+def listed(answer: dict[str, Any]) -> set[tuple[str, str | None]]:
+    return {(a["action"], a["matter"] or a["measure"]) for a in answer["actions"]}
+
+
+async def test_the_answer_lists_what_the_workflow_accepts(http: Client) -> None:
+    """`actions` (workflows/guards.py on the read model's row) lists exactly what the workflow's
+    validators (the same guards, on the workflow's state) accept: an action left out is refused,
+    one listed goes through."""
+    url = "/applications/api-20"
+    opened = (await http.post("/applications", json=body("api-20", [AFTER, DURING]), headers=auth("applicant"))).json()
+    assert listed(opened) == {("commit", AFTER), ("proof", AFTER), ("commit", DURING), ("proof", DURING), ("complaints", None), ("cancel", None)}
+    staff = (await http.get(url, headers=auth("caseworker"))).json()
+    assert ("decision", None) not in listed(staff) and ("commit", AFTER) in listed(staff)  # paper, at the counter
+    refused = await http.post(f"{url}/decision", json={"approve": True, "reason": "x"}, headers=auth("caseworker"))
+    assert refused.status_code == 409
+    assert (await http.get("/applications", headers=auth("auditor"))).json()[0]["actions"] is None  # lists: ask the case
+
+    committed = (await http.post(f"{url}/commit", json={"matter": AFTER}, headers=auth("applicant"))).json()
+    assert {("withdraw-commitment", AFTER), ("commit", DURING)} <= listed(committed) and ("commit", AFTER) not in listed(committed)
+    await http.post(f"{url}/commit", json={"matter": DURING}, headers=auth("applicant"))
+    verifier = (await http.get(url, headers=auth("verifier"))).json()
+    assert listed(verifier) == {("verification", DURING)}  # 事中 first; the other matter waits for approval
+    caseworker = (await http.get(url, headers=auth("caseworker"))).json()
+    assert ("decision", None) in listed(caseworker)
+    early = await http.post(f"{url}/decision", json={"approve": True, "reason": "x"}, headers=auth("caseworker"))
+    assert early.status_code == 409 and "事中核查尚未完成" in early.json()["detail"]  # listed: it may decide, not yet approve
+
+    await http.post(f"{url}/verification", json={"matter": DURING, "truthful": True, "findings": "一致"}, headers=auth("verifier"))
+    await http.post(f"{url}/decision", json={"approve": True, "reason": "符合"}, headers=auth("caseworker"))
+    await http.post(f"{url}/complaints", json={"text": "举报"}, headers=auth("caseworker"))
+    found = await http.post(f"{url}/verification", json={"matter": AFTER, "truthful": False, "findings": "不符"}, headers=auth("verifier"))
+    assert found.json()["status"] == "verifying"
+    supervisor = listed((await http.get(url, headers=auth("supervisor"))).json())
+    measures = {("disposition", m) for m in ("rectify", "revoke", "penalize", "refer")}
+    assert measures <= supervisor
+    assert listed((await http.get(url, headers=auth("caseworker"))).json()) & measures == {("disposition", "rectify")}
+    assert (await http.post(f"{url}/disposition", json={"action": "penalize", "reason": "x", "decision_no": "罚1"},
+                            headers=auth("caseworker"))).status_code == 403  # not listed for the caseworker
+    proposed = await http.post(f"{url}/disposition", json={"action": "revoke", "reason": "虚假"}, headers=auth("supervisor"))
+    assert proposed.status_code == 200 and ("disposition", "revoke") not in listed(proposed.json())  # the hearing is open
+    again = await http.post(f"{url}/disposition", json={"action": "revoke", "reason": "虚假"}, headers=auth("supervisor"))
+    assert again.status_code == 409
+    assert ("statement", None) in listed((await http.get(url, headers=auth("applicant"))).json())
+    assert ("revocation", None) not in listed(proposed.json())  # the statement period runs
+    stated = await http.post(f"{url}/statement", json={"text": "并非虚假"}, headers=auth("applicant"))
+    assert ("statement", None) not in listed(stated.json())
+    assert ("revocation", None) in listed((await http.get(url, headers=auth("supervisor"))).json())

@@ -32,7 +32,7 @@ FAR_DEPT = Actor("cw-9", Role.caseworker, "湛河区其他局")
 
 
 def matter(code: str = "M1", **kw: Any) -> dict[str, Any]:
-    return {"code": code, "name": f"证明{code}", "mode": "undecided", "verification": "none", "eligible": True,
+    return {"code": code, "name": f"证明{code}", "stage": "after", "exempt": False, "mode": "undecided", "verification": "none", "eligible": True,
             "letter_sha256": "a" * 64, "proof_sha256": None, "window_end": None, "rectify_by": None,
             "deadline_at": None, "escalated": False, **kw}
 
@@ -97,7 +97,7 @@ def test_untrue_finding_rectification_and_hearing() -> None:
 
     until = (NOW + timedelta(days=3)).isoformat()
     hearing = row("hearing", [matter("M1", mode="commitment", verification="proposed")],
-                  hearing={"grounds": "复核不符", "statement_until": until, "statement": None, "period_over": False})
+                  hearing={"grounds": "复核不符", "matters": ["M1"], "proposed_at": NOW.isoformat(), "statement_until": until, "statement": None, "period_over": False})
     assert offered(APPLICANT, hearing) == {"statement", "complaints"}
     assert "revocation" not in offered(SUPERVISOR, hearing)  # the statement period runs
     stated = row("hearing", hearing.matters, hearing={**(hearing.hearing or {}), "statement": "并非虚假"})
@@ -125,7 +125,7 @@ def test_next_step_in_plain_words() -> None:
     by = datetime(2026, 6, 25, 6, 30, tzinfo=timezone.utc)
     step = next_step(row("rectifying", [matter(mode="commitment", verification="rectifying", rectify_by=by.isoformat())]), NOW)
     assert step.yours and "请在2026年6月25日 14:30前对「证明M1」整改到位" in step.text and step.by == by
-    hearing = {"grounds": "复核不符", "statement_until": by.isoformat(), "statement": None, "period_over": False}
+    hearing = {"grounds": "复核不符", "matters": ["M1"], "proposed_at": NOW.isoformat(), "statement_until": by.isoformat(), "statement": None, "period_over": False}
     step = next_step(row("hearing", hearing=hearing), NOW)
     assert step.yours and "陈述、申辩" in step.text and "复核不符" in step.text
     step = next_step(row("hearing", hearing={**hearing, "statement": "说明"}), NOW)

@@ -15,7 +15,7 @@ from workflows.application.timer import Timer
 
 with workflow.unsafe.imports_passed_through():
     from workflows.case import OPEN_FINDINGS, derived_status, next_deadline
-    from workflows.rules import BEFORE_DECISION, DECISION_LABELS, check_action, check_scope, check_transition, conflict
+    from workflows.rules import BEFORE_DECISION, DECISION_LABELS, check_transition
     from workflows.types import (
         Actor,
         AdverseDecision,
@@ -85,19 +85,7 @@ class CaseBase:
     def _lean(self) -> bool:
         return workflow.patched(LEAN)
 
-    # ---- who may act (validators only: never replayed) ---------------------------------------
-
-    def _check(self, actor: Actor, action: str, code: str) -> MatterCase:
-        self._allowed(action, actor)
-        if code not in [m.code for m in self.case.matters]:
-            raise conflict(f"本申请不涉及证明事项 {code}")
-        return self.case.matter(code)
-
-    def _allowed(self, action: str, actor: Actor) -> None:
-        """Refuse an action the actor's role, identity or department, or the case's status, does
-        not allow (validators only: never replayed, so this may change without a patch)."""
-        check_action(action, actor, self.case.status, self._inp.applicant.id)
-        check_scope(actor, self._departments())
+    # ---- who may act: workflows/guards.py ----------------------------------------------------
 
     def _departments(self) -> list[str]:
         return sorted({e.department for e in self.case.entries})

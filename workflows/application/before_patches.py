@@ -14,7 +14,18 @@ with workflow.unsafe.imports_passed_through():
     from activities.catalogue import CatalogueActivities
     from activities.credit import CreditActivities
     from activities.letters import LetterActivities
-    from workflows.rules import BEFORE_DECISION, CREDIT_KIND_OF, DISPOSITION_LABELS, FINAL_STATUSES, MAX_RECTIFY_DAYS, STATUS_LABELS, conflict
+    from workflows import guards
+    from workflows.rules import (
+        BEFORE_DECISION,
+        CREDIT_KIND_OF,
+        DISPOSITION_LABELS,
+        DISPOSITION_ROLES,
+        FINAL_STATUSES,
+        MAX_RECTIFY_DAYS,
+        STATUS_LABELS,
+        conflict,
+        forbidden,
+    )
     from workflows.types import (
         ApplicationStatus as S,
         ApplicationView,
@@ -129,6 +140,12 @@ class BeforePatches(Notice):
         return await self._changed()
 
     def _validate_disposition_before_legal(self, inp: DispositionInput, actions: list[D]) -> None:
+        guards.who("disposition", self._view(), inp.actor)
+        for action in actions:
+            if inp.actor.role not in DISPOSITION_ROLES[action]:
+                raise forbidden(f"{DISPOSITION_LABELS[action]}须由负责人作出")
+        if any(a in (D.rectify, D.revoke) for a in inp.also):
+            raise conflict("整改与撤销只能作为主处置措施")
         if self.case.status not in (S.verifying, S.rectifying):
             raise conflict(f"申请当前状态为「{STATUS_LABELS[self.case.status]}」，不能执行此操作")
         if inp.action in (D.rectify, D.revoke) and not self._awaiting_disposition():

@@ -11,6 +11,7 @@ from workflows.application import wording as say
 from workflows.application.before_patches import BeforePatches
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import guards
     from workflows.rules import conflict, forbidden
     from workflows.types import (
         ApplicationView,
@@ -52,16 +53,10 @@ class Commitments(BeforePatches):
 
     @commit.validator
     def validate_commit(self, inp: CommitInput) -> None:
-        m = self._check(inp.actor, "commit", inp.matter)
-        if not m.eligible:
-            raise conflict(f"「{m.name}」不能以承诺方式办理：{m.ineligible_reason}")
-        if m.mode == MatterMode.commitment:
-            raise conflict(f"「{m.name}」已作出承诺")
-        if m.mode == MatterMode.proof:
-            raise conflict(f"「{m.name}」已选择提交证明")
+        m = guards.commit(self._view(), inp.actor, workflow.now(), inp.matter, self._legal)
         if inp.letter_sha256 and inp.letter_sha256 != m.letter_sha256:
             raise conflict("承诺书版本与告知的版本不一致，请阅读最新告知承诺书后再承诺")
-        if inp.actor.role == Role.caseworker and not (self._legal and inp.signature == "paper" and inp.scan_sha256):
+        if inp.actor.role == Role.caseworker and not (inp.signature == "paper" and inp.scan_sha256):
             raise forbidden("承办人只能录入申请人在窗口书面签署的承诺书（signature=paper，附扫描件摘要），不得代为承诺")
         if inp.actor.role == Role.applicant and inp.signature != "online":
             raise conflict("书面承诺书须由承办人在窗口录入")
@@ -77,11 +72,7 @@ class Commitments(BeforePatches):
 
     @submit_proof.validator
     def validate_submit_proof(self, inp: ProofInput) -> None:
-        m = self._check(inp.actor, "proof", inp.matter)
-        if m.mode == MatterMode.commitment:
-            raise conflict(f"「{m.name}」已作出承诺；如改为提交证明，请先撤回承诺")
-        if m.proof_sha256:
-            raise conflict(f"「{m.name}」的证明材料已提交")
+        guards.proof(self._view(), inp.actor, workflow.now(), inp.matter)
 
     @workflow.update
     async def withdraw_commitment(self, inp: WithdrawInput) -> ApplicationView:
@@ -96,6 +87,4 @@ class Commitments(BeforePatches):
 
     @withdraw_commitment.validator
     def validate_withdraw_commitment(self, inp: WithdrawInput) -> None:
-        m = self._check(inp.actor, "withdraw", inp.matter)
-        if m.mode != MatterMode.commitment:
-            raise conflict(f"「{m.name}」没有可撤回的承诺")
+        guards.withdraw(self._view(), inp.actor, workflow.now(), inp.matter)

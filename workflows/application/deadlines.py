@@ -14,6 +14,7 @@ from workflows.application.patches import ESCALATION_FOLLOWS
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
+    from workflows import guards
     from workflows.case import AWAITING_VERIFIER
     from workflows.rules import BEFORE_DECISION, DISPOSITION_LABELS, FINAL_STATUSES
     from workflows.types import (
@@ -154,4 +155,4 @@ class Deadlines(Hearings):
 
     @recompute_deadlines.validator
     def validate_recompute_deadlines(self, inp: RecomputeInput) -> None:
-        self._allowed("recompute", inp.actor)
+        guards.recompute(self._view(), inp.actor, workflow.now())

@@ -12,7 +12,7 @@ from workflows.application.before_patches import BeforePatches
 
 with workflow.unsafe.imports_passed_through():
     from credit.rules import METHOD_LABELS, RISK_LEVELS
-    from workflows.rules import conflict
+    from workflows import guards
     from workflows.types import (
         ApplicationStatus as S,
         ApplicationView,
@@ -49,10 +49,7 @@ class Decision(BeforePatches):
 
     @decide.validator
     def validate_decide(self, inp: DecisionInput) -> None:
-        self._allowed("decision", inp.actor)
-        pending = [m.name for m in self.case.matters if m.verification == V.pending]
-        if inp.approve and pending:
-            raise conflict(f"事中核查尚未完成：{'、'.join(pending)}")
+        guards.decision(self._view(), inp.actor, workflow.now(), inp.approve)
 
     def _plan_verification(self) -> None:
         """At approval, in the same step: which committed matters get verified, drawn by credit.
@@ -106,4 +103,4 @@ class Decision(BeforePatches):
 
     @cancel.validator
     def validate_cancel(self, inp: CancelInput) -> None:
-        self._allowed("cancel", inp.actor)
+        guards.cancel(self._view(), inp.actor, workflow.now())

@@ -9,10 +9,9 @@ from workflows.application import wording as say
 from workflows.application.before_patches import BeforePatches
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.case import FOUND_UNTRUE
-    from workflows.rules import DISPOSITION_LABELS, DISPOSITION_ROLES, FOLLOW_UP, MAX_RECTIFY_DAYS, STATUS_LABELS, conflict, forbidden
+    from workflows import guards
+    from workflows.rules import DISPOSITION_LABELS, MAX_RECTIFY_DAYS, conflict
     from workflows.types import (
-        ApplicationStatus as S,
         ApplicationView,
         DispositionAction as D,
         DispositionInput,
@@ -59,45 +58,19 @@ class Dispositions(BeforePatches):
 
     @dispose.validator
     def validate_dispose(self, inp: DispositionInput) -> None:
-        self._allowed("disposition", inp.actor)
         actions = self._actions(inp)
-        for action in actions:
-            if inp.actor.role not in DISPOSITION_ROLES[action]:
-                raise forbidden(f"{DISPOSITION_LABELS[action]}须由负责人作出")
-        if any(a in (D.rectify, D.revoke) for a in inp.also):
-            raise conflict("整改与撤销只能作为主处置措施")
-        if self._legal:
-            self._validate_legal_disposition(inp, actions)
-        else:
+        if not self._legal:
             self._validate_disposition_before_legal(inp, actions)
-
-    def _validate_legal_disposition(self, inp: DispositionInput, actions: list[D]) -> None:
-        """Since organ-decisions: penalty and referral stand alone on any untrue finding, also
-        after 终止办理 or revocation while the follow-up period runs; revoke proposes."""
-        c = self.case
-        if c.status in FOLLOW_UP:
-            if not self._in_follow_up():
-                raise conflict("本案已办结，不能再作处置")
-            if inp.action in (D.rectify, D.revoke):
-                raise conflict(f"申请已「{STATUS_LABELS[c.status]}」，只能作出行政处罚或移送司法机关")
-        if inp.action == D.rectify:
-            if not self._awaiting_disposition():
-                raise conflict("没有待处置的不实承诺")
-            if not (inp.deadline_days and 1 <= inp.deadline_days <= MAX_RECTIFY_DAYS):
-                raise conflict(f"责令整改须给出1至{MAX_RECTIFY_DAYS}日的期限")
-        if inp.action == D.revoke:
-            if c.hearing:
-                raise conflict("撤销程序已启动，正在陈述申辩期，请在期满后作出决定")
-            if not [m for m in c.matters if m.verification in (V.untrue, V.rectifying)]:
-                raise conflict("没有待处置的不实承诺")
-        if not any(m.verification in FOUND_UNTRUE or (c.status == S.terminated and m.verification == V.untrue) for m in c.matters):
-            raise conflict("本案没有核查不实的承诺，不能处置")
+            return
+        view, now = self._view(), workflow.now()
+        for action in actions:  # what the case allows now, measure by measure
+            guards.disposition(view, inp.actor, now, action)
+        if any(a in (D.rectify, D.revoke) for a in inp.also):  # then what was sent
+            raise conflict("整改与撤销只能作为主处置措施")
+        if inp.action == D.rectify and not (inp.deadline_days and 1 <= inp.deadline_days <= MAX_RECTIFY_DAYS):
+            raise conflict(f"责令整改须给出1至{MAX_RECTIFY_DAYS}日的期限")
         for action in actions:
             if action in (D.penalize, D.refer) and not inp.decision_no:
                 raise conflict(f"{DISPOSITION_LABELS[action]}须注明决定书文号")
         if D.refer in actions and not inp.receiving_organ:
             raise conflict("移送司法机关须注明接收机关")
-        if D.penalize in actions and c.penalized:
-            raise conflict("已作出行政处罚")
-        if D.refer in actions and c.referred:
-            raise conflict("已移送司法机关")

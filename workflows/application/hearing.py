@@ -10,7 +10,7 @@ from workflows.application.effects import Effects
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
-    from workflows.case import china_time
+    from workflows import guards
     from workflows.rules import conflict
     from workflows.types import (
         Actor,
@@ -57,12 +57,7 @@ class Hearings(Effects):
 
     @state_case.validator
     def validate_state_case(self, inp: StatementInput) -> None:
-        self._allowed("statement", inp.actor)
-        h = self.case.hearing
-        if h is None or h.statement is not None:
-            raise conflict("没有待陈述申辩的拟撤销决定，或已提出陈述申辩")
-        if h.period_over or (h.statement_until and workflow.now() >= h.statement_until):
-            raise conflict("陈述申辩期已满")
+        guards.statement(self._view(), inp.actor, workflow.now())
 
     @workflow.update
     async def decide_revocation(self, inp: RevocationDecisionInput) -> ApplicationView:
@@ -90,13 +85,7 @@ class Hearings(Effects):
 
     @decide_revocation.validator
     def validate_decide_revocation(self, inp: RevocationDecisionInput) -> None:
-        self._allowed("revocation", inp.actor)
-        h = self.case.hearing
-        if h is None:
-            raise conflict("没有拟撤销的决定")
-        over = h.period_over or (h.statement_until is not None and workflow.now() >= h.statement_until)
-        if not (over or h.statement):
-            raise conflict(f"陈述申辩期至{china_time(h.statement_until)}，期满或申请人陈述申辩后方可作出决定")
+        guards.revocation(self._view(), inp.actor, workflow.now())
         if inp.revoke and not inp.decision_no:
             raise conflict("撤销决定须注明决定书文号")
 
@@ -109,6 +98,4 @@ class Hearings(Effects):
 
     @close_case.validator
     def validate_close_case(self, inp: CloseInput) -> None:
-        self._allowed("close", inp.actor)
-        if not self._in_follow_up():
-            raise conflict("本案没有待办结的后续处理")
+        guards.close(self._view(), inp.actor, workflow.now())

@@ -10,8 +10,9 @@ from workflows.application import wording as say
 from workflows.application.before_patches import BeforePatches
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.case import NOT_YET_DUE, ROUTINE, china_time
-    from workflows.rules import BEFORE_DECISION, VERIFICATION_LABELS, conflict
+    from workflows import guards
+    from workflows.case import NOT_YET_DUE, ROUTINE
+    from workflows.rules import BEFORE_DECISION
     from workflows.types import (
         ApplicationStatus as S,
         ApplicationView,
@@ -49,7 +50,7 @@ class Verification(BeforePatches):
 
     @complain.validator
     def validate_complain(self, inp: ComplaintInput) -> None:
-        self._allowed("complaint", inp.actor)
+        guards.complaint(self._view(), inp.actor, workflow.now())
 
     @workflow.update
     async def record_verification(self, inp: VerificationInput) -> ApplicationView:
@@ -89,14 +90,7 @@ class Verification(BeforePatches):
 
     @record_verification.validator
     def validate_record_verification(self, inp: VerificationInput) -> None:
-        m = self._check(inp.actor, "verification", inp.matter)
-        allowed = (V.pending,) if self.case.status in BEFORE_DECISION else (V.scheduled, V.due, V.reverifying)
-        if self._legal and m.verification in ROUTINE and self.case.status not in BEFORE_DECISION and m.mode == MatterMode.commitment:
-            if m.window_end and workflow.now() >= m.window_end:
-                raise conflict(f"「{m.name}」的监管期已于{china_time(m.window_end)}届满，不能再行核查")
-            return  # daily supervision: any committed matter, any time within its own window
-        if m.verification not in allowed:
-            raise conflict(f"「{m.name}」当前为「{VERIFICATION_LABELS[m.verification]}」，不能登记核查结果")
+        guards.verification(self._view(), inp.actor, workflow.now(), inp.matter, self._legal)
 
     @workflow.update
     async def submit_rectification(self, inp: RectificationInput) -> ApplicationView:
@@ -111,8 +105,4 @@ class Verification(BeforePatches):
 
     @submit_rectification.validator
     def validate_submit_rectification(self, inp: RectificationInput) -> None:
-        m = self._check(inp.actor, "rectification", inp.matter)
-        if m.verification != V.rectifying:
-            raise conflict(f"「{m.name}」没有待整改的事项")
-        if m.rectify_by and workflow.now() >= m.rectify_by:
-            raise conflict(f"「{m.name}」整改期限已过")
+        guards.rectification(self._view(), inp.actor, workflow.now(), inp.matter)
