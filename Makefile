@@ -59,7 +59,7 @@ chaos: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy workflows activities api db figures security audit letters console credit catalogue ops worker.py config.py cli.py bench
+	$(VENV)/bin/mypy workflows activities api services db figures security audit letters console credit catalogue ops worker.py config.py cli.py bench
 
 bench: $(STAMP)
 	$(PY) -m bench.lifecycle $(ARGS)

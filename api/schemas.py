@@ -11,10 +11,11 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from credit import identity
 from workflows.rules import MAX_RECTIFY_DAYS
+from workflows.repair_types import RepairStatus
 from workflows.types import DispositionAction
 
 SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -289,3 +290,55 @@ class ClaimOut(BaseModel):
     holder_label: str
     claimed_at: datetime
     assigned_by: str | None
+
+
+# ---- credit repair (信用修复) -------------------------------------------------------------------
+
+Evidence = Annotated[str, Field(min_length=1, max_length=20_000), FREE_TEXT]
+RecordId = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class RepairCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    record_ids: list[RecordId] = Field(min_length=1, max_length=50)
+    """The applicant's unrepaired adverse records to repair."""
+    evidence: Evidence
+    """What shows the dishonest act corrected and the duties fulfilled, and the credit commitment."""
+
+
+def not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("准予或不予信用修复，均须说明理由")
+    return value
+
+
+class RepairDecisionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approve: bool
+    reason: Annotated[Text, AfterValidator(not_blank)]
+
+
+class RepairWithdrawBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text | None = None
+
+
+class RepairOut(BaseModel):
+    id: str
+    workflow_id: str
+    applicant_id: str
+    record_ids: list[str]
+    evidence: str | None = None
+    """Shown to the applicant and the office; the workflow has only its SHA-256."""
+    evidence_sha256: str
+    status: RepairStatus
+    status_label: str
+    applied_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    decided_at: datetime | None
+    decided_by: str | None
+    reason: str | None

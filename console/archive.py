@@ -1,6 +1,6 @@
-"""The credit archive (诚信档案) of one applicant: grade, measures, records — the API's
-`get_credit` — and, for the applicant themself, the form to apply for credit repair, sent by
-the API's `apply_for_repair` (which checks the records and the minimum period)."""
+"""The credit archive (诚信档案) of one applicant: grade, measures, records (services/credit.py, as
+the API reads it) — and, for the applicant themself, the form to apply for credit repair
+(services/repairs.py `apply`, which checks the records and the minimum period)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from api.deps import Db
-from api.routes.applicants import get_credit
-from api.routes.repairs import OFFICE, RepairCreate, apply_for_repair, list_repairs
+from api.schemas import RepairCreate
+from services import repairs
+from services.credit import archive_of
 from console.forms import refusal_message, validation_message
 from console.web import SignedIn, error_page, now, page, signed_form, signed_in, to_login
 from console.wording import moment
-from workflows.rules import READS, ROLE_LABELS
 from workflows.types import Role
 
 router = APIRouter(include_in_schema=False)
@@ -38,20 +38,17 @@ def repairable(record: dict[str, Any], at: datetime) -> str:
 def render_archive(request: Request, user: SignedIn, applicant_id: str, error: str = "", values: dict[str, Any] | None = None,
                    status_code: int = 200, done: bool = False) -> HTMLResponse:
     try:
-        if user.actor.role not in READS["credit"]:
-            raise HTTPException(403, f"{ROLE_LABELS[user.actor.role]}无权查看诚信档案")
         with Session(request.app.state.engine) as db:
-            archive = get_credit(applicant_id, db, user.actor)
+            archive = archive_of(db, applicant_id, user.actor)
             own = user.actor.role == Role.applicant
-            repairs = list_repairs(db, user.actor, status=None, overdue=None, applicant=applicant_id, limit=100) \
-                if own or user.actor.role in OFFICE else []
+            found = repairs.queue(db, user.actor, applicant=applicant_id) if own or user.actor.role in repairs.OFFICE else []
     except HTTPException as err:
         return error_page(request, refusal_message(err), err.status_code, user)
     at = now()
     for r in archive["records"]:
         r["may_repair"] = repairable(r, at)
     return page(request, "archive.html", {
-        "a": archive, "repairs": repairs, "own": own, "error": error, "values": values or {"record_ids": []},
+        "a": archive, "repairs": found, "own": own, "error": error, "values": values or {"record_ids": []},
         "done": done, "idem": secrets.token_urlsafe(12),
     }, status_code, user)
 
@@ -66,7 +63,7 @@ def archive_page(request: Request, applicant_id: str, done: str = "") -> Respons
 
 @router.post("/archive/{applicant_id}/repairs", response_class=HTMLResponse)
 async def apply(request: Request, applicant_id: str) -> Response:
-    """Apply for repair of the ticked records, with the evidence, by the API's `apply_for_repair`."""
+    """Apply for repair of the ticked records, with the evidence, by services.repairs.apply (as the API does)."""
     sent = await signed_form(request)
     if isinstance(sent, Response):
         return sent
@@ -80,8 +77,7 @@ async def apply(request: Request, applicant_id: str) -> Response:
     state = request.app.state
     idem = str(form.get("idem") or "")[:64] or None
     try:
-        await apply_for_repair(applicant_id, body, user.actor, Db(state.engine), state.temporal,  # type: ignore[arg-type]
-                               state.settings, state.pseudonyms, Response(), idem)
+        await repairs.apply(applicant_id, body, user.actor, Db(state.engine), state.temporal, state.settings, state.pseudonyms, idem)
     except HTTPException as err:
         return render_archive(request, user, applicant_id, refusal_message(err), values, err.status_code)
     return RedirectResponse(f"/archive/{quote(applicant_id, safe='')}?done=repair", status_code=303)

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from api import schemas
 from api.deps import PUBLIC_ACTOR, Db
 from api.limits import complaint_limits, limit_complaints
-from api.routes.applications import ACTIONS, MERGED, perform
+from services.cases import ACTIONS, MERGED, perform
 from console.forms import body_from_form, refusal_message, validation_message
 from console.web import page
 from security.pseudonyms import Pseudonyms

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from api.routes.repairs import OFFICE
+from services.repairs import OFFICE
 from api.routes.statistics import ROLES as STATISTICS_ROLES
 from db.models import CatalogueRevision, CreditRepair
 from workflows.repair_types import RepairStatus

@@ -1,15 +1,15 @@
 """The credit office's queue of credit repairs (信用修复) and the page where a repair is decided.
 
-The list is the API's (`list_repairs`: oldest due first, an applicant only their own); the
-decision goes through the API's `decide_repair` (the workflow's validator admits only the
-credit officer and a pending repair, and wants a reason).
+The list and the decision are services/repairs.py's, as the API's (`queue`: oldest due first, an
+applicant only their own; `decide`: the workflow's validator admits only the credit officer and
+a pending repair, and wants a reason).
 """
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import cast, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
@@ -18,7 +18,9 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from api.deps import Db
-from api.routes.repairs import OFFICE, RepairDecisionBody, RepairOut, decide_repair, get_repair, list_repairs
+from api.schemas import RepairDecisionBody, RepairOut
+from services import repairs
+from services.repairs import OFFICE
 from console.forms import body_from_form, refusal_message, validation_message
 from console.queues import calendar
 from console.web import SignedIn, error_page, now, page, signed_form, signed_in, to_login
@@ -56,7 +58,7 @@ def repairs_queue(request: Request, show: str = "pending") -> Response:
         return refused_role(request, user)
     status = SHOWN.get(show, RepairStatus.pending)
     with Session(request.app.state.engine) as db:
-        found = list_repairs(db, user.actor, status=status, overdue=None, applicant=None, limit=LIMIT)
+        found = repairs.queue(db, user.actor, status=status, limit=LIMIT)
         rows = queue_rows(found, now(), db)
     return page(request, "repairs.html", {"rows": rows, "show": "all" if status is None else "pending",
                                           "labels": REPAIR_STATUS_LABELS}, user=user)
@@ -73,7 +75,7 @@ def render_repair(request: Request, user: SignedIn, repair_id: str, error: str =
                   status_code: int = 200, done: bool = False) -> HTMLResponse:
     try:
         with Session(request.app.state.engine) as db:
-            repair = get_repair(repair_id, db, user.actor)
+            repair = repairs.repair(db, repair_id, user.actor)
             records = record_labels(db, repair.record_ids)
             row = queue_rows([repair], now(), db)[0]
     except HTTPException as err:
@@ -95,20 +97,20 @@ def repair_page(request: Request, repair_id: str, done: str = "") -> Response:
 
 @router.post("/repairs/{repair_id}/decision", response_class=HTMLResponse)
 async def decide(request: Request, repair_id: str) -> Response:
-    """Approve or reject with a reason, by the API's `decide_repair`."""
+    """Approve or reject with a reason, by services.repairs.decide (as the API does)."""
     sent = await signed_form(request)
     if isinstance(sent, Response):
         return sent
     user, form = sent
     values = {k: str(v) for k, v in form.items() if k != "csrf"}
     try:
-        body = body_from_form(RepairDecisionBody, form)
+        body = cast(RepairDecisionBody, body_from_form(RepairDecisionBody, form))
     except ValidationError as err:
         return render_repair(request, user, repair_id, f"填写有误：{validation_message(err)}", values, 422)
     state = request.app.state
     idem = str(form.get("idem") or "")[:64] or None
     try:
-        await decide_repair(repair_id, body, user.actor, Db(state.engine), state.temporal, idem)  # type: ignore[arg-type]
+        await repairs.decide(repair_id, body, user.actor, Db(state.engine), state.temporal, idem)
     except HTTPException as err:
         return render_repair(request, user, repair_id, refusal_message(err), values, err.status_code)
     return RedirectResponse(f"/repairs/{quote(repair_id, safe='')}?done=decision", status_code=303)

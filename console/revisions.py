@@ -1,7 +1,7 @@
 """Catalogue revisions (清单调整) for the legal-affairs bureau: the list (those awaiting its
 审定, 备案 or 公布 first) and a revision's page with the steps its status allows, each sent by
-the API's own route function (`review_revision`, `file_revision`, `publish_revision`), which
-checks `workflows.revision_rules.check_step` and sends the workflow's Update."""
+services/catalogue.py as the API sends it (`review`, `file`, `publish`: each checks
+`workflows.revision_rules.check_step` and sends the workflow's Update)."""
 
 from __future__ import annotations
 
@@ -16,17 +16,9 @@ from sqlmodel import Session, col, select
 from temporalio.exceptions import ApplicationError
 
 from api.deps import Db
-from api.routes.catalogue_admin import (
-    RevisionOut,
-    ReviewBody,
-    StepBody,
-    display,
-    file_revision,
-    get_revision,
-    list_revisions,
-    publish_revision,
-    review_revision,
-)
+from api.catalogue_schemas import ReviewBody, RevisionOut, StepBody
+from services import catalogue
+from services.catalogue import display
 from catalogue.checks import ACTION_LABELS
 from catalogue.columns import FIELD_LABELS
 from catalogue.versions import entry_of
@@ -41,7 +33,7 @@ from workflows.rules import ROLE_LABELS
 router = APIRouter(include_in_schema=False)
 
 BUREAU_STEPS = ("review", "file", "publish")
-SENDERS = {"review": review_revision, "file": file_revision, "publish": publish_revision}
+SENDERS = {"review": catalogue.review, "file": catalogue.file, "publish": catalogue.publish}
 SHOWN_FIELDS = ("name", "department", "commitment_allowed", "exclusion_reason", "verification_stage", "verification_days",
                 "verification_deadline_days", "verification_method", "supervision_days", "services", "basis", "consequences")
 STEP_DONE = {"review": "审定意见已作出", "file": "已备案", "publish": "已公布，清单已更新"}
@@ -86,7 +78,7 @@ def revisions_list(request: Request) -> Response:
     if user.actor.role not in READERS:
         return error_page(request, f"{ROLE_LABELS[user.actor.role]}无权查看清单调整", 403, user)
     with Session(request.app.state.engine) as db:
-        every = list_revisions(db, user.actor, status=None, department=None)
+        every = catalogue.revisions(db, user.actor)
     waiting = sorted((r for r in every if r.status in BUREAU_STATUSES), key=lambda r: r.updated_at or r.created_at)
     rest = [r for r in every if r.status not in BUREAU_STATUSES]
     return page(request, "revisions.html", {"waiting": waiting, "rest": rest}, user=user)
@@ -96,7 +88,7 @@ def render_revision(request: Request, user: SignedIn, revision_id: str, error: s
                     values: dict[str, str] | None = None, status_code: int = 200, done: str = "") -> HTMLResponse:
     try:
         with Session(request.app.state.engine) as db:
-            revision = get_revision(revision_id, db, user.actor)
+            revision = catalogue.revision(db, revision_id, user.actor)
             changes = change_rows(db, revision)
     except HTTPException as err:
         return error_page(request, refusal_message(err), err.status_code, user)
@@ -116,7 +108,7 @@ def revision_page(request: Request, revision_id: str, done: str = "") -> Respons
 
 @router.post("/revisions/{revision_id}/{step}", response_class=HTMLResponse)
 async def take_step(request: Request, revision_id: str, step: str) -> Response:
-    """审定 (approve, or send back with comments), 备案, 公布 — by the API's route functions."""
+    """审定 (approve, or send back with comments), 备案, 公布 — by services/catalogue.py, as the API."""
     sent = await signed_form(request)
     if isinstance(sent, Response):
         return sent

@@ -1,8 +1,8 @@
 """The console's pages: sign-in, work queues, the case page with its action forms, opening a case.
 
-Every action goes through the same code as the API (`perform`, `open_application` of
-api/routes/applications.py) with the signed-in person's identity; the workflow accepts or
-refuses it, and a refusal is shown on the page in Chinese.
+Every action goes through the same service as the API (services/cases.py: `open_case`,
+`perform`, the readers) with the signed-in person's identity; the workflow accepts or refuses
+it, and a refusal is shown on the page in Chinese.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from api import schemas
 from api import claims
 from api.claims import ClaimTaken
 from api.deps import Db, actor_for
-from api.routes.applications import ACTIONS, get_letter, get_row, open_application, perform
-from api.routes.letters import get_letter_pdf
+from api.routes.public import pdf_response
+from services import cases
 from console import archive, complaints, dashboard, repairs, revisions
 from console import session as sessions
 from console.actions import allowed_actions, grouped
@@ -170,7 +170,7 @@ def new_case(request: Request) -> Response:
 
 @router.post("/cases/new", response_class=HTMLResponse)
 async def open_case(request: Request) -> Response:
-    """Open a case by `open_application`, as POST /applications does."""
+    """Open a case by `services.cases.open_case`, as POST /applications does."""
     sent = await signed_form(request)
     if isinstance(sent, Response):
         return sent
@@ -189,7 +189,7 @@ async def open_case(request: Request) -> Response:
         return open_form(request, user, f"填写有误：{validation_message(err)}", values, 422)
     state = request.app.state
     try:
-        await open_application(body, user.actor, Db(state.engine), state.temporal, state.settings, state.pseudonyms, Response())
+        await cases.open_case(body, user.actor, Db(state.engine), state.temporal, state.settings, state.pseudonyms)
     except HTTPException as err:
         return open_form(request, user, refusal_message(err), values, err.status_code)
     return RedirectResponse(f"/cases/{quote(body.application_id, safe='')}?done=open", status_code=303)
@@ -200,9 +200,7 @@ async def open_case(request: Request) -> Response:
 
 def case_context(db: Session, actor: Actor, application_id: str, at: datetime, namespace: str) -> dict[str, Any]:
     """Everything the case page shows; HTTPException 403/404 as the API would answer."""
-    if actor.role not in READS["applications"]:
-        raise HTTPException(403, f"{ROLE_LABELS[actor.role]}无权查看申请案卷")
-    row = get_row(application_id, db, actor)
+    row = cases.case_row(application_id, db, actor)
     shas = [m["letter_sha256"] for m in row.matters if m.get("letter_sha256")]
     letters = {x.matter_code: x.text for x in db.exec(select(Letter).where(col(Letter.sha256).in_(shas)))} if shas else {}
     events = list(db.exec(select(CaseEvent).where(CaseEvent.application_id == application_id).order_by(col(CaseEvent.seq))))
@@ -241,7 +239,7 @@ async def claim_item(request: Request, application_id: str) -> Response:
     matter = str(form.get("matter") or "") or None
     try:
         with Session(request.app.state.engine) as db:
-            row = get_row(application_id, db, user.actor)
+            row = cases.case_row(application_id, db, user.actor)
             if form.get("release") == "yes":
                 claims.release(db, row, matter, user.actor)
             else:
@@ -287,7 +285,7 @@ async def act(request: Request, application_id: str, path: str) -> Response:
     def refuse(message: str, status_code: int) -> HTMLResponse:
         return render_case(request, user, application_id, message, failed, values, status_code)
 
-    action = ACTIONS.get(path)
+    action = cases.ACTIONS.get(path)
     if action is None:
         return refuse("没有这项操作。", 404)
     if path == "commit" and user.actor.role == Role.applicant and form.get("read") != "yes":
@@ -300,7 +298,7 @@ async def act(request: Request, application_id: str, path: str) -> Response:
     confirmed = str(form.get("claim_confirmed") or "")[:64] or None  # the holder the person confirmed acting for
     state = request.app.state
     try:
-        await perform(action, application_id, body, user.actor, Db(state.engine), state.temporal, state.pseudonyms, idem, confirmed)
+        await cases.perform(action, application_id, body, user.actor, Db(state.engine), state.temporal, state.pseudonyms, idem, confirmed)
     except ClaimTaken as err:
         values["claim_holder"] = err.holder  # the form asks to confirm (a checkbox naming the holder)
         return refuse(refusal_message(err), err.status_code)
@@ -319,21 +317,17 @@ def letter_page(request: Request, application_id: str, matter: str) -> Response:
         return letter_pdf(request, user, application_id, matter.removesuffix(".pdf"))
     try:
         with Session(request.app.state.engine) as db:
-            if user.actor.role not in READS["applications"]:
-                raise HTTPException(403, f"{ROLE_LABELS[user.actor.role]}无权查看申请案卷")
-            letter = get_letter(application_id, matter, db, user.actor)
+            letter = cases.letter_of(application_id, matter, db, user.actor)
     except HTTPException as err:
         return page(request, "error.html", {"message": refusal_message(err)}, err.status_code, user)
     return page(request, "letter.html", {"application_id": application_id, "letter": letter}, user=user)
 
 
 def letter_pdf(request: Request, user: SignedIn, application_id: str, matter: str) -> Response:
-    """The PDF of the letter as notified, by the API's own route function."""
+    """The PDF of the letter as notified, as GET /applications/{id}/letters/{matter}.pdf."""
     try:
-        if user.actor.role not in READS["applications"]:
-            raise HTTPException(403, f"{ROLE_LABELS[user.actor.role]}无权查看申请案卷")
         with Session(request.app.state.engine) as db:
-            return get_letter_pdf(application_id, matter, db, user.actor)
+            return pdf_response(*cases.letter_pdf(application_id, matter, db, user.actor))
     except HTTPException as err:
         return page(request, "error.html", {"message": refusal_message(err)}, err.status_code, user)
 

@@ -131,7 +131,7 @@ def test_projections_converge_on_postgres(pg: Engine) -> None:
 def test_department_filter_and_daily_complaint_key_on_postgres(pg: Engine) -> None:
     """The department filter reads the matter rows on PostgreSQL as on SQLite; the day's
     complaint key lets exactly one complaint through there too."""
-    from api.routes.complaints import register
+    from services.complaints import register
     from db.models import Application, CaseMatter, Complaint
     from db.queries import in_department
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from api import claims, schemas
 from api.deps import CurrentActor, SessionDep
-from api.routes.applications import get_row
+from services.cases import case_row
 from db.models import Claim
 from workflows.types import Actor, Role
 
@@ -28,7 +28,7 @@ def list_claims(application_id: str, session: SessionDep, actor: CurrentActor) -
     """Who holds the case and each of its matters."""
     if actor.role == Role.applicant:
         return []
-    row = get_row(application_id, session, actor)
+    row = case_row(application_id, session, actor)
     return [out(c) for _, c in sorted(claims.claims_of(session, [row.application_id]).items())]
 
 
@@ -37,7 +37,7 @@ def list_claims(application_id: str, session: SessionDep, actor: CurrentActor) -
 def claim(application_id: str, body: schemas.ClaimBody, session: SessionDep, actor: CurrentActor, response: Response) -> schemas.ClaimOut:
     """Take the case (a caseworker) or one of its matters (a verifier): 201, or 200 if already
     yours; 409 naming the holder if someone else has it."""
-    held, new = claims.claim(session, get_row(application_id, session, actor), body.matter, actor)
+    held, new = claims.claim(session, case_row(application_id, session, actor), body.matter, actor)
     response.status_code = 201 if new else 200
     return out(held)
 
@@ -45,7 +45,7 @@ def claim(application_id: str, body: schemas.ClaimBody, session: SessionDep, act
 @router.delete("/{application_id}/claims", status_code=204)
 def release(application_id: str, session: SessionDep, actor: CurrentActor, matter: Matter = None) -> Response:
     """Give the item back (its holder), or take it away (a supervisor)."""
-    claims.release(session, get_row(application_id, session, actor), matter, actor)
+    claims.release(session, case_row(application_id, session, actor), matter, actor)
     return Response(status_code=204)
 
 
@@ -53,4 +53,4 @@ def release(application_id: str, session: SessionDep, actor: CurrentActor, matte
 def reassign(application_id: str, body: schemas.ReassignBody, session: SessionDep, actor: CurrentActor) -> schemas.ClaimOut:
     """A supervisor gives the item to a caseworker or verifier, with a reason (logged)."""
     to = Actor(body.holder_id, Role(body.holder_role))
-    return out(claims.reassign(session, get_row(application_id, session, actor), body.matter, actor, to, body.reason))
+    return out(claims.reassign(session, case_row(application_id, session, actor), body.matter, actor, to, body.reason))

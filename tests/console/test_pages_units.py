@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from figures import counting
 from figures.definitions import KEY_LABELS, LABELS, Query
-from api.routes.catalogue_admin import RevisionOut
+from api.catalogue_schemas import RevisionOut
 from console.archive import repairable
 from console.charts import Bar, Part, bars, columns, percent, stacked
 from console.complaints import FORM_TTL_S, form_token, token_ok

@@ -96,4 +96,5 @@ class ProjectionInput:
     projected_before: int | None = None
     """How many timeline entries the case had before new_events. Given (lean cases), the write
     is the whole truth: new_events replace entries of the same number, entries numbered past
-    the case's count go (a thrown-away workflow task's). None: cases before lean-life."""
+    the case's count go (a thrown-away workflow task's). None: projections recorded in histories
+    before lean-life (the workflow now always gives it)."""
