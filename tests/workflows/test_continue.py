@@ -3,10 +3,12 @@ case, its deadlines and timeline carried on, every run replayable."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from temporalio.client import WorkflowExecutionStatus
 
+from activities.projection import workflow_id
 from tests.conftest import runs
 from tests.factories import AFTER, APPLICANT, CASEWORKER, PUBLIC, VERIFIER
 from tests.harness import Harness
@@ -19,6 +21,7 @@ from workflows.types import (
     DecisionInput,
     DispositionAction as D,
     DispositionInput,
+    OpenApplicationInput,
     RectificationInput,
     VerificationInput,
     VerificationState as V,
@@ -69,3 +72,34 @@ async def test_refused_update_in_a_continued_run_leaves_it_untouched(case: Harne
     latest = case.env.client.get_workflow_handle(handle.id)
     says = await refused(latest, W.decide, DecisionInput(CASEWORKER, True, "再批一次"))
     assert "不能执行此操作" in says
+
+
+async def test_a_continued_run_keeps_the_case_wide_patches_of_its_first_run(case: Harness) -> None:
+    """A new run's history has no patch markers, so `patched` says True there: a case opened
+    before a case-wide patch would take it up when it continues as new. The state carries what
+    the first run answered; a run resumed without graded-measures draws the old way."""
+    handle, _ = await case.open([AFTER], continue_after_events=30, sampling=None)
+    for n in range(8):  # before the decision: complaints that touch nothing make a long history
+        await handle.execute_update(W.complain, ComplaintInput(PUBLIC, f"举报{n}"))
+        if await run_count(case, handle) >= 2:
+            break
+    histories = [h async for h in runs(case, handle)]
+    assert len(histories) >= 2
+    started = histories[1].events[0].workflow_execution_started_event_attributes
+    [carried] = await case.env.client.data_converter.decode(started.input.payloads, [OpenApplicationInput])
+    assert carried.resume.patches == ["organ-decisions", "search-attributes", "continue-as-new", "graded-measures"]
+
+    async def decided(patches: list[str], suffix: str) -> str:
+        """The sampling entry of the same case resumed (as a run after a deploy) with these patches."""
+        resume = replace(carried.resume, patches=patches, complained=False)  # no 事中 check first: the draw comes at once
+        inp = replace(carried, application_id=f"{carried.application_id}-{suffix}", resume=resume)
+        again = await case.env.client.start_workflow(W.run, inp, id=workflow_id(inp.application_id), task_queue=case.task_queue)
+        case.handles.append(again)
+        await again.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+        await again.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+        return next(r.summary for r in case.timeline_rows(inp.application_id) if r.action == "sampling")
+
+    graded = await decided(carried.resume.patches, "graded")
+    assert "抽查概率" in graded and "信用规则第" in graded  # by the grade's chance for the risk level
+    before = await decided(["organ-decisions", "search-attributes", "continue-as-new"], "before")
+    assert "抽查概率" not in before and ("抽中概率" in before or "全部核查" in before)  # the one chance of before

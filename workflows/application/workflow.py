@@ -49,11 +49,20 @@ class ApplicationWorkflow(Commitments, Decision, Verification, Dispositions):
         self._opened = inp.resume is not None
         # Decided once, at the first activation, in this order: validators may read them (they
         # may not call patched).
-        self._legal = workflow.patched(LEGAL)
-        self._searchable = workflow.patched(SEARCHABLE)
+        self._legal = self._follows(LEGAL)
+        self._searchable = self._follows(SEARCHABLE)
         self._searched = {}
-        self._continuable = workflow.patched(CONTINUABLE)
-        self._graded = workflow.patched(GRADED)
+        self._continuable = self._follows(CONTINUABLE)
+        self._graded = self._follows(GRADED)
+        self.case.patches = [p for p, on in ((LEGAL, self._legal), (SEARCHABLE, self._searchable),
+                                             (CONTINUABLE, self._continuable), (GRADED, self._graded)) if on]
+
+    def _follows(self, patch: str) -> bool:
+        """A case-wide patch, asked at the start of every run (the marker is a command of each
+        run's history); a run carried on keeps what the case's first run answered."""
+        now = workflow.patched(patch)
+        carried = self.case.patches
+        return now if carried is None else now and patch in carried
 
     @workflow.run
     async def run(self, inp: OpenApplicationInput) -> str:

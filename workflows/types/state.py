@@ -152,6 +152,9 @@ class CaseState:
     follow_up_closed: bool = False
     run: int = 1
     """This state starts the case's run number `run` (the first run is 1)."""
+    patches: list[str] | None = None
+    """The case-wide patches the case follows, as its first run answered them: a later run (a
+    new history, where `patched` is True) keeps them. None: a state carried before this field."""
 
     def matter(self, code: str) -> MatterCase:
         return next(m for m in self.matters if m.code == code)
