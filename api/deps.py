@@ -9,7 +9,7 @@ so no connection is ever held across an `await` on Temporal.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Annotated, TypeVar
+from typing import Annotated, TypeVar, cast
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -55,15 +55,15 @@ def get_db(request: Request) -> Db:
 
 
 def get_temporal(request: Request) -> Temporal:
-    return request.app.state.temporal
+    return cast(Temporal, request.app.state.temporal)
 
 
 def get_app_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    return cast(Settings, request.app.state.settings)
 
 
 def get_pseudonyms(request: Request) -> Pseudonyms:
-    return request.app.state.pseudonyms
+    return cast(Pseudonyms, request.app.state.pseudonyms)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -102,7 +102,8 @@ async def start_revision(temporal: Temporal, settings: Settings, inp: StartRevis
         static_summary=f"清单调整（{inp.department or '全区'}，{len(inp.changes)}项）",
     )
     try:
-        return await temporal.update_with_start(W.created, start)
+        view: RevisionView = await temporal.update_with_start(W.created, start)
+        return view
     except WorkflowAlreadyStartedError:
         raise HTTPException(409, f"清单调整 {inp.revision_id} 已办结，不能重复起草") from None
 

@@ -63,10 +63,10 @@ MonthRow = create_model("StatisticsByMonth", __base__=Figures, month=(str, Field
 
 class StatisticsOut(BaseModel):
     query: StatisticsQueryOut
-    totals: Figures  # type: ignore[valid-type]
-    by_department: list[DepartmentRow]  # type: ignore[valid-type]
-    by_matter: list[MatterRow]  # type: ignore[valid-type]
-    by_month: list[MonthRow]  # type: ignore[valid-type]
+    totals: Figures
+    by_department: list[DepartmentRow]
+    by_matter: list[MatterRow]
+    by_month: list[MonthRow]
     labels: dict[str, str] = Field(description="每个字段的中文名称")
     definitions: dict[str, str] = Field(description="每项指标的统计口径")
 
