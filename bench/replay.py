@@ -32,7 +32,7 @@ from pathlib import Path
 
 from temporalio.client import WorkflowHistory
 
-from tests.factories import CONVERTER, TEST_KEYRING
+from tests.support.factories import CONVERTER, TEST_KEYRING
 from worker import replayer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,23 +6,22 @@ skipped only when neither answers. Each run works in a schema of its own and dro
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timezone
 
-import pytest
 import pytest_asyncio
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.credit import CreditActivities
 from db.models import ApplicantGrade, ApplicantIdentity, Application, CaseEvent, CaseText, CreditOutbox, CreditRecord
-from db.session import make_engine, session_factory
-from tests.conftest import replay_all, seeded_engine, stop_all
-from tests.factories import AFTER, APPLICANT, CASEWORKER, DURING, PUBLIC, SUPERVISOR, VERIFIER
-from tests.harness import Harness
+from db.session import session_factory
+from tests.support.factories import AFTER, APPLICANT, CASEWORKER, DURING, PUBLIC, SUPERVISOR, VERIFIER
+from tests.support.harness import Harness
+from tests.support.postgres import on_postgres
+from tests.support.projections import late_older_lean_projection_ignored, thrown_away_task_overwritten
+from tests.support.replay import replay_all, stop_all
 from worker import build_worker
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
@@ -40,34 +39,7 @@ from workflows.types import (
     VerificationInput,
 )
 
-URL = os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def reachable(url: str) -> bool:
-    try:
-        with make_engine(url).connect() as conn:
-            conn.execute(text("select 1"))
-        return True
-    except Exception:
-        return False
-
-
-pytestmark = pytest.mark.skipif(
-    not URL.startswith("postgresql") or (not os.environ.get("DATABASE_URL") and not reachable(URL)),
-    reason="no PostgreSQL: DATABASE_URL unset and none on 127.0.0.1:5432",
-)
-
-
-@pytest.fixture
-def pg() -> Iterator[Engine]:
-    schema = f"chengnuo_test_{uuid.uuid4().hex[:8]}"
-    with make_engine(URL).begin() as conn:
-        conn.execute(text(f'create schema "{schema}"'))
-    engine = seeded_engine(URL, connect_args={"options": f"-csearch_path={schema}"})
-    yield engine
-    engine.dispose()
-    with make_engine(URL).begin() as conn:
-        conn.execute(text(f'drop schema "{schema}" cascade'))
+pytestmark = on_postgres
 
 
 @pytest_asyncio.fixture
@@ -122,10 +94,8 @@ def test_credit_record_written_once_on_retry(pg: Engine) -> None:
 def test_projections_converge_on_postgres(pg: Engine) -> None:
     """The write counts the projection relies on hold on PostgreSQL too (psycopg gives no rowcount
     for a multi-row insert)."""
-    from tests.activities import test_projection as p
-
-    p.test_a_late_older_lean_projection_leaves_the_timeline_alone(pg)
-    p.test_what_a_thrown_away_task_wrote_is_overwritten(pg)
+    late_older_lean_projection_ignored(pg)
+    thrown_away_task_overwritten(pg)
 
 
 def test_department_filter_and_daily_complaint_key_on_postgres(pg: Engine) -> None:
@@ -153,7 +123,7 @@ def test_department_filter_and_daily_complaint_key_on_postgres(pg: Engine) -> No
 async def test_pseudonyms_and_kept_texts_on_postgres(pg_case: Harness) -> None:
     """Through the API on PostgreSQL: the identity registered once, the texts kept once and put
     back in the read model, the outbox event and the grade written with the record."""
-    from tests.conftest import api_client
+    from tests.support.http import api_client
 
     person = "410411199001010015"
     applicant = {"Authorization": f"Bearer dev-applicant:{person}"}

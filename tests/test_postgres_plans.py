@@ -14,8 +14,8 @@ from sqlmodel import Session
 
 from console.queues import queues_for
 from db.models import Application, CaseMatter
-from tests.console.test_queues_at_scale import NOW, case
-from tests.test_postgres import pg, pytestmark as on_postgres  # noqa: F401  (pg is a fixture)
+from tests.support.postgres import on_postgres
+from tests.support.rows import NOW, case
 from workflows.types import Actor, Role
 
 pytestmark = [on_postgres, pytest.mark.slow]
@@ -36,7 +36,7 @@ def statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
         event.remove(engine, "before_cursor_execute", keep)
 
 
-def test_every_queue_and_list_query_uses_an_index(pg: Engine) -> None:  # noqa: F811
+def test_every_queue_and_list_query_uses_an_index(pg: Engine) -> None:
     start = NOW - timedelta(days=400)
     statuses = [("approved", "scheduled")] * 16 + [("verifying", "due"), ("rectifying", "rectifying"), ("hearing", "untrue"),
                                                     ("reviewing", "none"), ("fulfilled", "true"), ("verifying", "untrue")]

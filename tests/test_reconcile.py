@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from activities.reconcile import reconcile
 from db.models import Application
-from tests.factories import AFTER
-from tests.harness import Harness
+from tests.support.factories import AFTER
+from tests.support.harness import Harness
 
 pytestmark = pytest.mark.e2e
 

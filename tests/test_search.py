@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from tests.factories import AFTER, APPLICANT, CASEWORKER, OTHER, OTHER_DEPARTMENT
-from tests.harness import Harness
+from tests.support.factories import AFTER, APPLICANT, CASEWORKER, OTHER, OTHER_DEPARTMENT
+from tests.support.harness import Harness
 from workflows import search
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import CommitInput, DecisionInput

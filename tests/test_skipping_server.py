@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import SkippingServer
-from tests.factories import AFTER, CASEWORKER, applicant
+from tests.support.factories import AFTER, CASEWORKER, applicant
+from tests.support.temporal import SkippingServer
 from workflows.application import ApplicationWorkflow
 from workflows.types import OpenApplicationInput
 

@@ -15,24 +15,10 @@ from activities.letters import LetterActivities, blank_letter, letter_templates
 from activities.procedure import procedure_data as procedure_rules
 from db.models import Letter, Matter
 from db.session import session_factory
-from tests.factories import AFTER, AFTER2, DURING, EXEMPT, TEST_MATTERS, applicant
+from tests.support.factories import AFTER, AFTER2, DURING, EXEMPT, TEST_MATTERS, applicant
+from tests.support.letters import HEADINGS
 from workflows.types import LetterRef, RenderLettersInput
 
-# Every heading stands on a line of its own, in this order.
-HEADINGS = [
-    "（一）证明义务",
-    "（二）证明内容",
-    "（三）承诺方式",
-    "（四）核查权力",
-    "（五）法律责任",
-    "（六）承诺效力",
-    "（七）承诺公开",
-    "（八）咨询方式",
-    "（九）投诉举报方式",
-    "二、申请人声明",
-    "三、签名",
-    "四、日期",
-]
 MATTERS = {m.code: m for m in TEST_MATTERS}
 SERVICE = "食品经营许可"
 ISSUED = "2026-03-02"

@@ -11,7 +11,8 @@ from temporalio.testing import ActivityEnvironment
 from activities.projection import ProjectionActivities
 from db.models import Application, CaseEvent, CaseMatter
 from db.session import session_factory
-from tests.factories import AFTER, OTHER, applicant
+from tests.support.factories import AFTER, OTHER, applicant
+from tests.support.projections import late_older_lean_projection_ignored, thrown_away_task_overwritten
 from workflows.types import (
     AdverseDecision,
     ApplicationStatus as S,
@@ -41,40 +42,14 @@ def test_a_late_older_projection_does_not_overwrite(engine: Engine) -> None:
         assert s.get(CaseEvent, ("p-1", 2)) is not None
 
 
-def lean(status: S, seq: int, before: int, actions: list[str], **view: object) -> ProjectionInput:
-    """A lean case's projection: the entries after the first `before`, numbered on from there."""
-    now = datetime.now(timezone.utc)
-    events = [TimelineEntry(before + n, now, "x", "caseworker", a, a) for n, a in enumerate(actions, 1)]
-    return ProjectionInput(ApplicationView("p-2", applicant(), "测试事项", status, [], **view), events, seq, before)  # type: ignore[arg-type]
-
-
 def test_what_a_thrown_away_task_wrote_is_overwritten(engine: Engine) -> None:
     """Two decisions raced: a workflow task accepted the rejection and closed the case, then was
     thrown away; the task that counts accepted the approval. The read model ends as it did."""
-    activities = ProjectionActivities(session_factory(engine))
-    env = ActivityEnvironment()
-    env.run(activities.project_application, lean(S.reviewing, 1, 0, ["open", "notify", "commit"]))
-    closed = datetime.now(timezone.utc)
-    env.run(activities.project_application, lean(S.rejected, 2, 3, ["reject", "close", "x", "y"], closed_at=closed))
-    env.run(activities.project_application, lean(S.approved, 3, 3, ["approve", "sampling", "schedule"]))
-    with Session(engine) as s:
-        row = s.get(Application, "p-2")
-        assert row is not None and row.status == S.approved and row.closed_at is None
-        timeline = s.exec(select(CaseEvent.action).where(CaseEvent.application_id == "p-2").order_by(CaseEvent.seq)).all()  # type: ignore[arg-type]
-    assert timeline == ["open", "notify", "commit", "approve", "sampling", "schedule"]
+    thrown_away_task_overwritten(engine)
 
 
 def test_a_late_older_lean_projection_leaves_the_timeline_alone(engine: Engine) -> None:
-    activities = ProjectionActivities(session_factory(engine))
-    env = ActivityEnvironment()
-    env.run(activities.project_application, lean(S.reviewing, 1, 0, ["open", "notify", "commit"]))
-    env.run(activities.project_application, lean(S.approved, 3, 3, ["approve", "sampling"]))
-    env.run(activities.project_application, lean(S.reviewing, 2, 2, ["commit"]))  # a late attempt of an older one
-    with Session(engine) as s:
-        row = s.get(Application, "p-2")
-        assert row is not None and row.status == S.approved
-        timeline = s.exec(select(CaseEvent.action).where(CaseEvent.application_id == "p-2").order_by(CaseEvent.seq)).all()  # type: ignore[arg-type]
-    assert timeline == ["open", "notify", "commit", "approve", "sampling"]
+    late_older_lean_projection_ignored(engine)
 
 
 def test_matter_rows_keep_what_the_figures_count(engine: Engine) -> None:

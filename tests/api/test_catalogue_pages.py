@@ -17,10 +17,10 @@ from api.main import create_app
 from config import Settings
 from db.models import CatalogueVersion, Matter
 from letters.sheets import COPIES
-from tests.conftest import api_client
-from tests.factories import AFTER, EXCLUDED, OTHER, OTHER_DEPARTMENT, TEST_MATTERS, matter
-from tests.harness import Harness
-from tests.letters.test_pdf import pdf_fonts, pdf_text, squeeze
+from tests.support.factories import AFTER, EXCLUDED, OTHER, OTHER_DEPARTMENT, TEST_MATTERS, matter
+from tests.support.harness import Harness
+from tests.support.http import api_client
+from tests.support.letters import APPLICANT, CASEWORKER, COMPANY, pdf_fonts, pdf_text, squeeze
 
 Client = httpx.AsyncClient
 
@@ -29,9 +29,6 @@ FOOD = matter("T-FOOD", name=f"食品经营场所使用证明{SCRIPT}", services
 GONE = matter("T-GONE", name="已取消的证明", retired=True, retired_reason="清单调整时取消")
 EXTRA = [FOOD, GONE]
 IN_FORCE = {m.code for m in TEST_MATTERS} | {FOOD.code}
-COMPANY = "91110000600037341L"  # a valid unified social credit code (GB 32100's own example)
-APPLICANT = {"Authorization": f"Bearer dev-applicant:{COMPANY}"}
-CASEWORKER = {"Authorization": "Bearer dev-caseworker"}
 
 
 @pytest_asyncio.fixture

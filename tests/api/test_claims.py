@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 from console.queues import queues_for
 from db.models import ClaimLog
 from security import tokens
-from tests.api.test_routes import auth, body
-from tests.factories import AFTER, DURING
-from tests.harness import Harness
+from tests.support.factories import AFTER, DURING
+from tests.support.harness import Harness
+from tests.support.http import auth, body
 from workflows.types import Actor, Role
 
 

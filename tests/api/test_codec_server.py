@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from tests.api.test_routes import Client, auth, body
+from tests.support.http import Client, auth, body
 
 
 def plain(text: str) -> dict[str, object]:

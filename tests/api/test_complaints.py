@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from tests.api.test_routes import Client, auth, body
-from tests.factories import AFTER
+from tests.support.factories import AFTER
+from tests.support.http import Client, auth, body
 
 FLOOD = 2000
 

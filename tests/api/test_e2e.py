@@ -3,105 +3,20 @@ dev server, the worker and the API — walked over HTTP, stopped with Ctrl-C, st
 
 from __future__ import annotations
 
-import json
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from bench.ports import free_port
+from tests.support.stack import PERSON, Stack, pick
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[2]
-PERSON = "410411199001010015"
-
-
-class Stack:
-    """One `make run` in a data directory of its own, on free ports."""
-
-    def __init__(self, data: Path, **env: str) -> None:
-        self.data, self.env = data, env
-        self.api = f"http://127.0.0.1:{free_port()}"
-        self.ports = [free_port(), free_port()]
-
-    def __enter__(self) -> Stack:
-        api_port = self.api.rsplit(":", 1)[1]
-        self.proc = subprocess.Popen(
-            [sys.executable, "scripts/run_dev.py", "--data-dir", str(self.data), "--api-port", api_port,
-             "--temporal-port", str(self.ports[0]), "--ui-port", str(self.ports[1])],
-            cwd=ROOT,
-            # every client here shares one address: it stands for many sources, so no per-source limit
-            env={"PATH": "/usr/bin:/bin", "SAMPLING_PROBABILITY": "1.0", "HOME": str(self.data),
-                 "COMPLAINT_RATE_PER_SOURCE": "0/60", **self.env},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        end = time.monotonic() + 90
-        while time.monotonic() < end:
-            try:
-                if httpx.get(f"{self.api}/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.3)
-        code, out = self.stop()
-        raise AssertionError(f"stack did not come up (exit {code}):\n{out}")
-
-    def stop(self) -> tuple[int, str]:
-        """Ctrl-C, as a user stops `make run`; a stuck supervisor is killed and its children go
-        with it (run_dev sets PR_SET_PDEATHSIG on them)."""
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            out, _ = self.proc.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            out, _ = self.proc.communicate()
-        return self.proc.returncode, out
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc.poll() is None:
-            self.stop()
-
-    def retention_days(self) -> float:
-        """The namespace's retention as `temporal operator namespace describe` reports it."""
-        described = subprocess.run(
-            [str(Path(sys.executable).parent / "temporal"), "operator", "namespace", "describe", "-n", "default",
-             "--address", f"127.0.0.1:{self.ports[0]}", "--output", "json"],
-            capture_output=True, text=True, timeout=30, check=True,
-        )
-        ttl = json.loads(described.stdout)["config"]["workflowExecutionRetentionTtl"]
-        return int(ttl.removesuffix("s")) / 86400
-
-    def call(self, method: str, path: str, role: str, body: dict[str, Any] | None = None) -> httpx.Response:
-        token = f"dev-{role}:{PERSON}" if role == "applicant" else f"dev-{role}"
-        return httpx.request(method, f"{self.api}{path}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> list[dict[str, Any]]:
-    return json.loads((ROOT / "activities" / "data" / "catalogue.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "data"
-
-
-def pick(catalogue: list[dict[str, Any]], stage: str) -> str:
-    return next(
-        m["code"] for m in catalogue
-        if m["commitment_allowed"] and not m["verification_exempt"] and m["verification_stage"] == stage
-    )
 
 
 def test_a_whole_life_with_real_processes(catalogue: list[dict[str, Any]], data_dir: Path) -> None:

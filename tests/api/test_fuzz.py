@@ -47,9 +47,9 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from api.main import create_app
 from config import Settings
-from tests.api.test_routes import COMPANY, auth, body, track
-from tests.factories import AFTER, DURING
-from tests.harness import Harness
+from tests.support.factories import AFTER, DURING
+from tests.support.harness import Harness
+from tests.support.http import COMPANY, auth, body, track
 
 pytestmark = pytest.mark.slow
 

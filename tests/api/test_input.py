@@ -17,8 +17,8 @@ from fastapi import FastAPI
 from api.limits import BodySizeLimit, ComplaintLimits, Rate, TokenBuckets
 from api.main import create_app
 from config import Settings
-from tests.api.test_routes import auth, body, track
-from tests.harness import Harness
+from tests.support.harness import Harness
+from tests.support.http import auth, body, track
 
 Client = httpx.AsyncClient
 JSON = {"Content-Type": "application/json"}

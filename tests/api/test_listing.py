@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.main import create_app
 from config import Settings
 from db.models import Application, CaseMatter
-from tests.api.test_routes import auth
+from tests.support.http import auth
 
 START = datetime(2026, 1, 5, 2, 0, tzinfo=timezone.utc)
 

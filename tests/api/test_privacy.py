@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.api.test_e2e import PERSON, Stack, catalogue, pick  # noqa: F401  (catalogue is a fixture)
+from tests.support.stack import PERSON, Stack, pick
 
 pytestmark = pytest.mark.e2e
 
@@ -20,7 +20,7 @@ def encodings(text: str) -> list[bytes]:
     return [text.encode(), text.encode("utf-16-le"), escaped.encode(), escaped.upper().replace("\\U", "\\u").encode()]
 
 
-def test_temporal_files_hold_no_name_id_or_phone(catalogue: list, tmp_path: Path) -> None:  # noqa: F811
+def test_temporal_files_hold_no_name_id_or_phone(catalogue: list, tmp_path: Path) -> None:
     after = pick(catalogue, "after")
     url = "/applications/privacy-1"
     with Stack(tmp_path / "data") as stack:

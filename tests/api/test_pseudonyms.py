@@ -11,9 +11,9 @@ from sqlmodel import Session, select
 
 from activities.projection import workflow_id
 from db.models import ApplicantIdentity, Application, CaseText
-from tests.api.test_routes import COMPANY, Client, auth, body
-from tests.factories import AFTER, CONVERTER
-from tests.harness import Harness
+from tests.support.factories import AFTER, CONVERTER
+from tests.support.harness import Harness
+from tests.support.http import COMPANY, Client, auth, body
 
 REASON = "经审查材料齐全，准予许可（理由原文不入工作流历史）"
 FINDINGS = "现场核查发现经营场所与承诺不符（核查原文）"

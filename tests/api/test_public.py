@@ -19,8 +19,8 @@ from config import Settings
 from db.models import ApiToken, Matter
 from security import tokens
 from workflows.types import Role
-from tests.activities.test_letters import HEADINGS
-from tests.factories import AFTER, DURING, EXCLUDED, EXEMPT, TEST_MATTERS
+from tests.support.factories import AFTER, DURING, EXCLUDED, EXEMPT, TEST_MATTERS
+from tests.support.letters import HEADINGS
 
 Client = httpx.AsyncClient
 PUBLIC_URLS = ["/matters", f"/matters/{AFTER}", f"/matters/{AFTER}/letter"]

@@ -15,30 +15,11 @@ from api.main import create_app
 from db.models import Application
 from config import Settings
 from db.session import make_engine
-from tests.factories import AFTER, DURING, EXCLUDED
-from tests.conftest import track  # noqa: F401  (other modules import it from here)
-from tests.harness import Harness
+from tests.support.factories import AFTER, DURING, EXCLUDED
+from tests.support.harness import Harness
+from tests.support.http import COMPANY, Client, auth, body
 from security import tokens
 from workflows.types import Role
-
-Client = httpx.AsyncClient
-
-
-COMPANY = "91410411MA0000001B"
-
-
-def auth(role: str) -> dict[str, str]:
-    """A dev token; the applicant acts as the test company (its own cases only)."""
-    return {"Authorization": f"Bearer dev-{role}:{COMPANY}" if role == "applicant" else f"Bearer dev-{role}"}
-
-
-def body(app_id: str, matters: list[str] | None = None) -> dict[str, Any]:
-    return {
-        "application_id": app_id,
-        "applicant": {"id": COMPANY, "name": "湛河测试商贸有限公司", "kind": "company"},
-        "service": "食品经营许可",
-        "matters": matters or [AFTER],
-    }
 
 
 async def test_health_and_catalogue(http: Client) -> None:

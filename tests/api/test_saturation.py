@@ -20,9 +20,10 @@ from sqlalchemy import Engine, text
 from api.main import create_app
 from api.temporal import Temporal
 from config import Settings
-from tests.api.test_routes import auth, body
-from tests.conftest import seeded_engine, skipping_env
-from tests.harness import Harness
+from tests.support.harness import Harness
+from tests.support.http import auth, body
+from tests.support.readmodel import seeded_engine
+from tests.support.temporal import skipping_env
 from workflows import DATA_CONVERTER
 
 

@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 from api import deps
 from db.models import ApiToken
 from security import tokens
-from tests.api.test_routes import COMPANY, Client, auth, body
-from tests.factories import AFTER, OTHER, OTHER_DEPARTMENT
-from tests.harness import Harness
+from tests.support.factories import AFTER, OTHER, OTHER_DEPARTMENT
+from tests.support.harness import Harness
+from tests.support.http import COMPANY, Client, auth, body
 from workflows.types import Role
 
 OWN = "湛河区测试局"

@@ -33,8 +33,8 @@ from figures import counting
 from figures.definitions import FIGURES, LABELS, Query
 from figures.workbook import OVERLAP_NOTE, TOTAL_LABEL
 
-from tests.test_postgres import pg, pytestmark as on_postgres  # noqa: F401  (pg is a fixture)
-from tests.factories import TEST_MATTERS, AFTER, AFTER2, DURING, EXCLUDED, EXEMPT, OTHER, OTHER_DEPARTMENT
+from tests.support.factories import TEST_MATTERS, AFTER, AFTER2, DURING, EXCLUDED, EXEMPT, OTHER, OTHER_DEPARTMENT
+from tests.support.postgres import on_postgres
 from workflows.types import (
     AdverseDecision,
     Applicant,

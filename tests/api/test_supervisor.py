@@ -6,7 +6,6 @@ bounds `make run` promises (15 s for a stop, 10 s after a kill -9)."""
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
 import os
 import re
@@ -16,13 +15,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.api.test_e2e import PERSON, ROOT, Stack, free_port
+from bench.ports import free_port
+from tests.support.processes import alive, eventually, ours
+from tests.support.stack import ROOT, Watched, opening
 
 pytestmark = pytest.mark.e2e
 
@@ -31,112 +31,12 @@ STOP_BOUND = 15.0  # Ctrl-C / SIGTERM → everything gone
 KILL_BOUND = 10.0  # kill -9 of the supervisor → every child gone
 
 
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting for a reaper holds no port and runs no code)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
-    return state not in ("Z", "X")
-
-
 def listening(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
             return True
     except OSError:
         return False
-
-
-def ours(data: Path) -> list[int]:
-    """Every live process started for this data dir: the stack runs with HOME=<data> and the
-    Temporal server names it on its command line, so this finds grandchildren too."""
-    needle = str(data).encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if needle in (entry / "cmdline").read_bytes() or needle in (entry / "environ").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return [pid for pid in found if alive(pid)]
-
-
-def eventually(check: Callable[[], bool], within: float, step: float = 0.1) -> bool:
-    end = time.monotonic() + within
-    while time.monotonic() < end:
-        if check():
-            return True
-        time.sleep(step)
-    return check()
-
-
-class Watched(Stack):
-    """A Stack whose output is read as it comes, to learn the children's pids from the
-    supervisor's "started NAME (pid N)" lines."""
-
-    def __init__(self, data: Path) -> None:
-        super().__init__(data)
-        self.lines: list[str] = []
-        self.reader: threading.Thread | None = None
-
-    def __enter__(self) -> Watched:
-        super().__enter__()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        # /health answers a moment before the supervisor sees it and ends its start-up
-        assert eventually(lambda: "Ctrl-C 停止 / to stop" in self.out, 30), self.out
-        return self
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line)
-
-    @property
-    def out(self) -> str:
-        return "".join(self.lines)
-
-    def stop(self) -> tuple[int, str]:
-        if self.reader is None:  # never came up: the pipe is still unread
-            return super().stop()
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.reader.join(10)
-        return self.proc.returncode, self.out
-
-    def pids(self, name: str) -> list[int]:
-        return [int(p) for p in re.findall(rf"started {name} \(pid (\d+)\)", self.out)]
-
-    def pid(self, name: str, nth: int = 1, within: float = 30) -> int:
-        assert eventually(lambda: len(self.pids(name)) >= nth, within), f"no {name} #{nth} in:\n{self.out}"
-        return self.pids(name)[nth - 1]
-
-    def health(self) -> int:
-        try:
-            return httpx.get(f"{self.api}/health", timeout=2).status_code
-        except httpx.HTTPError:
-            return 0
-
-    def port_numbers(self) -> list[int]:
-        return [int(self.api.rsplit(":", 1)[1]), *self.ports]
-
-
-def opening(application_id: str) -> dict[str, object]:
-    catalogue = json.loads((ROOT / "activities" / "data" / "catalogue.json").read_text(encoding="utf-8"))
-    matter = next(m["code"] for m in catalogue if m["commitment_allowed"])
-    return {
-        "application_id": application_id,
-        "applicant": {"id": PERSON, "name": "张三", "kind": "person"},
-        "service": "监护测试事项",
-        "matters": [matter],
-    }
 
 
 def open_case(stack: Watched, application_id: str, within: float = 60) -> int:

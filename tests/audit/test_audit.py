@@ -27,10 +27,10 @@ from audit.timeline import FROM_HISTORY, FROM_REPLAY, timeline
 from audit.verify import verify
 from cli import app
 from tests.audit.changed import CloseAfterHandlersUnguarded, EscalationFollowsUnguarded, NeverYields, UnguardedChange
-from tests.conftest import BIN, dev_env
-from tests.factories import AFTER, APPLICANT, CONVERTER, TEST_KEYRING, applicant
-from tests.harness import Harness
-from tests.workflows.test_legal import test_missed_rectification_proposes_then_statement_then_revocation as revoked_life
+from tests.support.factories import AFTER, APPLICANT, CONVERTER, TEST_KEYRING, applicant
+from tests.support.harness import Harness
+from tests.support.lives import revoked_after_missed_rectification
+from tests.support.temporal import BIN, dev_env
 from worker import build_worker
 from workflows import search
 from workflows.application import ApplicationWorkflow as W
@@ -69,7 +69,7 @@ def cli(*args: str) -> Any:
 
 
 async def test_export_verify_replay_and_timeline_of_real_cases(case: Harness, tmp_path: Path) -> None:
-    await revoked_life(case)  # revoked, then the follow-up closed: completed
+    await revoked_after_missed_rectification(case)  # revoked, then the follow-up closed: completed
     withdrawn, _ = await case.open([AFTER], who=applicant(2))  # another applicant: completed, withdrawn
     await withdrawn.execute_update(W.cancel, CancelInput(Actor("app-2", Role.applicant), "不再办理"))
     assert await case.outcome(withdrawn) == "cancelled"

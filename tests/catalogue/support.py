@@ -13,8 +13,8 @@ from temporalio.common import WorkflowIDConflictPolicy
 from activities.revisions import revision_workflow_id
 from catalogue.versions import entry_of
 from db.models import Matter
-from tests.factories import OTHER_DEPARTMENT, matter
-from tests.harness import Harness
+from tests.support.factories import OTHER_DEPARTMENT, matter
+from tests.support.harness import Harness
 from workflows.catalogue_types import (
     CatalogueEntry,
     ChangeAction,
@@ -27,7 +27,7 @@ from workflows.catalogue_types import (
 from workflows.revision import CatalogueRevisionWorkflow as W
 from workflows.types import Actor, Role
 
-TEST_DEPARTMENT = "湛河区测试局"  # the department of tests/factories.py's entries
+TEST_DEPARTMENT = "湛河区测试局"  # the department of tests/support/factories.py's entries
 DEPT = Actor("dept-officer-1", Role.department, TEST_DEPARTMENT)
 OTHER_DEPT = Actor("dept-officer-2", Role.department, OTHER_DEPARTMENT)
 BUREAU = Actor("bureau-1", Role.bureau)

@@ -19,8 +19,8 @@ from catalogue.columns import HEADERS
 from config import Settings
 from security import tokens
 from tests.catalogue.support import TEST_DEPARTMENT
-from tests.factories import AFTER, OTHER, OTHER_DEPARTMENT
-from tests.harness import Harness
+from tests.support.factories import AFTER, OTHER, OTHER_DEPARTMENT
+from tests.support.harness import Harness
 from workflows.types import Role
 
 Client = httpx.AsyncClient

@@ -10,8 +10,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 
 from tests.catalogue.support import change, publish_through, start
-from tests.factories import AFTER, APPLICANT, CASEWORKER, CONVERTER
-from tests.harness import Harness
+from tests.support.factories import AFTER, APPLICANT, CASEWORKER, CONVERTER
+from tests.support.harness import Harness
 from workflows.application import ApplicationWorkflow as A
 from workflows.types import CommitInput, DecisionInput, OpenedCase, VerificationState as V
 

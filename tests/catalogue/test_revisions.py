@@ -14,9 +14,9 @@ from activities.revisions import RevisionActivities
 from db.models import CatalogueRevision, CatalogueVersion, Matter
 from db.session import session_factory
 from tests.catalogue.support import BUREAU, DEPT, OTHER_DEPT, TEST_DEPARTMENT, add, change, publish_through, retire, start
-from tests.workflows.test_refusals import refused
-from tests.factories import AFTER, AFTER2, APPLICANT, CASEWORKER, CONVERTER, EXEMPT, OTHER
-from tests.harness import Harness
+from tests.support.factories import AFTER, AFTER2, APPLICANT, CASEWORKER, CONVERTER, EXEMPT, OTHER
+from tests.support.harness import Harness
+from tests.support.refusals import refused
 from worker import replayer
 from workflows.application import ApplicationWorkflow as A
 from workflows.catalogue_types import EditRevisionInput, EntryComment, PublishInput, ReviewInput

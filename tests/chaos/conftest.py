@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.api.test_supervisor import Watched, ours
 from tests.chaos.support import FIGURES, ready, resume
+from tests.support.processes import ours
+from tests.support.stack import Watched
 
 
 @pytest.fixture(scope="module")

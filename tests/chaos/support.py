@@ -20,7 +20,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from workflows import DATA_CONVERTER
-from tests.api.test_supervisor import Watched, alive, eventually
+from tests.support.processes import alive, eventually
+from tests.support.stack import Watched
 
 T = TypeVar("T")
 

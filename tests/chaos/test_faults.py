@@ -30,7 +30,8 @@ import pytest
 
 from activities.projection import workflow_id
 from bench.load import Tally, drive, headers, life, life_steps, resident_id_of, send
-from tests.api.test_supervisor import Watched, alive, eventually, opening
+from tests.support.processes import alive, eventually
+from tests.support.stack import Watched, opening
 from tests.chaos.support import (
     HealthPoller,
     cases,

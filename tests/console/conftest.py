@@ -8,7 +8,7 @@ import pytest_asyncio
 
 from api.main import create_app
 from config import Settings
-from tests.harness import Harness
+from tests.support.harness import Harness
 
 
 @pytest_asyncio.fixture

@@ -24,7 +24,7 @@ from sqlmodel import Session
 from db.migrate import init_db
 from db.models import Matter
 from db.session import make_engine
-from tests.api.test_e2e import PERSON, ROOT, Stack, pick
+from tests.support.stack import PERSON, ROOT, Stack, pick
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "docs" / "screenshots"

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from security import tokens
-from tests.api.test_routes import auth, body
-from tests.console.test_console_http import browser, csrf
-from tests.factories import AFTER
-from tests.harness import Harness
+from tests.support.console import browser, csrf
+from tests.support.factories import AFTER
+from tests.support.harness import Harness
+from tests.support.http import auth, body
 from workflows.types import Role
 
 

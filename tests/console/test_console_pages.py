@@ -14,10 +14,11 @@ from temporalio.client import WorkflowHandle
 from api.limits import ComplaintLimits, Rate
 from db.models import Complaint, CreditRepair, Matter
 from tests.catalogue.support import DEPT, add, start
-from tests.console.test_console_http import COMPANY, Client, browser, csrf, sign_in, track
-from tests.credit.test_repair import PERSON as CREDIT_PERSON, seed
-from tests.factories import AFTER
-from tests.harness import Harness
+from tests.support.console import browser, csrf, sign_in, track
+from tests.support.credit import PERSON as CREDIT_PERSON, seed
+from tests.support.factories import AFTER
+from tests.support.harness import Harness
+from tests.support.http import COMPANY, Client
 from workflows.repair_types import repair_workflow_id
 from workflows.revision import CatalogueRevisionWorkflow as W
 from workflows.catalogue_types import RevisionStepInput

@@ -3,8 +3,7 @@ totals are true, the pages hold together, and a department sees its own matters.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine, insert
@@ -12,30 +11,16 @@ from sqlmodel import Session
 
 from console.queues import Ask, queues_for
 from db.models import Application, CaseMatter
-from tests.conftest import seeded_engine
+from tests.support.readmodel import seeded_engine
+from tests.support.rows import NOW, case
 from workflows.types import Actor, Role
 
 pytestmark = pytest.mark.slow  # ten thousand cases written once for the module
 
-NOW = datetime(2026, 9, 1, 2, 0, tzinfo=timezone.utc)
 VERIFIER = Actor("dev-verifier", Role.verifier)
 CASEWORKER = Actor("dev-caseworker", Role.caseworker)
 NEWER = 10_000
 DUE = 30
-
-
-def case(n: int, opened: datetime, status: str, verification: str, deadline: datetime | None, department: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    app_id = f"s-{n:06d}"
-    row = {"application_id": app_id, "workflow_id": f"application-{app_id}", "applicant_id": f"ap-{n}", "applicant_name": "某公司",
-           "applicant_kind": "company", "service": "食品经营许可", "status": status, "status_label": status, "opened_at": opened,
-           "approved_at": opened, "matters": [], "decisions": [], "departments": [department], "escalated": False,
-           "decision_overdue": False, "penalized": False, "referred": False, "projection_seq": 1,
-           "decision_due_at": opened + timedelta(days=20) if status == "reviewing" else None}
-    matter = {"application_id": app_id, "code": "M-1", "department": department, "status": status, "opened_at": opened,
-              "name": "场所证明", "stage": "after",
-              "mode": "commitment", "verification": verification, "exempt": False, "escalated": False,
-              "due_at": deadline and deadline - timedelta(days=10), "deadline_at": deadline}
-    return row, matter
 
 
 @pytest.fixture(scope="module")

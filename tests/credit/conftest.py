@@ -5,42 +5,25 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import pytest
 import pytest_asyncio
 from sqlalchemy import Engine
-from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
-from temporalio.service import RPCError, RPCStatusCode
 
 from config import Settings
-from tests.conftest import SkippingServer, replay_all, stop_all
 from tests.credit.receiver import Receiver
-from tests.harness import Harness
+from tests.support.credit import POST_TIMEOUT, end
+from tests.support.harness import Harness
+from tests.support.replay import replay_all, stop_all
+from tests.support.temporal import SkippingServer
 from worker import build_worker
 from workflows.delivery import DELIVERY_WORKFLOW_ID
-
-POST_TIMEOUT = 2.0
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     with Receiver() as running:
         yield running
-
-
-async def end(handle: WorkflowHandle[Any, Any]) -> None:
-    """Terminate the workflow's latest run, and any run it continued as new into meanwhile."""
-    latest = handle._client.get_workflow_handle(handle.id)
-    for _ in range(20):
-        if (await latest.describe()).status != WorkflowExecutionStatus.RUNNING:
-            return
-        try:
-            await latest.terminate("test finished")
-        except RPCError as err:
-            if err.status != RPCStatusCode.NOT_FOUND:
-                raise
-    raise AssertionError(f"{handle.id} keeps running")
 
 
 @pytest_asyncio.fixture

@@ -10,8 +10,8 @@ import httpx
 from sqlmodel import Session
 
 from db.models import CreditRecord
-from tests.factories import AFTER, credit_code, resident_id
-from tests.harness import Harness
+from tests.support.factories import AFTER, credit_code, resident_id
+from tests.support.harness import Harness
 
 Client = httpx.AsyncClient
 PERSON, COMPANY = resident_id(21), credit_code(21)

@@ -14,8 +14,8 @@ from credit.grading import regrade, regrade_all
 from credit.rules import RuleBody, default_rules
 from credit.store import add_version, current_rules, load_default_rules, rule_versions
 from db.models import ApplicantGrade, CreditGradeChange, CreditRecord
-from tests.factories import credit_code, resident_id
-from tests.test_postgres import URL, pg, reachable  # noqa: F401  (the fixture)
+from tests.support.factories import credit_code, resident_id
+from tests.support.postgres import URL, reachable
 
 NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
 PERSON, COMPANY = resident_id(11), credit_code(11)
@@ -88,7 +88,7 @@ def test_rule_versions_stack_and_regrade_all(engine: Engine) -> None:
 
 
 @pytest.mark.skipif(not reachable(URL), reason="no PostgreSQL on 127.0.0.1:5432")
-def test_concurrent_regrades_log_one_change_on_postgres(pg: Engine) -> None:  # noqa: F811
+def test_concurrent_regrades_log_one_change_on_postgres(pg: Engine) -> None:
     with Session(pg) as s:
         s.add(record(PERSON, "terminated", NOW))
         s.commit()

@@ -29,11 +29,11 @@ from config import Settings
 from credit import outbox
 from db.models import CreditOutbox, CreditRecord
 from db.session import session_factory
-from tests.conftest import dev_env
-from tests.credit.conftest import POST_TIMEOUT, end
 from tests.credit.receiver import Receiver
-from tests.factories import CONVERTER, TEST_KEYRING, TEST_PSEUDONYM_KEY
-from tests.harness import Harness
+from tests.support.credit import POST_TIMEOUT, end
+from tests.support.factories import CONVERTER, TEST_KEYRING, TEST_PSEUDONYM_KEY
+from tests.support.harness import Harness
+from tests.support.temporal import dev_env
 from worker import build_worker, replayer
 from workflows.delivery import DELIVERY_WORKFLOW_ID, CreditDeliveryWorkflow, ensure_running
 from workflows.delivery_types import DeliveryInput

@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 from credit.rules import publication_until
 from credit.store import current_rules
 from db.models import ApplicantGrade, CreditGradeChange, CreditOutbox, CreditRecord
-from tests.factories import APPLICANT, DURING, VERIFIER
-from tests.harness import Harness
+from tests.support.factories import APPLICANT, DURING, VERIFIER
+from tests.support.harness import Harness
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import CommitInput, VerificationInput
 

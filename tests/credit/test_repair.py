@@ -10,41 +10,26 @@ import uuid
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import httpx
 from sqlmodel import Session, col, select
 from temporalio.api.enums.v1 import EventType
 
-from credit import outbox
 from credit.rules import add_months
 from db.models import CreditOutbox, CreditRecord, CreditRepair
-from tests.factories import AFTER
-from tests.harness import Harness
+from tests.support.credit import PERSON, seed
+from tests.support.factories import AFTER
+from tests.support.harness import Harness
 from workflows.case import china_date
 
 Client = httpx.AsyncClient
-PERSON = "110101199003070011"  # a valid resident ID number
 OTHER = "11010119900307003X"
 
 
 def auth(role: str, who: str = PERSON) -> dict[str, str]:
     return {"Authorization": f"Bearer dev-{role}:{who}" if role == "applicant" else f"Bearer dev-{role}"}
-
-
-def seed(case: Harness, kind: str, months_ago: int, n: int = 1, who: str = PERSON) -> str:
-    """A record in the applicant's archive (with its outbox event, as the workflows write it)."""
-    severity = {"revoked": "serious", "penalized": "general", "kept_promise": "positive"}[kind]
-    at = add_months(datetime.now(timezone.utc), -months_ago)
-    business_id = f"old-{n}:{kind}:-"
-    with Session(case.engine) as session:
-        outbox.insert_records(session, [{
-            "business_id": business_id, "applicant_id": who, "application_id": f"old-{n}", "matter_code": None,
-            "kind": kind, "severity": severity, "note": "测试", "at": at, "actor_id": "sv-1", "basis": "测试依据",
-        }])
-        session.commit()
-    return business_id
 
 
 async def apply(http: Client, case: Harness, records: list[str], key: str | None = None, who: str = PERSON) -> httpx.Response:

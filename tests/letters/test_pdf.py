@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 from datetime import date, datetime, timezone
-from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -19,7 +18,8 @@ from activities.letters import blank_letter, letter_templates, render_letter
 from db.models import Application, Letter, Matter
 from letters.render import FONT_FAMILY, LetterSheet, blocks, letter_html, letter_pdf
 from letters.sheets import COPIES, Edition, blank_sheet, case_sheet
-from tests.factories import AFTER, TEST_MATTERS
+from tests.support.factories import AFTER, TEST_MATTERS
+from tests.support.letters import FOOTER, pdf_fonts, pdf_text, squeeze
 from workflows.types import Applicant
 
 pytestmark = pytest.mark.slow
@@ -46,43 +46,12 @@ MATTER = Matter(
     consequences="承诺不实的，依法撤销登记，纳入信用记录。",
     version=3,
 )
-FOOTER = re.compile(r"^.*第\s*\d+\s*页，共\s*\d+\s*页\s*$")
 KEY_SENTENCES = [
     "证明事项告知承诺书",
     "申请人作出不实承诺的，依法承担相应的民事、行政、刑事责任：",
     "本承诺书一式两份，行政机关与申请人各执一份；",
     "（五）本人（本单位）所作承诺是本人（本单位）真实意思的表示，没有他人代为承诺。",
 ]
-
-
-def squeeze(text: str) -> str:
-    """Text without whitespace: lines wrap wherever the page ends them."""
-    return re.sub(r"\s+", "", text)
-
-
-def pdf_text(pdf: bytes) -> str:
-    """All the text of a PDF as pypdf extracts it, page footers (第 n 页，共 m 页) left out."""
-    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
-    return "\n".join(line for page in pages for line in page.splitlines() if not FOOTER.match(line))
-
-
-def pdf_fonts(pdf: bytes) -> list[dict[str, object]]:
-    """Every font the pages use: its name, whether its program is in the file, and its ToUnicode map."""
-    out = []
-    for page in PdfReader(io.BytesIO(pdf)).pages:
-        resources: Any = page["/Resources"]
-        for font in resources["/Font"].values():
-            font = font.get_object()
-            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
-            descriptor = descendant["/FontDescriptor"].get_object()
-            out.append(
-                {
-                    "name": str(font["/BaseFont"]),
-                    "embedded": any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")),
-                    "to_unicode": "/ToUnicode" in font,
-                }
-            )
-    return out
 
 
 def a_case_letter(name: str = "湛河区某某餐饮有限公司") -> tuple[Application, Letter]:

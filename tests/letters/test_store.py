@@ -11,9 +11,9 @@ from sqlmodel import Session, col, select
 
 from db.models import Letter
 from letters.store import render_pending
-from tests.api.test_catalogue_pages import APPLICANT, CASEWORKER, COMPANY
-from tests.factories import AFTER, DURING
-from tests.harness import Harness
+from tests.support.factories import AFTER, DURING
+from tests.support.harness import Harness
+from tests.support.letters import APPLICANT, CASEWORKER, COMPANY
 
 pytestmark = pytest.mark.slow
 

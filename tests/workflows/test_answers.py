@@ -9,8 +9,8 @@ from sqlmodel import Session
 from temporalio.api.enums.v1 import EventType
 
 from db.models import Application
-from tests.factories import AFTER, APPLICANT, CASEWORKER, PUBLIC, SUPERVISOR, VERIFIER
-from tests.harness import Harness
+from tests.support.factories import AFTER, APPLICANT, CASEWORKER, PUBLIC, SUPERVISOR, VERIFIER
+from tests.support.harness import Harness
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,

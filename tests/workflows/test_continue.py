@@ -9,10 +9,10 @@ from typing import Any
 from temporalio.client import WorkflowExecutionStatus
 
 from activities.projection import workflow_id
-from tests.conftest import runs
-from tests.factories import AFTER, APPLICANT, CASEWORKER, PUBLIC, VERIFIER
-from tests.harness import Harness
-from tests.workflows.test_refusals import refused
+from tests.support.factories import AFTER, APPLICANT, CASEWORKER, PUBLIC, VERIFIER
+from tests.support.harness import Harness
+from tests.support.refusals import refused
+from tests.support.replay import runs
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,

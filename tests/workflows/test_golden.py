@@ -17,8 +17,8 @@ from pydantic import TypeAdapter
 from temporalio.client import WorkflowHistory
 
 from audit.timeline import china, timeline
-from tests.factories import CONVERTER
-from tests.workflows.test_replay_recorded import HISTORIES
+from tests.support.factories import CONVERTER
+from tests.support.histories import HISTORIES
 from workflows.types import ApplicationView
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 from sqlmodel import Session
 
 from db.models import CreditRecord, Matter
-from tests.factories import AFTER, APPLICANT, CASEWORKER, applicant
-from tests.harness import Harness
+from tests.support.factories import AFTER, APPLICANT, CASEWORKER, applicant
+from tests.support.harness import Harness
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import CommitInput, CreditAssessment, DecisionInput, VerificationState as V
 

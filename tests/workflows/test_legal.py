@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.factories import AFTER, APPLICANT, CASEWORKER, DURING, EXEMPT, PUBLIC, SUPERVISOR, VERIFIER
-from tests.harness import Harness
-from tests.workflows.test_refusals import refused as refused_as
-from tests.workflows.test_untrue import approved_with_untrue_finding, credit_kinds
+from tests.support.factories import AFTER, APPLICANT, CASEWORKER, DURING, EXEMPT, PUBLIC, SUPERVISOR, VERIFIER
+from tests.support.harness import Harness
+from tests.support.lives import actions, approved_with_untrue_finding, credit_kinds, revoked_after_missed_rectification
+from tests.support.refusals import refused_saying as refused
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
     CancelInput,
-    CloseInput,
     CommitInput,
     ComplaintInput,
     DecisionInput,
@@ -30,16 +29,6 @@ from workflows.types import (
 SCAN = "ab" * 32
 
 
-async def refused(handle: Any, update: Any, arg: Any, says: str, kind: str = "Conflict") -> None:
-    """Refused by the validator with a reason that says `says`; history untouched."""
-    message = await refused_as(handle, update, arg, kind)
-    assert says in message, message
-
-
-def actions(rows: list[Any]) -> list[str]:
-    return [r.action for r in rows]
-
-
 async def approved(case: Harness, matters: list[str], sampling: float = 1.0) -> Any:
     handle, _ = await case.open(matters, sampling=sampling)
     for code in matters:
@@ -49,40 +38,7 @@ async def approved(case: Harness, matters: list[str], sampling: float = 1.0) -> 
 
 
 async def test_missed_rectification_proposes_then_statement_then_revocation(case: Harness) -> None:
-    handle = await approved_with_untrue_finding(case)
-    assert credit_kinds(case) == []  # no record on the verifier's click: the finding is not final
-    await handle.execute_update(W.dispose, DispositionInput(CASEWORKER, D.rectify, "限期整改", deadline_days=5))
-    await case.skip(6)
-    view = await case.until(handle, lambda v: v.status == S.hearing and v.hearing and v.hearing.statement_until)
-    assert case.matter(view, AFTER).verification == V.proposed
-    assert view.closed_at is None and credit_kinds(case) == []  # nothing revoked by the timer
-    await refused(handle, W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "逾期未整改", "湛司撤字〔2026〕1号"),
-                  "陈述申辩期")
-    view = await handle.execute_update(W.state_case, StatementInput(APPLICANT, "因疫情未能按期整改，请求宽限"))
-    assert view.hearing and view.hearing.statement
-    await refused(handle, W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "逾期未整改"), "文号")
-    await refused(handle, W.decide_revocation, RevocationDecisionInput(CASEWORKER, True, "逾期未整改", "x"), "负责人", "Forbidden")
-    view = await handle.execute_update(
-        W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "申辩理由不成立", "湛司撤字〔2026〕1号")
-    )
-    assert view.status == S.revoked and view.hearing is None
-    assert view.closed_at is None and view.follow_up_until  # follow-up measures may still come
-    revoke = view.decisions[-1]
-    assert revoke.kind == "revoke" and revoke.decision_no == "湛司撤字〔2026〕1号"
-    assert "行政复议" in revoke.remedies and "行政诉讼" in revoke.remedies and "第六十九条" in revoke.basis
-    assert credit_kinds(case) == ["revoked"]
-    # a referral after the revocation, then the supervisor closes the follow-up
-    view = await handle.execute_update(
-        W.dispose, DispositionInput(SUPERVISOR, D.refer, "涉嫌伪造", decision_no="湛司移字〔2026〕2号", receiving_organ="平顶山市公安局湛河分局")
-    )
-    assert view.referred and view.decisions[-1].receiving_organ == "平顶山市公安局湛河分局"
-    assert credit_kinds(case) == ["referred_pending", "revoked"]
-    await refused(handle, W.dispose, DispositionInput(SUPERVISOR, D.refer, "再次", decision_no="x", receiving_organ="y"), "已移送")
-    view = await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "后续处理完毕"))
-    assert view.closed_at is not None
-    assert await case.outcome(handle) == S.revoked
-    rows = await case.timeline(handle)
-    assert actions(rows).index("propose_revoke") < actions(rows).index("statement") < actions(rows).index("revoke")
+    await revoked_after_missed_rectification(case)
 
 
 async def test_statement_period_lapses_not_revoked_then_penalty_alone(case: Harness) -> None:

@@ -8,8 +8,8 @@ from sqlmodel import Session
 
 from activities.calendar import CHINA
 from db.models import CalendarDay
-from tests.factories import AFTER, APPLICANT, CASEWORKER, EXEMPT, PUBLIC, VERIFIER
-from tests.harness import Harness
+from tests.support.factories import AFTER, APPLICANT, CASEWORKER, EXEMPT, PUBLIC, VERIFIER
+from tests.support.harness import Harness
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     Actor,

@@ -5,21 +5,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import datetime, timezone
-from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
-from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import CreditRecord
-from tests.conftest import replay_all, stop_all
+from tests.support.replay import replay_all, stop_all
 
-from tests.factories import AFTER, APPLICANT, CASEWORKER, DURING, EXCLUDED, PUBLIC, SUPERVISOR, VERIFIER, applicant
-from tests.harness import Harness
+from tests.support.factories import AFTER, APPLICANT, CASEWORKER, DURING, EXCLUDED, PUBLIC, SUPERVISOR, VERIFIER, applicant
+from tests.support.harness import Harness
+from tests.support.refusals import refused
 from worker import build_worker
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
@@ -38,30 +34,6 @@ from workflows.types import (
     VerificationState as V,
     WithdrawInput,
 )
-
-WORKFLOW_TASK_EVENTS = {
-    EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
-    EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
-    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
-}
-
-
-async def refused(handle: WorkflowHandle[Any, Any], update: Any, arg: Any, kind: str = "Conflict") -> str:
-    """Send an update that must be refused; nothing but an empty workflow task may reach history.
-
-    The time-skipping test server has no speculative workflow tasks, so it records the task that
-    ran the validator; the real server (tests/api/test_e2e.py) records nothing at all.
-    """
-    await Harness.quiet(handle)
-    before = len((await handle.fetch_history()).events)
-    with pytest.raises(WorkflowUpdateFailedError) as err:
-        await handle.execute_update(update, arg)
-    cause = err.value.cause
-    assert isinstance(cause, ApplicationError) and cause.type == kind, cause
-    added = (await handle.fetch_history()).events[before:]
-    assert {e.event_type for e in added} <= WORKFLOW_TASK_EVENTS, added
-    return cause.message
-
 
 async def test_withdrawal_before_decision_then_proof(case: Harness) -> None:
     handle, _ = await case.open([AFTER])

@@ -10,7 +10,7 @@ the close recorded by the action that ends the case); everything before them tak
 The `-v4-legal` ones carry `organ-decisions` too (revocation proposed and decided after the
 statement period, daily supervision, measures on their own, honest closing, 事中 and 办理时限
 deadlines). The `-v5-search` ones carry `search-attributes` too, and are encrypted with the
-tests' key (tests/factories.py). The `-v6-continue` ones carry `continue-as-new` too: a case
+tests' key (tests/support/factories.py). The `-v6-continue` ones carry `continue-as-new` too: a case
 continued as new twice (one file per run; the later runs start from the carried state) and an
 ordinary life. The `-v7-graded` ones carry `graded-measures` too: the grade at opening and at
 approval under the credit rules, the chance by grade and risk level. A change that would break a running case fails here: guard it with
@@ -24,14 +24,17 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowHistory
 
-from tests.factories import CONVERTER
+from tests.support.factories import CONVERTER
+from tests.support.histories import HISTORIES
 from worker import replayer
-
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def test_recorded_histories_exist() -> None:
-    assert len(HISTORIES) >= 5
+    """Every history recorded so far is still here (a history is never deleted while cases of
+    its kind may run), and each has its golden timeline (tests/workflows/golden)."""
+    assert len(HISTORIES) >= 40
+    golden = {p.stem for p in (Path(__file__).parent / "golden").glob("*.txt")}
+    assert golden == {p.stem for p in HISTORIES}
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)

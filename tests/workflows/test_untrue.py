@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlmodel import Session, select
 from temporalio.client import WorkflowUpdateFailedError
 
-from db.models import CreditRecord
-from tests.factories import AFTER, AFTER2, APPLICANT, CASEWORKER, DURING, PUBLIC, SUPERVISOR, VERIFIER
-from tests.harness import Harness
-from tests.workflows.test_refusals import refused as refused_update
+from tests.support.factories import AFTER, AFTER2, APPLICANT, CASEWORKER, DURING, PUBLIC, SUPERVISOR, VERIFIER
+from tests.support.harness import Harness
+from tests.support.lives import approved_with_untrue_finding, credit_kinds
+from tests.support.refusals import refused as refused_update
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
@@ -28,27 +27,6 @@ from workflows.types import (
     VerificationInput,
     VerificationState as V,
 )
-
-
-def credit_kinds(case: Harness, applicant_id: str = "app-1") -> list[str]:
-    with Session(case.engine) as s:
-        return sorted(s.exec(select(CreditRecord.kind).where(CreditRecord.applicant_id == applicant_id)))
-
-
-async def approved_with_untrue_finding(case: Harness, matters: list[str] | None = None) -> Any:
-    """An approved case whose first after-decision matter was found untrue."""
-    matters = matters or [AFTER]
-    handle, _ = await case.open(matters)
-    for code in matters:
-        await handle.execute_update(W.commit, CommitInput(APPLICANT, code))
-    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
-    await case.until(handle, lambda v: case.matter(v, matters[0]).verification == V.scheduled)
-    await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报：经营场所并不存在"))
-    view = await handle.execute_update(
-        W.record_verification, VerificationInput(VERIFIER, matters[0], False, "实地核查：场所不存在")
-    )
-    assert view.status == S.verifying and case.matter(view, matters[0]).verification == V.untrue
-    return handle
 
 
 async def revoked_after_hearing(handle: Any, number: str = "湛撤〔2026〕1号") -> Any:

@@ -15,7 +15,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 
 from activities.projection import workflow_id
-from tests.factories import CASEWORKER, applicant
+from tests.support.factories import CASEWORKER, applicant
 from workflows.application import ApplicationWorkflow
 from workflows.types import Applicant, ApplicationView, OpenApplicationInput
 

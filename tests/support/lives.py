@@ -1,0 +1,92 @@
+"""Cases driven to a point of their life for the workflow tests: approved with a matter found
+untrue, or revoked after a missed rectification; and what the read model then holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from db.models import CreditRecord
+from tests.support.factories import AFTER, APPLICANT, CASEWORKER, PUBLIC, SUPERVISOR, VERIFIER
+from tests.support.harness import Harness
+from tests.support.refusals import refused_saying
+from workflows.application import ApplicationWorkflow as W
+from workflows.types import (
+    ApplicationStatus as S,
+    CloseInput,
+    CommitInput,
+    ComplaintInput,
+    DecisionInput,
+    DispositionAction as D,
+    DispositionInput,
+    RevocationDecisionInput,
+    StatementInput,
+    VerificationInput,
+    VerificationState as V,
+)
+
+
+def credit_kinds(case: Harness, applicant_id: str = "app-1") -> list[str]:
+    with Session(case.engine) as s:
+        return sorted(s.exec(select(CreditRecord.kind).where(CreditRecord.applicant_id == applicant_id)))
+
+
+async def approved_with_untrue_finding(case: Harness, matters: list[str] | None = None) -> Any:
+    """An approved case whose first after-decision matter was found untrue."""
+    matters = matters or [AFTER]
+    handle, _ = await case.open(matters)
+    for code in matters:
+        await handle.execute_update(W.commit, CommitInput(APPLICANT, code))
+    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
+    await case.until(handle, lambda v: case.matter(v, matters[0]).verification == V.scheduled)
+    await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报：经营场所并不存在"))
+    view = await handle.execute_update(
+        W.record_verification, VerificationInput(VERIFIER, matters[0], False, "实地核查：场所不存在")
+    )
+    assert view.status == S.verifying and case.matter(view, matters[0]).verification == V.untrue
+    return handle
+
+
+def actions(rows: list[Any]) -> list[str]:
+    return [r.action for r in rows]
+
+
+async def revoked_after_missed_rectification(case: Harness) -> None:
+    """A case whose rectification deadline passes: revocation proposed, the applicant heard,
+    revoked, referred, the follow-up closed; every step checked (test_legal runs it as a test,
+    tests/audit exports and replays the history it leaves)."""
+    handle = await approved_with_untrue_finding(case)
+    assert credit_kinds(case) == []  # no record on the verifier's click: the finding is not final
+    await handle.execute_update(W.dispose, DispositionInput(CASEWORKER, D.rectify, "限期整改", deadline_days=5))
+    await case.skip(6)
+    view = await case.until(handle, lambda v: v.status == S.hearing and v.hearing and v.hearing.statement_until)
+    assert case.matter(view, AFTER).verification == V.proposed
+    assert view.closed_at is None and credit_kinds(case) == []  # nothing revoked by the timer
+    await refused_saying(handle, W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "逾期未整改", "湛司撤字〔2026〕1号"),
+                         "陈述申辩期")
+    view = await handle.execute_update(W.state_case, StatementInput(APPLICANT, "因疫情未能按期整改，请求宽限"))
+    assert view.hearing and view.hearing.statement
+    await refused_saying(handle, W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "逾期未整改"), "文号")
+    await refused_saying(handle, W.decide_revocation, RevocationDecisionInput(CASEWORKER, True, "逾期未整改", "x"), "负责人", "Forbidden")
+    view = await handle.execute_update(
+        W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "申辩理由不成立", "湛司撤字〔2026〕1号")
+    )
+    assert view.status == S.revoked and view.hearing is None
+    assert view.closed_at is None and view.follow_up_until  # follow-up measures may still come
+    revoke = view.decisions[-1]
+    assert revoke.kind == "revoke" and revoke.decision_no == "湛司撤字〔2026〕1号"
+    assert "行政复议" in revoke.remedies and "行政诉讼" in revoke.remedies and "第六十九条" in revoke.basis
+    assert credit_kinds(case) == ["revoked"]
+    # a referral after the revocation, then the supervisor closes the follow-up
+    view = await handle.execute_update(
+        W.dispose, DispositionInput(SUPERVISOR, D.refer, "涉嫌伪造", decision_no="湛司移字〔2026〕2号", receiving_organ="平顶山市公安局湛河分局")
+    )
+    assert view.referred and view.decisions[-1].receiving_organ == "平顶山市公安局湛河分局"
+    assert credit_kinds(case) == ["referred_pending", "revoked"]
+    await refused_saying(handle, W.dispose, DispositionInput(SUPERVISOR, D.refer, "再次", decision_no="x", receiving_organ="y"), "已移送")
+    view = await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "后续处理完毕"))
+    assert view.closed_at is not None
+    assert await case.outcome(handle) == S.revoked
+    rows = await case.timeline(handle)
+    assert actions(rows).index("propose_revoke") < actions(rows).index("statement") < actions(rows).index("revoke")
