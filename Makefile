@@ -20,7 +20,7 @@ help:
 	@echo "  make test        run the whole test suite  (extra pytest args: make test ARGS='-k foo -x')"
 	@echo "  make test-fast   the inner loop: the suite without the slow, e2e, chaos and browser tests (under two minutes)"
 	@echo "  make chaos       fault tests (tests/chaos) with 64 clients for \$$CHAOS_SECONDS (default 180 s), figures printed"
-	@echo "  make lint        ruff check + mypy (strict for workflows/, api/, services/)"
+	@echo "  make lint        ruff check (imports sorted) + ruff format --check + mypy (strict for workflows/, api/, services/)"
 	@echo "  make bench       whole lives over HTTP at 32 clients against a bare Temporal twin, as ratios"
 	@echo "  make bench-scale the read model at 100,000 cases: workbenches, lists, a case page, a year's figures (p50/p95; SQLite and PostgreSQL);"
 	@echo "                   then 2,000 running cases on a real stack: the rate and each process's memory"
@@ -64,6 +64,7 @@ chaos: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy workflows activities api services db figures security audit letters console credit catalogue ops worker.py config.py cli.py bench
 
 bench: $(STAMP)

@@ -1,12 +1,12 @@
 """`chengnuo`: the command line of the office's administrators, with the worker's settings.
 
-    chengnuo tokens create --role caseworker --actor wang.li --department 湛河区市场监督管理局
-    chengnuo tokens list
-    chengnuo tokens revoke <id>
-    chengnuo keys rotate [FILE]
-    chengnuo reconcile
-    chengnuo credit export [--out FILE] [--all]
-    chengnuo namespace setup
+chengnuo tokens create --role caseworker --actor wang.li --department 湛河区市场监督管理局
+chengnuo tokens list
+chengnuo tokens revoke <id>
+chengnuo keys rotate [FILE]
+chengnuo reconcile
+chengnuo credit export [--out FILE] [--all]
+chengnuo namespace setup
 """
 
 from __future__ import annotations
@@ -67,8 +67,15 @@ def list_() -> None:
     table = Table("id", "role", "actor", "department", "expires", "revoked", "note")
     with _session() as session:
         for r in api_tokens.listed(session):
-            table.add_row(r.id, r.role, r.actor_id, r.department or "—", f"{r.expires_at:%Y-%m-%d}",
-                          f"{r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "", r.note)
+            table.add_row(
+                r.id,
+                r.role,
+                r.actor_id,
+                r.department or "—",
+                f"{r.expires_at:%Y-%m-%d}",
+                f"{r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "",
+                r.note,
+            )
     console.print(table)
 
 
@@ -85,7 +92,10 @@ def revoke(token_id: str) -> None:
 
 @credit_app.command("export")
 def credit_export(
-    out: Annotated[Path | None, typer.Option("--out", help="the JSON-lines file, appended to (with --all: replaced); default standard output")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="the JSON-lines file, appended to (with --all: replaced); default standard output"),
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="every event, also those exported before")] = False,
 ) -> None:
     """Write the credit events not yet exported as JSON lines (one event a line, its key
@@ -119,8 +129,9 @@ def reconcile_now() -> None:
     settings = get_settings()
 
     async def run() -> list[str]:
-        client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
-                                      data_converter=data_converter(keyring(settings)))
+        client = await Client.connect(
+            settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(keyring(settings))
+        )
         engine = settings_engine(settings)
         init_db(engine)
         return await reconcile(client, engine)
@@ -149,8 +160,10 @@ def namespace_setup() -> None:
         return await keep_closed_cases(client, settings.temporal_namespace, settings.temporal_retention_days)
 
     before, after = asyncio.run(run())
-    console.print(f"namespace {settings.temporal_namespace}: 已结案件历史保留 / closed cases kept {after.days} 天 / days"
-                  f"{'' if before == after else f' (was {before / timedelta(days=1):g})'}")
+    console.print(
+        f"namespace {settings.temporal_namespace}: 已结案件历史保留 / closed cases kept {after.days} 天 / days"
+        f"{'' if before == after else f' (was {before / timedelta(days=1):g})'}"
+    )
 
 
 @keys.command("rotate")

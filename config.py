@@ -74,14 +74,13 @@ class Settings(BaseSettings):
     payload_key_file: str = Field(
         "./data/payload-keys.json", description="Where the keys are kept when PAYLOAD_KEYS is empty (made in development)"
     )
-    pseudonym_key: str = Field(
-        "", description="Base64 of 32 bytes: the key of applicants' pseudonyms in Temporal; never rotated"
-    )
+    pseudonym_key: str = Field("", description="Base64 of 32 bytes: the key of applicants' pseudonyms in Temporal; never rotated")
     pseudonym_key_file: str = Field(
         "./data/pseudonym-key", description="Where the pseudonym key is kept when PSEUDONYM_KEY is empty (made in development)"
     )
     credit_platform_url: str = Field(
-        "", description="Where credit events are POSTed (the credit platform); empty: nothing is pushed, `chengnuo credit export` writes them to a file"
+        "",
+        description="Where credit events are POSTed (the credit platform); empty: nothing is pushed, `chengnuo credit export` writes them to a file",
     )
     credit_platform_token: str = Field("", description="Bearer token for the credit platform, if it asks for one")
     credit_platform_batch: int = Field(50, ge=1, le=1000, description="Credit events one delivery round POSTs, oldest first")

@@ -23,11 +23,11 @@ from activities.calendar import CalendarActivities
 from activities.catalogue import CatalogueActivities
 from activities.credit import CreditActivities
 from activities.delivery import DeliveryActivities, Platform
-from activities.repair import RepairActivities
 from activities.letters import LetterActivities, letter_templates
 from activities.opening import OpeningActivities
 from activities.projection import ProjectionActivities
 from activities.reconcile import reconcile
+from activities.repair import RepairActivities
 from activities.revisions import RevisionActivities
 from config import Settings, get_settings
 from db.migrate import init_db
@@ -35,13 +35,12 @@ from db.session import session_factory, settings_engine
 from letters.store import render_pending
 from security.codec import data_converter
 from security.keys import keyring
-from workflows import DATA_CONVERTER
-from workflows import search
+from workflows import DATA_CONVERTER, search
 from workflows.application import ApplicationWorkflow
-from workflows.revision import CatalogueRevisionWorkflow
 from workflows.delivery import CreditDeliveryWorkflow, ensure_running
 from workflows.delivery_types import DeliveryInput
 from workflows.repair import CreditRepairWorkflow
+from workflows.revision import CatalogueRevisionWorkflow
 
 WORKFLOWS = [CatalogueRevisionWorkflow, ApplicationWorkflow, CreditDeliveryWorkflow, CreditRepairWorkflow]
 

@@ -35,7 +35,9 @@ def service_time_limit(service: str) -> tuple[int, str] | None:
 
 
 # Where a basis was checked (a mirror, a reprint) is for the catalogue's editors, not the public.
-SOURCE_NOTES = re.compile(r"见(?:转载)? ?(?:LawRefBook|https?://)[^。]*。?|（(?:转载|LawRefBook|全文已阅)[^）]*）|转载 ?https?://\S+ ?")
+SOURCE_NOTES = re.compile(
+    r"见(?:转载)? ?(?:LawRefBook|https?://)[^。]*。?|（(?:转载|LawRefBook|全文已阅)[^）]*）|转载 ?https?://\S+ ?"
+)
 
 
 def public_time_limit_basis(service: str) -> str:

@@ -79,7 +79,9 @@ class DeliveryActivities:
         """POST the oldest undelivered events, marking each as its answer comes; fails (to be
         retried) at the first event the platform could not take now."""
         if not self._platform.url:
-            raise ApplicationError("未配置 CREDIT_PLATFORM_URL：信用事件只能以 chengnuo credit export 导出", type="NotConfigured", non_retryable=True)
+            raise ApplicationError(
+                "未配置 CREDIT_PLATFORM_URL：信用事件只能以 chengnuo credit export 导出", type="NotConfigured", non_retryable=True
+            )
         with self._sessions() as session:
             events = [(e.event_id, e.payload) for e in outbox.due(session, inp.batch_size, datetime.now(timezone.utc))]
         delivered = held = 0

@@ -32,7 +32,11 @@ class OpeningActivities:
         letters = self._letters.render_letters(replace(inp, matter_codes=eligible)) if eligible else []
         limit = service_time_limit(inp.service) if inp.opened_at else None
         # to the end of the limit's last working day
-        due = self._calendar.schedule_verification(ScheduleInput(inp.opened_at, 0, limit[0])).deadline_at if limit and inp.opened_at else None
+        due = (
+            self._calendar.schedule_verification(ScheduleInput(inp.opened_at, 0, limit[0])).deadline_at
+            if limit and inp.opened_at
+            else None
+        )
         return OpenedCase(
             entries=entries,
             credit=credit,

@@ -10,9 +10,8 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import delete, update
-from temporalio import activity
-
 from sqlmodel import Session, col, select
+from temporalio import activity
 
 from db.models import Application, CaseEvent, CaseMatter, Matter
 from db.session import SessionFactory
@@ -20,7 +19,15 @@ from db.writes import insert_ignore, upsert
 from security.pseudonyms import resolve
 from security.texts import disclose
 from workflows.rules import STATUS_LABELS
-from workflows.types import AdverseDecision, ApplicationStatus, ApplicationView, Hearing, MatterCase, ProjectionInput, TimelineEntry
+from workflows.types import (
+    AdverseDecision,
+    ApplicationStatus,
+    ApplicationView,
+    Hearing,
+    MatterCase,
+    ProjectionInput,
+    TimelineEntry,
+)
 
 MATTERS = TypeAdapter(list[MatterCase])
 JSON_COLUMNS: dict[str, TypeAdapter[Any]] = {  # view fields kept as JSON in the row
@@ -91,13 +98,30 @@ def matter_rows(session: Session, v: ApplicationView, overdue: Collection[str] =
     departments = {code: departments.get(code, "") for code in codes}
     first, first_of = counted_once(departments)
     return [
-        {"application_id": v.application_id, "code": m.code, "department": departments[m.code], "status": v.status,
-         "opened_at": v.opened_at, "closed_at": v.closed_at, "name": m.name,
-         "stage": m.stage, "mode": m.mode, "verification": m.verification, "sampled": m.sampled, "exempt": m.exempt,
-         "due_at": m.due_at, "deadline_at": m.deadline_at, "rectify_by": m.rectify_by, "window_end": m.window_end,
-         "escalated": m.escalated, "overdue": m.escalated or m.name in overdue,
-         "withdrawn": m.withdrawn_reason is not None, "case_first": m.code == first,
-         "department_first": m.code == first_of[departments[m.code]], "committed_at": m.committed_at}
+        {
+            "application_id": v.application_id,
+            "code": m.code,
+            "department": departments[m.code],
+            "status": v.status,
+            "opened_at": v.opened_at,
+            "closed_at": v.closed_at,
+            "name": m.name,
+            "stage": m.stage,
+            "mode": m.mode,
+            "verification": m.verification,
+            "sampled": m.sampled,
+            "exempt": m.exempt,
+            "due_at": m.due_at,
+            "deadline_at": m.deadline_at,
+            "rectify_by": m.rectify_by,
+            "window_end": m.window_end,
+            "escalated": m.escalated,
+            "overdue": m.escalated or m.name in overdue,
+            "withdrawn": m.withdrawn_reason is not None,
+            "case_first": m.code == first,
+            "department_first": m.code == first_of[departments[m.code]],
+            "committed_at": m.committed_at,
+        }
         for m in v.matters
     ]
 
@@ -162,7 +186,9 @@ class ProjectionActivities:
         v = inp.view
         now = datetime.now(timezone.utc)
         with self._sessions() as session:
-            entries = disclose(session, v.application_id, [{"application_id": v.application_id, **asdict(e)} for e in inp.new_events])
+            entries = disclose(
+                session, v.application_id, [{"application_id": v.application_id, **asdict(e)} for e in inp.new_events]
+            )
             values = disclose(session, v.application_id, columns(v)) | {"projection_seq": inp.seq, "updated_at": now}
             written = session.execute(
                 update(Application)

@@ -43,11 +43,21 @@ async def reconcile(client: Client, engine: Engine) -> list[str]:
             ).rowcount  # type: ignore[attr-defined]
             if changed:
                 seq = 1_000_000 + int(ended.timestamp())  # after anything the case itself wrote
-                insert_ignore(session, CaseEvent, [{
-                    "application_id": app_id, "seq": seq, "at": ended, "actor_id": "system", "role": "system",
-                    "action": "aborted",
-                    "summary": f"系统：工作流{LABELS.get(wf.status, '异常结束') if wf.status else '异常结束'}，本申请未按流程办结，须人工处理",
-                }])
+                insert_ignore(
+                    session,
+                    CaseEvent,
+                    [
+                        {
+                            "application_id": app_id,
+                            "seq": seq,
+                            "at": ended,
+                            "actor_id": "system",
+                            "role": "system",
+                            "action": "aborted",
+                            "summary": f"系统：工作流{LABELS.get(wf.status, '异常结束') if wf.status else '异常结束'}，本申请未按流程办结，须人工处理",
+                        }
+                    ],
+                )
             session.commit()
         if changed:
             log.warning("case %s: workflow %s, marked aborted in the read model", app_id, wf.status)

@@ -35,7 +35,9 @@ class RepairActivities:
                 return
             row.status, row.due_at, row.overdue = view.status, view.due_at, view.overdue
             row.decided_at = view.decided_at
-            row.decided_by = row.applicant_id if view.decided_by == row.pseudonym else view.decided_by  # withdrawn by the applicant
+            row.decided_by = (
+                row.applicant_id if view.decided_by == row.pseudonym else view.decided_by
+            )  # withdrawn by the applicant
             row.reason = disclose(session, repair_workflow_id(view.repair_id), view.reason)  # the text back in place
             if view.status in (RepairStatus.rejected, RepairStatus.withdrawn):
                 repair.release(session, view.repair_id)

@@ -17,7 +17,15 @@ from catalogue.versions import PublicationConflict, publish, stored
 from db.models import CatalogueRevision
 from db.session import SessionFactory
 from db.writes import upsert
-from workflows.catalogue_types import ChangeProblem, CheckChangesInput, EntryChange, EntryComment, PublishInput, RevisionStep, RevisionView
+from workflows.catalogue_types import (
+    ChangeProblem,
+    CheckChangesInput,
+    EntryChange,
+    EntryComment,
+    PublishInput,
+    RevisionStep,
+    RevisionView,
+)
 
 JSON_COLUMNS: dict[str, TypeAdapter[Any]] = {
     "changes": TypeAdapter(list[EntryChange]),

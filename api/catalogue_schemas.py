@@ -16,7 +16,6 @@ Note = Annotated[str, Field(max_length=2000), FREE_TEXT]
 RevisionId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 
 
-
 class EntryIn(BaseModel):
     """A catalogue entry as the department states it (the Chinese column names: catalogue/columns.py)."""
 

@@ -52,9 +52,20 @@ def _item(row: Application, matter: str | None) -> str:
     return matter
 
 
-def _log(session: Session, claim: Claim | None, application_id: str, item: str, kind: str, actor: Actor, note: str | None = None) -> None:
-    session.add(ClaimLog(application_id=application_id, item=item, kind=kind, actor_id=actor.id,
-                         holder_id=claim.holder_id if claim else None, note=note, at=datetime.now(timezone.utc)))
+def _log(
+    session: Session, claim: Claim | None, application_id: str, item: str, kind: str, actor: Actor, note: str | None = None
+) -> None:
+    session.add(
+        ClaimLog(
+            application_id=application_id,
+            item=item,
+            kind=kind,
+            actor_id=actor.id,
+            holder_id=claim.holder_id if claim else None,
+            note=note,
+            at=datetime.now(timezone.utc),
+        )
+    )
 
 
 def claims_of(session: Session, application_ids: Iterable[str]) -> dict[tuple[str, str], Claim]:
@@ -72,8 +83,13 @@ def claim(session: Session, row: Application, matter: str | None, actor: Actor) 
     if not in_scope(actor, row.departments or []):
         raise HTTPException(403, f"{actor.department}无权认领本申请")
     item = _item(row, matter)
-    new = Claim(application_id=row.application_id, item=item, holder_id=actor.id, holder_role=actor.role,
-                claimed_at=datetime.now(timezone.utc))
+    new = Claim(
+        application_id=row.application_id,
+        item=item,
+        holder_id=actor.id,
+        holder_role=actor.role,
+        claimed_at=datetime.now(timezone.utc),
+    )
     made = insert_ignore(session, Claim, [new.model_dump()])  # two at once: one wins
     held = session.get(Claim, (row.application_id, item), populate_existing=True)
     assert held is not None
@@ -108,8 +124,14 @@ def reassign(session: Session, row: Application, matter: str | None, actor: Acto
     held = session.get(Claim, (row.application_id, item))
     before = held.holder_id if held else None
     if held is None:
-        held = Claim(application_id=row.application_id, item=item, holder_id=to.id, holder_role=to.role,
-                     claimed_at=datetime.now(timezone.utc), assigned_by=actor.id)
+        held = Claim(
+            application_id=row.application_id,
+            item=item,
+            holder_id=to.id,
+            holder_role=to.role,
+            claimed_at=datetime.now(timezone.utc),
+            assigned_by=actor.id,
+        )
     else:
         held.holder_id, held.holder_role, held.claimed_at, held.assigned_by = to.id, to.role, datetime.now(timezone.utc), actor.id
     session.add(held)
@@ -134,4 +156,10 @@ def check_act(session: Session, application_id: str, matter: str | None, actor: 
         )
     _log(session, held, application_id, item, "override", actor)
     session.commit()
-    log.info("claimed item acted on by another: case=%s item=%s holder=%s actor=%s", application_id, item or "-", held.holder_id, actor.id)
+    log.info(
+        "claimed item acted on by another: case=%s item=%s holder=%s actor=%s",
+        application_id,
+        item or "-",
+        held.holder_id,
+        actor.id,
+    )

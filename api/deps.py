@@ -8,6 +8,7 @@ so no connection is ever held across an `await` on Temporal.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Annotated, TypeVar, cast
 
@@ -16,7 +17,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-import time
 
 from api.temporal import Temporal
 from config import Settings

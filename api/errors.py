@@ -13,9 +13,10 @@ from fastapi import HTTPException, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
@@ -33,8 +34,7 @@ def no_answer() -> HTTPException:
     """504: the workflow did not answer in time. The action may still take effect."""
     return HTTPException(
         504,
-        "工作流未在时限内响应（worker 是否在运行？）。操作可能稍后仍会生效："
-        "请使用同一 Idempotency-Key 重试，或稍后查询申请状态",
+        "工作流未在时限内响应（worker 是否在运行？）。操作可能稍后仍会生效：请使用同一 Idempotency-Key 重试，或稍后查询申请状态",
     )
 
 
@@ -124,13 +124,19 @@ async def http_exception(request: Request, err: Exception) -> Response:
     if err.status_code in REFUSALS:
         actor = getattr(request.state, "actor", None)
         refused.info(
-            "refused %s %s %s: %s (actor %s)", err.status_code, request.method, request.url.path, printable(str(err.detail)),
+            "refused %s %s %s: %s (actor %s)",
+            err.status_code,
+            request.method,
+            request.url.path,
+            printable(str(err.detail)),
             f"{actor.role}:{actor.id}" + (f"@{actor.department}" if actor.department else "") if actor else "unauthenticated",
         )
     if err.status_code == 422 and not isinstance(err.detail, list):
         return JSONResponse({"detail": [validation_error(str(err.detail))]}, status_code=422, headers=err.headers)
     if err.status_code == 400 and err.detail == UNPARSABLE:  # FastAPI's, for a body that is not even text (say not UTF-8)
-        return JSONResponse({"detail": f"请求体无法解析（应为 UTF-8 编码的 JSON）/ {UNPARSABLE}"}, status_code=400, headers=err.headers)
+        return JSONResponse(
+            {"detail": f"请求体无法解析（应为 UTF-8 编码的 JSON）/ {UNPARSABLE}"}, status_code=400, headers=err.headers
+        )
     return await http_exception_handler(request, err)
 
 

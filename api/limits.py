@@ -135,7 +135,9 @@ class CleanUrl:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (part := control_in_url(scope)):
-            error = validation_error("地址中不得含有控制字符 / control characters are not allowed in the URL", (part,), "control_character")
+            error = validation_error(
+                "地址中不得含有控制字符 / control characters are not allowed in the URL", (part,), "control_character"
+            )
             await JSONResponse({"detail": [error]}, status_code=422)(scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -162,7 +164,7 @@ class Rate:
 
     @classmethod
     def parse(cls, text: str) -> Rate:
-        """"10/600": 10 per 600 seconds. A count of 0 is no limit."""
+        """ "10/600": 10 per 600 seconds. A count of 0 is no limit."""
         count, _, seconds = text.partition("/")
         rate = cls(int(count), float(seconds))
         if rate.count < 0 or rate.seconds <= 0:

@@ -14,15 +14,26 @@ from temporalio.client import Client
 from api import schemas
 from api.errors import EXCEPTION_HANDLERS
 from api.limits import BodySizeLimit, CleanUrl, SecurityHeaders
-from api.routes import admin, applicants, applications, calendar, claims, codec, complaints, matters, statistics
-from api.routes import letters, public
-from api.routes import catalogue_admin
-from api.routes import credit
-from api.routes import repairs
-from console import routes as console
-from console.static_files import console_static
+from api.routes import (
+    admin,
+    applicants,
+    applications,
+    calendar,
+    catalogue_admin,
+    claims,
+    codec,
+    complaints,
+    credit,
+    letters,
+    matters,
+    public,
+    repairs,
+    statistics,
+)
 from api.temporal import Temporal
 from config import Settings, get_settings
+from console import routes as console
+from console.static_files import console_static
 from db.migrate import init_db
 from db.session import settings_engine
 from security.codec import data_converter

@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from credit import identity
-from workflows.rules import MAX_RECTIFY_DAYS
 from workflows.repair_types import RepairStatus
+from workflows.rules import MAX_RECTIFY_DAYS
 from workflows.types import DispositionAction
 
 SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -66,7 +66,9 @@ def not_an_id_number(value: str) -> str:
     """The whole number, or any part of it between separators (., _, -), upper-cased."""
     for part in {value, *re.split(r"[._-]", value)}:
         if ID_NUMBER.fullmatch(part.upper()) or CREDIT_CODE.fullmatch(part.upper()):
-            raise ValueError(f"{NOT_AN_ID_NUMBER} / an application number must not be a personal ID number or a unified social credit code")
+            raise ValueError(
+                f"{NOT_AN_ID_NUMBER} / an application number must not be a personal ID number or a unified social credit code"
+            )
     return value
 
 

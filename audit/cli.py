@@ -64,8 +64,9 @@ async def _client() -> Client:
     from security.keys import keyring
 
     settings = get_settings()
-    return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
-                                data_converter=data_converter(keyring(settings)))
+    return await Client.connect(
+        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(keyring(settings))
+    )
 
 
 def _keyring() -> Keyring:
@@ -77,8 +78,15 @@ def _keyring() -> Keyring:
 
 def _progress() -> Progress:
     # no refresh thread: `audit replay` forks its processes from a process with one thread
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, auto_refresh=False, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        auto_refresh=False,
+        transient=True,
+    )
 
 
 # ---- export ---------------------------------------------------------------------------------
@@ -104,7 +112,10 @@ def export_cmd(
         with _progress() as progress:
             task = progress.add_task("导出 export", total=None)
             manifest = await export(
-                client, out, selection, concurrency=concurrency,
+                client,
+                out,
+                selection,
+                concurrency=concurrency,
                 on_total=lambda n: progress.update(task, total=n, refresh=True),
                 on_file=lambda f: progress.update(task, advance=1, description=f"导出 {f.file}", refresh=True),
                 converter=data_converter(_keyring()),
@@ -137,8 +148,10 @@ def verify_cmd(directory: Annotated[Path, typer.Argument(help="an export directo
             console.print(f"[red]✗ {label}[/red]  {name}", highlight=False, soft_wrap=True)
     console.print(f"manifest.json SHA-256 {result.manifest_sha256}")
     if not result.ok:
-        console.print(f"[red]不一致 / NOT intact[/red]: {len(result.changed)} changed, {len(result.missing)} missing, "
-                      f"{len(result.added)} added; {len(result.intact)} intact")
+        console.print(
+            f"[red]不一致 / NOT intact[/red]: {len(result.changed)} changed, {len(result.missing)} missing, "
+            f"{len(result.added)} added; {len(result.intact)} intact"
+        )
         raise typer.Exit(1)
     console.print(f"[green]一致 / intact[/green]: {len(result.intact)} files match the manifest")
 
@@ -179,7 +192,9 @@ async def _server_sources(selection: Selection) -> list[Source]:
 @audit_app.command("replay")
 def replay_cmd(
     paths: Annotated[list[Path] | None, typer.Argument(help="export directories or history files")] = None,
-    server: Annotated[bool, typer.Option("--server", help="fetch the histories from Temporal (with --case/--query/--all)")] = False,
+    server: Annotated[
+        bool, typer.Option("--server", help="fetch the histories from Temporal (with --case/--query/--all)")
+    ] = False,
     case: CaseOpt = None,
     query: QueryOpt = None,
     all_cases: AllOpt = False,
@@ -204,7 +219,9 @@ def replay_cmd(
             console.print(f"[green]✓[/green] {r.name}  ok  ({seen})", highlight=False, soft_wrap=True)
         else:
             where = f" at {r.where}" if r.where else ""
-            console.print(f"[red]✗ {r.name}  {r.problem.upper()}{where}[/red]: {r.reason}  ({seen})", highlight=False, soft_wrap=True)
+            console.print(
+                f"[red]✗ {r.name}  {r.problem.upper()}{where}[/red]: {r.reason}  ({seen})", highlight=False, soft_wrap=True
+            )
 
     async def run() -> list[CaseReplay]:
         with _progress() as progress:
@@ -221,8 +238,14 @@ def replay_cmd(
     took = time.perf_counter() - began
     failed = [r for r in results if not r.ok]
 
-    table = Table("结果 outcome", "记录的状态 recorded", "重放的状态 replayed", "件数 cases",
-                  title="重放结果 / replay summary", title_justify="left")
+    table = Table(
+        "结果 outcome",
+        "记录的状态 recorded",
+        "重放的状态 replayed",
+        "件数 cases",
+        title="重放结果 / replay summary",
+        title_justify="left",
+    )
     counts = Counter((r.problem or "ok", r.recorded or "?", r.replayed or "?") for r in results)
     for (problem, recorded, replayed), n in sorted(counts.items(), key=lambda kv: (kv[0][0] != "ok", kv[0])):
         shown_problem = f"[green]{problem}[/green]" if problem == "ok" else f"[red]{problem}[/red]"
@@ -236,8 +259,10 @@ def replay_cmd(
             bad.add_row(r.name, r.problem, r.where, r.reason, r.recorded, r.replayed or "")
         console.print(bad)
     rate = len(results) / took if took else 0.0
-    console.print(f"{len(results)} histories replayed in {took:.1f} s ({rate:.1f}/s, {processes or cpu_count()} processes; "
-                  f"{time.perf_counter() - started:.1f} s in all)")
+    console.print(
+        f"{len(results)} histories replayed in {took:.1f} s ({rate:.1f}/s, {processes or cpu_count()} processes; "
+        f"{time.perf_counter() - started:.1f} s in all)"
+    )
     if failed:
         raise typer.Exit(1)
 
@@ -272,17 +297,28 @@ def timeline_cmd(
         return await timeline(await load(), data_converter(_keyring()))
 
     t = asyncio.run(run())
-    source = "历史中投影活动的输入 / the projection activities' inputs in the history" if t.source == FROM_HISTORY else \
-        "重放历史 / replaying the history (local activities keep no input in the history)"
-    console.print(f"{t.workflow_id}（run {t.run_id}）：{len(t.entries)} 条 · 来源 {source}", markup=False, highlight=False,
-                  soft_wrap=True)
+    source = (
+        "历史中投影活动的输入 / the projection activities' inputs in the history"
+        if t.source == FROM_HISTORY
+        else "重放历史 / replaying the history (local activities keep no input in the history)"
+    )
+    console.print(
+        f"{t.workflow_id}（run {t.run_id}）：{len(t.entries)} 条 · 来源 {source}", markup=False, highlight=False, soft_wrap=True
+    )
     for e in t.entries:
         console.print(f"{e.seq:>4}  {china(e.at)}  {e.summary}", markup=False, highlight=False, soft_wrap=True)
     label = STATUS_LABELS.get(ApplicationStatus(t.status), "") if t.status in set(ApplicationStatus) else ""
-    console.print(f"状态 status: {t.status or '?'} {label}；历史结局 history ends: {t.outcome.status}"
-                  f"{'（' + t.outcome.note + '）' if t.outcome.note else ''}", markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        f"状态 status: {t.status or '?'} {label}；历史结局 history ends: {t.outcome.status}"
+        f"{'（' + t.outcome.note + '）' if t.outcome.note else ''}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
     if t.replay and not t.replay.ok:
         where = f" at {t.replay.where}" if t.replay.where else ""
-        console.print(f"[red]重放未通过 / replay {t.replay.problem}{where}: {t.replay.reason} — the timeline stops there[/red]",
-                      highlight=False)
+        console.print(
+            f"[red]重放未通过 / replay {t.replay.problem}{where}: {t.replay.reason} — the timeline stops there[/red]",
+            highlight=False,
+        )
         raise typer.Exit(1)

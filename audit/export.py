@@ -48,8 +48,9 @@ def code_version() -> dict[str, Any]:
         top = subprocess.run([*git, "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=10, check=True)
         if Path(top.stdout.strip()).resolve() == ROOT:
             commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True)
-            status = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
-                                    timeout=10, check=True)
+            status = subprocess.run(
+                [*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, timeout=10, check=True
+            )
             version["git_commit"] = commit.stdout.strip()
             version["git_dirty"] = bool(status.stdout.strip())
     except (OSError, subprocess.SubprocessError):
@@ -107,8 +108,15 @@ async def export(
     async for run, history in fetch_all(client, runs, concurrency):
         data = history.to_json().encode("utf-8")
         (out / run.file).write_bytes(data)
-        entry = Exported(run.file, run.workflow_id, history.run_id, sha256(data), len(data), len(history.events),
-                         await ending(history, converter))
+        entry = Exported(
+            run.file,
+            run.workflow_id,
+            history.run_id,
+            sha256(data),
+            len(data),
+            len(history.events),
+            await ending(history, converter),
+        )
         files.append(entry)
         if on_file:
             on_file(entry)

@@ -23,6 +23,7 @@ interfaces (`Replayer.config()`, WorkflowRunner/WorkflowInstance, Interceptor):
   pydantic converter read no workflow or activity id; checked, not assumed). The history JSON
   is read by audit.fastjson. Everything the workflow code does still runs in the sandbox.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -207,8 +208,13 @@ class _Instance(WorkflowInstance):
         return completion
 
     def _query(self, last: WorkflowActivation) -> Any:
-        act = WorkflowActivation(run_id=last.run_id, timestamp=last.timestamp, is_replaying=True,
-                                 history_length=last.history_length, available_internal_flags=last.available_internal_flags)
+        act = WorkflowActivation(
+            run_id=last.run_id,
+            timestamp=last.timestamp,
+            is_replaying=True,
+            history_length=last.history_length,
+            available_internal_flags=last.available_internal_flags,
+        )
         act.jobs.add().query_workflow.CopyFrom(QueryWorkflow(query_id="audit", query_type=STATE_QUERY))
         try:
             completion = self._inner.activate(act)
@@ -265,8 +271,15 @@ def context_free(converter: DataConverter) -> bool:
     itself (as DataConverter.with_context does when no part of it takes a context)."""
     contexts = (
         WorkflowSerializationContext(namespace="audit", workflow_id="audit"),
-        ActivitySerializationContext(namespace="audit", workflow_id="audit", workflow_type="audit", activity_type="audit",
-                                     activity_id="1", activity_task_queue="audit", is_local=True),
+        ActivitySerializationContext(
+            namespace="audit",
+            workflow_id="audit",
+            workflow_type="audit",
+            activity_type="audit",
+            activity_id="1",
+            activity_task_queue="audit",
+            is_local=True,
+        ),
     )
     return converter.external_storage is None and all(converter.with_context(c) is converter for c in contexts)
 
@@ -329,15 +342,18 @@ def quiet_runtime() -> Runtime:
     every non-determinism it finds: the report says it once)."""
     global _RUNTIME
     if _RUNTIME is None:
-        _RUNTIME = Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR"))))
+        _RUNTIME = Runtime(
+            telemetry=TelemetryConfig(logging=LoggingConfig(filter=TelemetryFilter(core_level="ERROR", other_level="ERROR")))
+        )
     return _RUNTIME
 
 
 class AuditReplayer:
     """One per process: the workers' replayer plus the capture; replays chunks of histories."""
 
-    def __init__(self, converter: DataConverter, workflows: Sequence[type] | None = None,
-                 deadlock_seconds: float = DEADLOCK_SECONDS) -> None:
+    def __init__(
+        self, converter: DataConverter, workflows: Sequence[type] | None = None, deadlock_seconds: float = DEADLOCK_SECONDS
+    ) -> None:
         import worker  # the composition root; imported here so that `audit` loads without it
 
         self.converter = converter
@@ -381,19 +397,37 @@ class AuditReplayer:
         return results
 
     def _judge(self, src: Source, history: WorkflowHistory, outcome: Outcome, failure: Exception | None) -> CaseReplay:
-        seen = CaseReplay(src.name, src.workflow_id, True, recorded=outcome.status, recorded_note=outcome.note,
-                          replayed=self.replayed_status(), run_id=history.run_id, events=len(history.events))
+        seen = CaseReplay(
+            src.name,
+            src.workflow_id,
+            True,
+            recorded=outcome.status,
+            recorded_note=outcome.note,
+            replayed=self.replayed_status(),
+            run_id=history.run_id,
+            events=len(history.events),
+        )
         if failure is not None:
             reason, named = explain(failure)
             nondeterministic = isinstance(failure, temporalio.workflow.NondeterminismError)
             if not nondeterministic and self.capture.error:
                 reason = self.capture.error  # the workflow's own error, not the core's summary of it
             event = named if named is not None else self.capture.history_length or None
-            return replace(seen, ok=False, problem="non-deterministic" if nondeterministic else "replay error", reason=reason,
-                           event_id=event, event_named=named is not None)
+            return replace(
+                seen,
+                ok=False,
+                problem="non-deterministic" if nondeterministic else "replay error",
+                reason=reason,
+                event_id=event,
+                event_named=named is not None,
+            )
         if outcome.completed and seen.replayed != outcome.status:
-            return replace(seen, ok=False, problem="status differs",
-                           reason=f"history returned {outcome.status}, replay reached {seen.replayed}")
+            return replace(
+                seen,
+                ok=False,
+                problem="status differs",
+                reason=f"history returned {outcome.status}, replay reached {seen.replayed}",
+            )
         return seen
 
     def replayed_status(self) -> str | None:
@@ -513,7 +547,10 @@ async def replay(
 
     parts = list(chunks(sources, processes))
     with concurrent.futures.ProcessPoolExecutor(
-        min(processes, len(parts)), mp_context=_processes(), initializer=_start_process, initargs=(keyring, workflows, deadlock_seconds)
+        min(processes, len(parts)),
+        mp_context=_processes(),
+        initializer=_start_process,
+        initargs=(keyring, workflows, deadlock_seconds),
     ) as pool:
         futures = {asyncio.wrap_future(pool.submit(_replay_chunk, part)): part for part in parts}
         pending = set(futures)
@@ -523,6 +560,10 @@ async def replay(
                 try:
                     collect(chunk.result())
                 except Exception as err:  # the process died (BrokenProcessPool) or could not start
-                    collect([CaseReplay(s.name, s.workflow_id, False, "replay error", f"replay process failed: {err!r}")
-                             for s in futures[chunk]])
+                    collect(
+                        [
+                            CaseReplay(s.name, s.workflow_id, False, "replay error", f"replay process failed: {err!r}")
+                            for s in futures[chunk]
+                        ]
+                    )
     return results

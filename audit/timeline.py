@@ -85,11 +85,26 @@ async def timeline(history: WorkflowHistory, converter: DataConverter, replayer:
     outcome = await recorded_outcome(history, converter)
     projections = await recorded_projections(history, converter)
     if projections:
-        return Timeline(history.workflow_id, history.run_id, FROM_HISTORY, merged(projections),
-                        str(projections[-1].view.status), outcome, view=projections[-1].view)
+        return Timeline(
+            history.workflow_id,
+            history.run_id,
+            FROM_HISTORY,
+            merged(projections),
+            str(projections[-1].view.status),
+            outcome,
+            view=projections[-1].view,
+        )
     replayer = replayer or AuditReplayer(converter)
     [verdict] = await replayer.replay([Source(history.workflow_id, history.workflow_id, data=history_bytes(history))])
     replayed = [p for p in replayer.capture.projections if isinstance(p, ProjectionInput)]
     status = verdict.replayed or (str(replayed[-1].view.status) if replayed else None)
-    return Timeline(history.workflow_id, history.run_id, FROM_REPLAY, merged(replayed), status, outcome, verdict,
-                    replayed[-1].view if replayed else None)
+    return Timeline(
+        history.workflow_id,
+        history.run_id,
+        FROM_REPLAY,
+        merged(replayed),
+        status,
+        outcome,
+        verdict,
+        replayed[-1].view if replayed else None,
+    )

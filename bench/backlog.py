@@ -26,16 +26,26 @@ PERSON = "410411199001010015"
 
 def after_matter() -> str:
     catalogue = json.loads((ROOT / "activities" / "data" / "catalogue.json").read_text(encoding="utf-8"))
-    return next(m["code"] for m in catalogue
-                if m["commitment_allowed"] and not m["verification_exempt"] and m["verification_stage"] == "after")
+    return next(
+        m["code"]
+        for m in catalogue
+        if m["commitment_allowed"] and not m["verification_exempt"] and m["verification_stage"] == "after"
+    )
 
 
 async def approve(http: httpx.AsyncClient, prefix: str, n: int, matter: str) -> None:
     app_id = f"{prefix}-{n:05d}"
     staff = {"Authorization": "Bearer dev-caseworker"}
-    opened = await http.post("/applications", headers=staff, json={
-        "application_id": app_id, "applicant": {"id": PERSON, "name": "张三", "kind": "person"},
-        "service": "积压测试事项", "matters": [matter]})
+    opened = await http.post(
+        "/applications",
+        headers=staff,
+        json={
+            "application_id": app_id,
+            "applicant": {"id": PERSON, "name": "张三", "kind": "person"},
+            "service": "积压测试事项",
+            "matters": [matter],
+        },
+    )
     assert opened.status_code in (200, 201), opened.text
     me = {"Authorization": f"Bearer dev-applicant:{PERSON}"}
     committed = await http.post(f"/applications/{app_id}/commit", headers=me, json={"matter": matter})
@@ -59,15 +69,20 @@ async def main(api: str, cases: int, due: int, clients: int, prefix: str | None)
             print(f"{cases} cases ({prefix}-…) opened, committed and approved in {time.monotonic() - started:.0f} s")
         oldest = [f"{prefix}-{n:05d}" for n in range(due)]
         for app_id in oldest:  # complaints as the office registers them (staff are not rate-limited)
-            r = await http.post(f"/applications/{app_id}/complaints", json={"text": "举报：承诺内容与事实不符"},
-                                headers={"Authorization": "Bearer dev-caseworker"})
+            r = await http.post(
+                f"/applications/{app_id}/complaints",
+                json={"text": "举报：承诺内容与事实不符"},
+                headers={"Authorization": "Bearer dev-caseworker"},
+            )
             assert r.status_code == 200, r.text
         await asyncio.sleep(3)  # the projection writes the read model after each change
         verifier = {"Authorization": "Bearer dev-verifier"}
         listed = await http.get("/applications?status=verifying&sort=deadline&limit=500", headers=verifier)
         shown = {row["id"] for row in listed.json()}
-        print(f"GET /applications?status=verifying: X-Total-Count {listed.headers.get('X-Total-Count')}, "
-              f"{len(shown & set(oldest))} of the {due} complained-of cases")
+        print(
+            f"GET /applications?status=verifying: X-Total-Count {listed.headers.get('X-Total-Count')}, "
+            f"{len(shown & set(oldest))} of the {due} complained-of cases"
+        )
         async with httpx.AsyncClient(base_url=api, timeout=60, follow_redirects=False) as browser:
             login = await browser.get("/login")
             token = re.search(r'name="csrf" value="([^"]+)"', login.text)
@@ -77,8 +92,10 @@ async def main(api: str, cases: int, due: int, clients: int, prefix: str | None)
         section = page.split('id="verifications"', 1)[1].split("</section>", 1)[0]
         total = re.search(r"（(\d+)）", section)
         listed_ids = re.findall(rf"({prefix}-\d+)</a>", section)
-        print(f"the verifier's workbench: total {total.group(1) if total else '?'}, "
-              f"{len(set(listed_ids) & set(oldest))} of the {due} on its first page, in this order: {listed_ids[:5]} …")
+        print(
+            f"the verifier's workbench: total {total.group(1) if total else '?'}, "
+            f"{len(set(listed_ids) & set(oldest))} of the {due} on its first page, in this order: {listed_ids[:5]} …"
+        )
 
 
 if __name__ == "__main__":

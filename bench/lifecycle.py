@@ -53,7 +53,9 @@ def children(pid: int) -> dict[str, int]:
         try:
             if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
                 cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
-                name = "temporal" if "start-dev" in cmd else "worker" if "worker.py" in cmd else "api" if "uvicorn" in cmd else None
+                name = (
+                    "temporal" if "start-dev" in cmd else "worker" if "worker.py" in cmd else "api" if "uvicorn" in cmd else None
+                )
                 if name:
                     found[name] = int(entry.name)
         except (OSError, IndexError):
@@ -83,11 +85,22 @@ class Stack:
         self.api = f"http://127.0.0.1:{self.api_port}"
         self.address = f"127.0.0.1:{self.temporal_port}"
         self.proc = subprocess.Popen(
-            [sys.executable, "scripts/run_dev.py", "--headless", "--data-dir", str(data),
-             "--api-port", str(self.api_port), "--temporal-port", str(self.temporal_port)],
+            [
+                sys.executable,
+                "scripts/run_dev.py",
+                "--headless",
+                "--data-dir",
+                str(data),
+                "--api-port",
+                str(self.api_port),
+                "--temporal-port",
+                str(self.temporal_port),
+            ],
             # the clients share one address, standing for many sources: no per-source complaint limit
-            cwd=ROOT, env=os.environ | {"CHENGNUO_ENV": "development", "COMPLAINT_RATE_PER_SOURCE": "0/60"},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=os.environ | {"CHENGNUO_ENV": "development", "COMPLAINT_RATE_PER_SOURCE": "0/60"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         end = time.monotonic() + 120
         while time.monotonic() < end:
@@ -161,27 +174,33 @@ async def histories(client: Client, phase: Phase, sample: int = 20) -> None:
 
 def report(bare: Phase, ours: Phase, concurrency: int) -> str:
     def row(name: str, p: Phase) -> str:
-        return (f"{name:<10} {p.lives:6d} {p.seconds:8.1f} {p.rate:8.2f} {statistics.mean(p.events):8.1f} "
-                f"{statistics.mean(p.sizes) / 1024:9.1f}")
+        return (
+            f"{name:<10} {p.lives:6d} {p.seconds:8.1f} {p.rate:8.2f} {statistics.mean(p.events):8.1f} "
+            f"{statistics.mean(p.sizes) / 1024:9.1f}"
+        )
 
     def cpu(p: Phase) -> str:
-        return ", ".join(f"{name} {seconds * 1000 / p.lives:.0f}" for name, seconds in sorted(p.cpu.items()) if seconds > 0.005 * p.lives)
+        return ", ".join(
+            f"{name} {seconds * 1000 / p.lives:.0f}" for name, seconds in sorted(p.cpu.items()) if seconds > 0.005 * p.lives
+        )
 
     rate = ours.rate / bare.rate
     events = statistics.mean(ours.events) / statistics.mean(bare.events)
     size = statistics.mean(ours.sizes) / statistics.mean(bare.sizes)
-    return "\n".join([
-        f"\nwhole lives, {concurrency} clients at once, {STEPS} interactions per life, one dev server",
-        "chengnuo: over HTTP (API → Temporal → worker, read model on SQLite); bare: Temporal client → bare workflow\n",
-        f"{'':<10} {'lives':>6} {'seconds':>8} {'lives/s':>8} {'events':>8} {'hist KiB':>9}",
-        row("bare", bare),
-        row("chengnuo", ours),
-        f"\nratio chengnuo/bare: lives/s {rate:.2f}x (goal ≥ {GOAL_RATE}x), history events {events:.2f}x "
-        f"(goal ≤ {GOAL_EVENTS}x), history bytes {size:.2f}x",
-        "\nCPU ms per life, by process (2 cores shared by all of them):",
-        f"  bare:     {cpu(bare)}",
-        f"  chengnuo: {cpu(ours)}",
-    ])
+    return "\n".join(
+        [
+            f"\nwhole lives, {concurrency} clients at once, {STEPS} interactions per life, one dev server",
+            "chengnuo: over HTTP (API → Temporal → worker, read model on SQLite); bare: Temporal client → bare workflow\n",
+            f"{'':<10} {'lives':>6} {'seconds':>8} {'lives/s':>8} {'events':>8} {'hist KiB':>9}",
+            row("bare", bare),
+            row("chengnuo", ours),
+            f"\nratio chengnuo/bare: lives/s {rate:.2f}x (goal ≥ {GOAL_RATE}x), history events {events:.2f}x "
+            f"(goal ≤ {GOAL_EVENTS}x), history bytes {size:.2f}x",
+            "\nCPU ms per life, by process (2 cores shared by all of them):",
+            f"  bare:     {cpu(bare)}",
+            f"  chengnuo: {cpu(ours)}",
+        ]
+    )
 
 
 async def main(lives: int, concurrency: int, rounds: int) -> None:

@@ -69,19 +69,29 @@ def life_steps(app_id: str, applicant: str) -> list[tuple[str, str, dict[str, An
     """(path, role, body, expected status after it) for one life."""
     url = f"/applications/{app_id}"
     return [
-        ("/applications", "caseworker", {
-            "application_id": app_id,
-            "applicant": {"id": applicant, "name": "压测申请人", "kind": "person"},
-            "service": "压测事项",
-            "matters": [MATTER],
-        }, "notified"),
+        (
+            "/applications",
+            "caseworker",
+            {
+                "application_id": app_id,
+                "applicant": {"id": applicant, "name": "压测申请人", "kind": "person"},
+                "service": "压测事项",
+                "matters": [MATTER],
+            },
+            "notified",
+        ),
         (f"{url}/commit", "applicant", {"matter": MATTER}, "reviewing"),
         (f"{url}/decision", "caseworker", {"approve": True, "reason": "符合法定条件"}, "approved"),
         (f"{url}/complaints", "public", {"text": "举报：承诺内容与事实不符"}, None),
         (f"{url}/verification", "verifier", {"matter": MATTER, "truthful": False, "findings": "实地核查不符"}, "verifying"),
         (f"{url}/disposition", "supervisor", {"action": "revoke", "reason": "虚假承诺，拟撤销准予决定"}, "hearing"),
         (f"{url}/statement", "applicant", {"text": "场所正在装修，并非虚假"}, "hearing"),
-        (f"{url}/revocation", "supervisor", {"revoke": True, "reason": "申辩理由不成立", "decision_no": "压测撤字1号"}, "revoked"),
+        (
+            f"{url}/revocation",
+            "supervisor",
+            {"revoke": True, "reason": "申辩理由不成立", "decision_no": "压测撤字1号"},
+            "revoked",
+        ),
         (f"{url}/close", "supervisor", {"reason": "无后续处理"}, "revoked"),
     ]
 
@@ -118,8 +128,9 @@ async def life(http: httpx.AsyncClient, tally: Tally, app_id: str) -> None:
         tally.failed[app_id] = repr(err)
 
 
-async def drive(api: str, lives: int, concurrency: int, prefix: str | None = None,
-                on_progress: Callable[[int], None] | None = None) -> Tally:
+async def drive(
+    api: str, lives: int, concurrency: int, prefix: str | None = None, on_progress: Callable[[int], None] | None = None
+) -> Tally:
     """`lives` whole lives, `concurrency` clients at once, against the API at `api`."""
     prefix = prefix or f"load-{uuid.uuid4().hex[:8]}"
     tally = Tally()

@@ -64,11 +64,19 @@ async def plain(files: list[Path]) -> float:
 
 def command(directory: Path, processes: int, count: int) -> tuple[float, float]:
     """(the rate `chengnuo audit replay` prints, the rate of the whole command)."""
-    env = os.environ | {"PAYLOAD_KEYS": json.dumps({k: base64.b64encode(v).decode() for k, v in TEST_KEYRING.keys.items()}),
-                        "COLUMNS": "200"}
+    env = os.environ | {
+        "PAYLOAD_KEYS": json.dumps({k: base64.b64encode(v).decode() for k, v in TEST_KEYRING.keys.items()}),
+        "COLUMNS": "200",
+    }
     started = time.perf_counter()
-    run = subprocess.run([sys.executable, "-m", "cli", "audit", "replay", str(directory), "--processes", str(processes)],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    run = subprocess.run(
+        [sys.executable, "-m", "cli", "audit", "replay", str(directory), "--processes", str(processes)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     took = time.perf_counter() - started
     if run.returncode != 0:
         raise SystemExit(f"audit replay failed ({run.returncode}):\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
@@ -87,16 +95,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="chengnuo-replay-bench-") as tmp:
         files = copy_set(Path(tmp), args.copies)
         originals = len(files) // args.copies
-        print(f"replay bench: {len(files)} histories ({originals} recorded × {args.copies}), {os.cpu_count()} CPUs, "
-              f"load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"replay bench: {len(files)} histories ({originals} recorded × {args.copies}), {os.cpu_count()} CPUs, "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
         base = asyncio.run(plain(files[: originals * min(args.plain_copies, args.copies)]))
         print(f"  temporalio Replayer, 1 process (from_json + replay_workflow): {base:6.1f} histories/s")
         one, one_all = command(Path(tmp), 1, len(files))
         print(f"  chengnuo audit replay, 1 process:  {one:6.1f} histories/s  (whole command {one_all:.1f}/s)")
         many, many_all = command(Path(tmp), args.processes, len(files))
         print(f"  chengnuo audit replay, {args.processes} processes: {many:6.1f} histories/s  (whole command {many_all:.1f}/s)")
-        print(f"ratio audit replay ({args.processes} processes) / plain Replayer: {many / base:.1f}×; "
-              f"per process {one / base:.1f}×")
+        print(
+            f"ratio audit replay ({args.processes} processes) / plain Replayer: {many / base:.1f}×; per process {one / base:.1f}×"
+        )
         if args.processes == 2:
             print(f"goal ≥ {GOAL:.0f}/s on 2 cores: {'met' if many >= GOAL else 'NOT met'} ({many:.1f}/s)")
 

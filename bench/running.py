@@ -32,7 +32,9 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def open_cases(api: str, cases: int, clients: int, pids: dict[str, int], steps: int = 4) -> list[tuple[int, float, dict[str, float]]]:
+async def open_cases(
+    api: str, cases: int, clients: int, pids: dict[str, int], steps: int = 4
+) -> list[tuple[int, float, dict[str, float]]]:
     """Open the cases in `steps` equal parts; after each, the count, the seconds so far and each
     process's memory."""
     matter, line, prefix = after_matter(), asyncio.Semaphore(clients), f"run{int(time.time()) % 100000}"
@@ -51,7 +53,9 @@ async def open_cases(api: str, cases: int, clients: int, pids: dict[str, int], s
     return readings
 
 
-def worker_at(readings: list[tuple[int, float, dict[str, float]]], idle: float, cache: int, cases: int = 10_000) -> tuple[float, str]:
+def worker_at(
+    readings: list[tuple[int, float, dict[str, float]]], idle: float, cache: int, cases: int = 10_000
+) -> tuple[float, str]:
     """The worker's memory at `cases` open cases, extrapolated along its growth past the workflow
     cache (it holds at most `cache` cases; past it, only what every case leaves behind grows);
     with too few readings past the cache, along the whole growth, an upper bound."""
@@ -66,10 +70,12 @@ def worker_at(readings: list[tuple[int, float, dict[str, float]]], idle: float, 
 def report(readings: list[tuple[int, float, dict[str, float]]], idle: dict[str, float], cache: int) -> str:
     cases, seconds, _ = readings[-1]
     names = list(idle)
-    lines = [f"{cases:,} open cases in {seconds:.0f} s: {cases / seconds:.1f} cases/s (open, commit, approve over HTTP); "
-             f"10,000 would take about {10_000 / (cases / seconds) / 60:.0f} min",
-             f"{'open cases':>12}" + "".join(f"{n + ' MB':>14}" for n in names),
-             f"{0:>12}" + "".join(f"{idle[n]:>14.0f}" for n in names)]
+    lines = [
+        f"{cases:,} open cases in {seconds:.0f} s: {cases / seconds:.1f} cases/s (open, commit, approve over HTTP); "
+        f"10,000 would take about {10_000 / (cases / seconds) / 60:.0f} min",
+        f"{'open cases':>12}" + "".join(f"{n + ' MB':>14}" for n in names),
+        f"{0:>12}" + "".join(f"{idle[n]:>14.0f}" for n in names),
+    ]
     lines += [f"{n:>12,}" + "".join(f"{mb[name]:>14.0f}" for name in names) for n, _, mb in readings]
     at, how = worker_at(readings, idle["worker"], cache)
     lines.append(f"worker at 10,000 open cases: about {at:.0f} MB, extrapolated {how} (goal under {GOAL_WORKER_MB} MB)")

@@ -89,7 +89,12 @@ def change_problems(
         stored = existing.get(c.code)
         if c.action == ChangeAction.add:
             if stored is not None:
-                bad(i, c.code, "code", "该事项编码已被取消，不能再次使用" if stored.retired else "该事项编码已在清单中，请改为变更")
+                bad(
+                    i,
+                    c.code,
+                    "code",
+                    "该事项编码已被取消，不能再次使用" if stored.retired else "该事项编码已在清单中，请改为变更",
+                )
             continue
         if stored is None:
             bad(i, c.code, "code", f"清单中没有该事项，不能{label}")

@@ -54,8 +54,11 @@ EXTRA_COLUMNS: list[tuple[str, str]] = [
 ]
 COLUMNS = USUAL_COLUMNS + EXTRA_COLUMNS
 HEADERS = [header for header, _ in COLUMNS]
-REQUIRED_HEADERS = [h for h, f in COLUMNS if f not in {"row_number", "basis_rank", "act_type", "conditions",
-                                                       "publication", "basis_source", "basis_verified"}]
+REQUIRED_HEADERS = [
+    h
+    for h, f in COLUMNS
+    if f not in {"row_number", "basis_rank", "act_type", "conditions", "publication", "basis_source", "basis_verified"}
+]
 
 # every entry field -> what people call it (errors, diffs, pages)
 FIELD_LABELS: dict[str, str] = {

@@ -41,6 +41,12 @@ def diff(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str, list
         ]
         if fields:
             changed.append(
-                {"code": code, "name": b["name"], "old_version": a.get("version"), "new_version": b.get("version"), "fields": fields}
+                {
+                    "code": code,
+                    "name": b["name"],
+                    "old_version": a.get("version"),
+                    "new_version": b.get("version"),
+                    "fields": fields,
+                }
             )
     return {"added": added, "removed": removed, "changed": changed}

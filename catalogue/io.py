@@ -154,9 +154,7 @@ def read_rows(rows: list[list[Any]]) -> ImportResult:
     """Entries from rows of cells (the header row found among the first few); every problem of
     every row reported by row number and column."""
     result = ImportResult()
-    header_at = next(
-        (i for i, r in enumerate(rows[:HEADER_SEARCH_ROWS]) if "证明事项名称" in [_text(c) for c in r]), None
-    )
+    header_at = next((i for i, r in enumerate(rows[:HEADER_SEARCH_ROWS]) if "证明事项名称" in [_text(c) for c in r]), None)
     if header_at is None:
         result.problems.append(RowProblem(1, "证明事项名称", "找不到表头行（应含「证明事项名称」等列）"))
         return result
@@ -230,7 +228,11 @@ def _entry(row: int, v: dict[str, str]) -> tuple[CatalogueEntry | None, list[Row
         supervision_days=int(supervision),
         consequences=v["不实承诺的法律责任"],
         services=[s.strip() for s in SERVICE_SEPARATORS.split(v["适用的行政事项"]) if s.strip()],
-        **{f: v.get(h, "") for h, f in EXTRA_COLUMNS if f in ("basis_rank", "act_type", "conditions", "publication", "basis_source")},
+        **{
+            f: v.get(h, "")
+            for h, f in EXTRA_COLUMNS
+            if f in ("basis_rank", "act_type", "conditions", "publication", "basis_source")
+        },
         basis_verified=verified,
     )
     problems = [RowProblem(row, COLUMN_OF_FIELD.get(f, FIELD_LABELS.get(f, f)), m) for f, m in entry_problems(entry)]

@@ -46,7 +46,9 @@ def ensure_first_version(session: Session, at: datetime) -> bool:
     if session.exec(select(func.count()).select_from(CatalogueVersion)).one():
         return False
     rows = list(session.exec(select(Matter)))
-    session.add(CatalogueVersion(number=1, published_at=at, published_by=STARTER_PUBLISHER, revision_id=None, entries=snapshot(rows)))
+    session.add(
+        CatalogueVersion(number=1, published_at=at, published_by=STARTER_PUBLISHER, revision_id=None, entries=snapshot(rows))
+    )
     session.flush()
     return True
 

@@ -14,8 +14,9 @@ from activities.projection import view_of
 from db.models import Application
 from workflows import guards
 from workflows.rules import DISPOSITION_LABELS
-from workflows.types import Actor, ApplicationView, DispositionAction as D, MatterCase, Role, VerificationState as V
-
+from workflows.types import Actor, ApplicationView, MatterCase, Role
+from workflows.types import DispositionAction as D
+from workflows.types import VerificationState as V
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,16 @@ def _matter_offer(action: str, actor: Actor, case: ApplicationView, m: MatterCas
         if not m.letter_sha256:
             return None  # no letter notified: nothing to read and sign
         if actor.role == Role.applicant:
-            consent = Field("read", "我已阅读并承诺", "consent", "yes", hint="勾选即表示您已阅读上面的告知承诺书，并以本人名义作出承诺")
+            consent = Field(
+                "read", "我已阅读并承诺", "consent", "yes", hint="勾选即表示您已阅读上面的告知承诺书，并以本人名义作出承诺"
+            )
             fields = (_matter(m), Field("letter_sha256", "", "hidden", m.letter_sha256), consent)
             return Offer(path, f"以承诺方式办理「{name}」", "签署承诺", fields, m.code, letter=True)
-        paper = (_matter(m), Field("signature", "", "hidden", "paper"),
-                 Field("scan_sha256", "书面承诺书扫描件的 SHA-256", "text", hint="64位十六进制；申请人在窗口书面签署的承诺书"))
+        paper = (
+            _matter(m),
+            Field("signature", "", "hidden", "paper"),
+            Field("scan_sha256", "书面承诺书扫描件的 SHA-256", "text", hint="64位十六进制；申请人在窗口书面签署的承诺书"),
+        )
         return Offer(path, f"录入「{name}」的书面承诺书", "录入书面承诺", paper, m.code)
     if action == "proof":
         fields = (_matter(m), Field("document", "证明材料（名称、文号、内容摘要）"))
@@ -86,7 +92,11 @@ def _matter_offer(action: str, actor: Actor, case: ApplicationView, m: MatterCas
     if action == "verification":
         routine = guards.routine_check(case, m)
         title = {V.reverifying: "整改复核", V.pending: "事中核查"}.get(m.verification, "日常监管核查" if routine else "核查")
-        fields = (_matter(m), Field("truthful", "核查结论", "yesno", yes="承诺属实", no="承诺不实"), Field("findings", "核查情况"))
+        fields = (
+            _matter(m),
+            Field("truthful", "核查结论", "yesno", yes="承诺属实", no="承诺不实"),
+            Field("findings", "核查情况"),
+        )
         return Offer(path, f"登记「{name}」的{title}结果", "登记核查结果", fields, m.code)
     fields = (_matter(m), Field("evidence", "整改材料（整改情况说明、所附材料）"))  # rectification
     return Offer(path, f"提交「{name}」的整改材料", "提交整改材料", fields, m.code)
@@ -96,8 +106,11 @@ def _measure_offer(measure: D) -> Offer:
     """责令整改 / 拟撤销 / 处罚 / 移送."""
     fields: tuple[Field, ...]
     if measure == D.rectify:
-        fields = (Field("action", "", "hidden", D.rectify), Field("deadline_days", "整改期限（日）", "number", "15"),
-                  _reason("整改要求及理由"))
+        fields = (
+            Field("action", "", "hidden", D.rectify),
+            Field("deadline_days", "整改期限（日）", "number", "15"),
+            _reason("整改要求及理由"),
+        )
         return Offer("disposition", "责令限期整改", "责令整改", fields, grave=True)
     if measure == D.revoke:
         fields = (Field("action", "", "hidden", D.revoke), _reason("拟撤销的事实和理由（告知申请人）"))
@@ -105,8 +118,12 @@ def _measure_offer(measure: D) -> Offer:
     if measure == D.penalize:
         fields = (Field("action", "", "hidden", D.penalize), Field("decision_no", "处罚决定书文号", "text"), _reason())
         return Offer("disposition", DISPOSITION_LABELS[D.penalize], "作出处罚决定", fields, grave=True)
-    fields = (Field("action", "", "hidden", D.refer), Field("decision_no", "移送文书文号", "text"),
-              Field("receiving_organ", "接收机关", "text"), _reason())
+    fields = (
+        Field("action", "", "hidden", D.refer),
+        Field("decision_no", "移送文书文号", "text"),
+        Field("receiving_organ", "接收机关", "text"),
+        _reason(),
+    )
     return Offer("disposition", DISPOSITION_LABELS[D.refer], "移送", fields, grave=True)
 
 
@@ -120,7 +137,10 @@ def _case_offer(action: str, actor: Actor, case: ApplicationView) -> Offer:
         fields = (Field("approve", "决定", "yesno", yes="准予许可", no="不予批准"), _reason("决定理由"))
         return Offer(path, "作出审批决定", "作出决定", fields, note=note)
     if action == "complaint":
-        fields = (Field("text", "投诉举报内容"), Field("contact", "投诉人联系方式", "text", required=False, hint="不进入案卷时间线"))
+        fields = (
+            Field("text", "投诉举报内容"),
+            Field("contact", "投诉人联系方式", "text", required=False, hint="不进入案卷时间线"),
+        )
         return Offer(path, "登记投诉举报", "登记投诉举报", fields)
     if action == "cancel":
         if actor.role == Role.applicant:
@@ -132,8 +152,9 @@ def _case_offer(action: str, actor: Actor, case: ApplicationView) -> Offer:
         fields = (
             Field("revoke", "决定", "yesno", yes="撤销行政决定", no="不予撤销"),
             Field("decision_no", "撤销决定书文号（撤销时必填）", "text", required=False),
-            Field("finding_stands", "不予撤销时，不实认定", "yesno", "true", required=False,
-                  yes="维持（另行处置）", no="更正为属实"),
+            Field(
+                "finding_stands", "不予撤销时，不实认定", "yesno", "true", required=False, yes="维持（另行处置）", no="更正为属实"
+            ),
             _reason("决定理由"),
         )
         return Offer(path, "对拟撤销作出决定", "作出决定", fields, grave=True)

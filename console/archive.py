@@ -16,11 +16,11 @@ from sqlmodel import Session
 
 from api.deps import Db
 from api.schemas import RepairCreate
-from services import repairs
-from services.credit import archive_of
 from console.forms import refusal_message, validation_message
 from console.web import SignedIn, error_page, now, page, signed_form, signed_in, to_login
 from console.wording import moment
+from services import repairs
+from services.credit import archive_of
 from workflows.types import Role
 
 router = APIRouter(include_in_schema=False)
@@ -35,8 +35,15 @@ def repairable(record: dict[str, Any], at: datetime) -> str:
     return "now" if start <= at else "later"
 
 
-def render_archive(request: Request, user: SignedIn, applicant_id: str, error: str = "", values: dict[str, Any] | None = None,
-                   status_code: int = 200, done: bool = False) -> HTMLResponse:
+def render_archive(
+    request: Request,
+    user: SignedIn,
+    applicant_id: str,
+    error: str = "",
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+    done: bool = False,
+) -> HTMLResponse:
     try:
         with Session(request.app.state.engine) as db:
             archive = archive_of(db, applicant_id, user.actor)
@@ -47,10 +54,21 @@ def render_archive(request: Request, user: SignedIn, applicant_id: str, error: s
     at = now()
     for r in archive["records"]:
         r["may_repair"] = repairable(r, at)
-    return page(request, "archive.html", {
-        "a": archive, "repairs": found, "own": own, "error": error, "values": values or {"record_ids": []},
-        "done": done, "idem": secrets.token_urlsafe(12),
-    }, status_code, user)
+    return page(
+        request,
+        "archive.html",
+        {
+            "a": archive,
+            "repairs": found,
+            "own": own,
+            "error": error,
+            "values": values or {"record_ids": []},
+            "done": done,
+            "idem": secrets.token_urlsafe(12),
+        },
+        status_code,
+        user,
+    )
 
 
 @router.get("/archive/{applicant_id}", response_class=HTMLResponse)
@@ -77,7 +95,9 @@ async def apply(request: Request, applicant_id: str) -> Response:
     state = request.app.state
     idem = str(form.get("idem") or "")[:64] or None
     try:
-        await repairs.apply(applicant_id, body, user.actor, Db(state.engine), state.temporal, state.settings, state.pseudonyms, idem)
+        await repairs.apply(
+            applicant_id, body, user.actor, Db(state.engine), state.temporal, state.settings, state.pseudonyms, idem
+        )
     except HTTPException as err:
         return render_archive(request, user, applicant_id, refusal_message(err), values, err.status_code)
     return RedirectResponse(f"/archive/{quote(applicant_id, safe='')}?done=repair", status_code=303)

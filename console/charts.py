@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 TONES = {
-    "blue": "#0b57a4", "green": "#1a7f3c", "red": "#a61b1b", "amber": "#c07a00", "grey": "#8c959f", "teal": "#137c7c",
+    "blue": "#0b57a4",
+    "green": "#1a7f3c",
+    "red": "#a61b1b",
+    "amber": "#c07a00",
+    "grey": "#8c959f",
+    "teal": "#137c7c",
     "purple": "#6f42c1",
 }
 WIDTH = 560
@@ -70,8 +75,10 @@ def bars(title: str, items: Sequence[Bar], maximum: float | None = None) -> Mark
         w = max(b.value * scale, 1.5)
         shown = b.text or _shown(b.value)
         body.append(_label(LABEL_W - 8, y + 13, b.label))
-        body.append(f'<rect x="{LABEL_W}" y="{y + 2}" width="{w:.1f}" height="{ROW_H - 8}" rx="2" fill="{TONES[b.tone]}">'
-                    f'<title>{escape(b.label)}：{escape(shown)}</title></rect>')
+        body.append(
+            f'<rect x="{LABEL_W}" y="{y + 2}" width="{w:.1f}" height="{ROW_H - 8}" rx="2" fill="{TONES[b.tone]}">'
+            f"<title>{escape(b.label)}：{escape(shown)}</title></rect>"
+        )
         body.append(_label(LABEL_W + w + 6, y + 13, shown, "start"))
     return _svg(12 + len(items) * ROW_H, title, body)
 
@@ -98,8 +105,10 @@ def stacked(title: str, parts: Sequence[Part], rows: Sequence[tuple[str, Sequenc
         for part, value in zip(parts, values, strict=True):
             w = value * scale
             if w > 0:
-                body.append(f'<rect x="{x:.1f}" y="{y + 2}" width="{w:.1f}" height="{ROW_H - 8}" fill="{TONES[part.tone]}">'
-                            f'<title>{escape(label)} · {escape(part.label)}：{_shown(value)}</title></rect>')
+                body.append(
+                    f'<rect x="{x:.1f}" y="{y + 2}" width="{w:.1f}" height="{ROW_H - 8}" fill="{TONES[part.tone]}">'
+                    f"<title>{escape(label)} · {escape(part.label)}：{_shown(value)}</title></rect>"
+                )
             x += w
         body.append(_label(x + 6, y + 13, text, "start"))
     return _svg(30 + len(rows) * ROW_H, title, body)
@@ -120,8 +129,10 @@ def columns(title: str, parts: Sequence[Part], groups: Sequence[tuple[str, Seque
         for j, (part, value) in enumerate(zip(parts, values, strict=True)):
             h = value * scale
             x = x0 + j * col_w
-            body.append(f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{col_w - 2:.1f}" height="{h:.1f}" fill="{TONES[part.tone]}">'
-                        f'<title>{escape(label)} · {escape(part.label)}：{_shown(value)}</title></rect>')
+            body.append(
+                f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{col_w - 2:.1f}" height="{h:.1f}" fill="{TONES[part.tone]}">'
+                f"<title>{escape(label)} · {escape(part.label)}：{_shown(value)}</title></rect>"
+            )
             body.append(_label(x + (col_w - 2) / 2, base - h - 3, _shown(value), "middle"))
         body.append(_label(left + i * slot + slot / 2, base + 16, label, "middle"))
     return _svg(height, title, body)

@@ -22,10 +22,10 @@ from pydantic import ValidationError
 from api import schemas
 from api.deps import PUBLIC_ACTOR, Db
 from api.limits import complaint_limits, limit_complaints
-from services.cases import ACTIONS, MERGED, perform
 from console.forms import body_from_form, refusal_message, validation_message
 from console.web import page
 from security.pseudonyms import Pseudonyms
+from services.cases import ACTIONS, MERGED, perform
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,7 +36,7 @@ CASE_MAX = 64
 
 def form_key(pseudonyms: Pseudonyms) -> bytes:
     """A key of its own: the pseudonym key's HMAC of a label no ID number has."""
-    return bytes.fromhex(pseudonyms.of(KEY_LABEL)[len("ap-"):])
+    return bytes.fromhex(pseudonyms.of(KEY_LABEL)[len("ap-") :])
 
 
 def _mac(key: bytes, issued: int) -> str:
@@ -86,7 +86,9 @@ async def send_complaint(request: Request) -> Response:
     state = request.app.state
     try:
         await limit_complaints(case_id, request, PUBLIC_ACTOR, complaint_limits(request))
-        answer = await perform(ACTIONS["complaints"], case_id, body, PUBLIC_ACTOR, Db(state.engine), state.temporal, state.pseudonyms)
+        answer = await perform(
+            ACTIONS["complaints"], case_id, body, PUBLIC_ACTOR, Db(state.engine), state.temporal, state.pseudonyms
+        )
     except HTTPException as err:
         response = complaint_form(request, values, refusal_message(err), err.status_code)
         if err.headers and "Retry-After" in err.headers:

@@ -20,14 +20,15 @@ from sqlmodel import Session, col, func, select
 from activities.calendar import WorkingCalendar
 from activities.projection import hearing_of
 from api.claims import CASE, claims_of, holder_label
+from console.wording import NextStep, moment, next_step, working_days_left
 from db.models import Application, CalendarDay, CaseMatter, Complaint
 from db.queries import PER_PAGE, Page, paged, urgent, visible
 from workflows.case import CHINA
 from workflows.guards import statement_open
 from workflows.rules import FINAL_STATUSES, FOLLOW_UP, READS
-from workflows.types import Actor, ApplicationStatus as S, Role, VerificationState as V
-
-from console.wording import NextStep, moment, next_step, working_days_left
+from workflows.types import Actor, Role
+from workflows.types import ApplicationStatus as S
+from workflows.types import VerificationState as V
 
 COMPLAINT_DAYS = 30  # complaints shown: those of the last month
 
@@ -76,11 +77,17 @@ class Ask:
         queue.total, queue.page, queue.pages = found.total, found.page, found.pages
         return queue
 
-    def fill_matters(self, session: Session, queue: Queue, query: Any, count: Any, item: Callable[[Application, CaseMatter], Item]) -> Queue:
+    def fill_matters(
+        self, session: Session, queue: Queue, query: Any, count: Any, item: Callable[[Application, CaseMatter], Item]
+    ) -> Queue:
         """A queue of matter rows: the page is read from them alone, then its cases by key."""
         found: Page[CaseMatter] = paged(session, query, self.pages.get(queue.key, 1), self.per_page, count)
         ids = {m.application_id for m in found.rows}
-        rows = {r.application_id: r for r in session.exec(select(Application).where(col(Application.application_id).in_(ids)))} if ids else {}
+        rows = (
+            {r.application_id: r for r in session.exec(select(Application).where(col(Application.application_id).in_(ids)))}
+            if ids
+            else {}
+        )
         queue.items = held(session, [item(rows[m.application_id], m) for m in found.rows])
         queue.total, queue.page, queue.pages = found.total, found.page, found.pages
         return queue
@@ -95,7 +102,9 @@ def held(session: Session, items: list[Item]) -> list[Item]:
 
 def calendar(session: Session, now: datetime) -> WorkingCalendar:
     today = now.astimezone(CHINA).date()
-    rows = session.exec(select(CalendarDay).where(CalendarDay.day >= today - timedelta(days=400), CalendarDay.day <= today + timedelta(days=800)))
+    rows = session.exec(
+        select(CalendarDay).where(CalendarDay.day >= today - timedelta(days=400), CalendarDay.day <= today + timedelta(days=800))
+    )
     return WorkingCalendar({r.day: r.is_workday for r in rows})
 
 
@@ -110,13 +119,26 @@ def cases(actor: Actor, statuses: Iterable[S] | None = None) -> Any:
 def matters(actor: Actor, states: Iterable[V], statuses: Iterable[S], *more: Any) -> tuple[Any, Any]:
     """The matter rows the actor may see in the given verification states and case statuses, and
     the query that counts them."""
-    where = [col(CaseMatter.verification).in_([str(s) for s in states]), col(CaseMatter.status).in_([str(s) for s in statuses]), *more]
+    where = [
+        col(CaseMatter.verification).in_([str(s) for s in states]),
+        col(CaseMatter.status).in_([str(s) for s in statuses]),
+        *more,
+    ]
     count = select(func.count()).select_from(CaseMatter)
-    return visible(select(CaseMatter).where(*where), actor, matter_level=True), visible(count.where(*where), actor, matter_level=True)
+    return visible(select(CaseMatter).where(*where), actor, matter_level=True), visible(
+        count.where(*where), actor, matter_level=True
+    )
 
 
-def _item(row: Application, what: str, due: datetime | None, now: datetime, cal: WorkingCalendar,
-          overdue: bool = False, matter: str | None = None) -> Item:
+def _item(
+    row: Application,
+    what: str,
+    due: datetime | None,
+    now: datetime,
+    cal: WorkingCalendar,
+    overdue: bool = False,
+    matter: str | None = None,
+) -> Item:
     return Item(row, what, due, overdue or (due is not None and due <= now), working_days_left(due, now, cal), matter)
 
 
@@ -133,18 +155,29 @@ def decisions_due(session: Session, actor: Actor, now: datetime, cal: WorkingCal
 
 def untrue_findings(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar, ask: Ask) -> Queue:
     queue = Queue("findings", "待处置的不实承诺", "待处置")
-    query, count = matters(actor, (V.untrue,), (S.verifying, S.terminated),
-                           sa.or_(col(CaseMatter.status) != S.terminated, col(CaseMatter.closed_at).is_(None)))
+    query, count = matters(
+        actor,
+        (V.untrue,),
+        (S.verifying, S.terminated),
+        sa.or_(col(CaseMatter.status) != S.terminated, col(CaseMatter.closed_at).is_(None)),
+    )
     query = query.order_by(*urgent(rows=CaseMatter), col(CaseMatter.code))
-    return ask.fill_matters(session, queue, query, count, lambda row, m: _item(row, f"「{m.name}」核查不实，待处置", None, now, cal, matter=m.code))
+    return ask.fill_matters(
+        session, queue, query, count, lambda row, m: _item(row, f"「{m.name}」核查不实，待处置", None, now, cal, matter=m.code)
+    )
 
 
 def rectifications(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar, ask: Ask) -> Queue:
     queue = Queue("rectifications", "整改期限", "整改期限")
     query, count = matters(actor, (V.rectifying,), (S.rectifying,))
     query = query.order_by(*urgent(CaseMatter.rectify_by, CaseMatter), col(CaseMatter.code))
-    return ask.fill_matters(session, queue, query, count,
-                            lambda row, m: _item(row, f"「{m.name}」限期整改中", moment(m.rectify_by), now, cal, matter=m.code))
+    return ask.fill_matters(
+        session,
+        queue,
+        query,
+        count,
+        lambda row, m: _item(row, f"「{m.name}」限期整改中", moment(m.rectify_by), now, cal, matter=m.code),
+    )
 
 
 def complaints(session: Session, actor: Actor, now: datetime, ask: Ask) -> Queue:
@@ -201,14 +234,19 @@ def hearings(session: Session, actor: Actor, now: datetime, cal: WorkingCalendar
 
 def escalated(session: Session, actor: Actor, ask: Ask) -> Queue:
     queue = Queue("escalated", "超期督办", "超期督办")
-    query = cases(actor).where(col(Application.escalated).is_(True), col(Application.status).not_in([str(s) for s in FINAL_STATUSES]))
+    query = cases(actor).where(
+        col(Application.escalated).is_(True), col(Application.status).not_in([str(s) for s in FINAL_STATUSES])
+    )
     query = query.order_by(*urgent(Application.next_deadline))
 
     def item(row: Application) -> Item:
         late = [m["name"] for m in row.matters if m.get("escalated")]
-        what = "；".join(
-            ([f"办理时限已过（{row.status_label}）"] if row.decision_overdue else []) + [f"「{n}」核查逾期" for n in late]
-        ) or "期限已过"
+        what = (
+            "；".join(
+                ([f"办理时限已过（{row.status_label}）"] if row.decision_overdue else []) + [f"「{n}」核查逾期" for n in late]
+            )
+            or "期限已过"
+        )
         return Item(row, what, moment(row.next_deadline), True)
 
     return ask.fill(session, queue, query, item)
@@ -218,8 +256,12 @@ def follow_ups(session: Session, actor: Actor, now: datetime, cal: WorkingCalend
     queue = Queue("follow-ups", "后续处理期（处罚、移送或办结）", "后续处理")
     query = cases(actor, FOLLOW_UP).where(col(Application.closed_at).is_(None), col(Application.follow_up_until) > now)
     query = query.order_by(*urgent(Application.follow_up_until))
-    return ask.fill(session, queue, query,
-                    lambda row: _item(row, f"{row.status_label}：可作出处罚、移送，或办结", moment(row.follow_up_until), now, cal))
+    return ask.fill(
+        session,
+        queue,
+        query,
+        lambda row: _item(row, f"{row.status_label}：可作出处罚、移送，或办结", moment(row.follow_up_until), now, cal),
+    )
 
 
 def own_cases(session: Session, actor: Actor, now: datetime, ask: Ask) -> Queue:
@@ -249,13 +291,21 @@ def queues_for(session: Session, actor: Actor, now: datetime, ask: Ask | None = 
     if actor.role == Role.applicant:
         return [own_cases(session, actor, now, ask)]
     if actor.role == Role.caseworker:
-        return [decisions_due(session, actor, now, cal, ask), untrue_findings(session, actor, now, cal, ask),
-                rectifications(session, actor, now, cal, ask), complaints(session, actor, now, ask)]
+        return [
+            decisions_due(session, actor, now, cal, ask),
+            untrue_findings(session, actor, now, cal, ask),
+            rectifications(session, actor, now, cal, ask),
+            complaints(session, actor, now, ask),
+        ]
     if actor.role == Role.verifier:
         return [verifications(session, actor, now, cal, ask)]
     if actor.role == Role.supervisor:
-        return [hearings(session, actor, now, cal, ask), escalated(session, actor, ask),
-                untrue_findings(session, actor, now, cal, ask), follow_ups(session, actor, now, cal, ask)]
+        return [
+            hearings(session, actor, now, cal, ask),
+            escalated(session, actor, ask),
+            untrue_findings(session, actor, now, cal, ask),
+            follow_ups(session, actor, now, cal, ask),
+        ]
     if actor.role in READS["applications"]:
         return [all_cases(session, actor, ask)]
     return []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import cast, Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
@@ -19,13 +19,13 @@ from sqlmodel import Session, col, select
 
 from api.deps import Db
 from api.schemas import RepairDecisionBody, RepairOut
-from services import repairs
-from services.repairs import OFFICE
 from console.forms import body_from_form, refusal_message, validation_message
 from console.queues import calendar
 from console.web import SignedIn, error_page, now, page, signed_form, signed_in, to_login
 from console.wording import working_days_left
 from db.models import CreditRecord
+from services import repairs
+from services.repairs import OFFICE
 from workflows.repair import DECIDERS
 from workflows.repair_types import REPAIR_STATUS_LABELS, RepairStatus
 from workflows.rules import CREDIT_KINDS, ROLE_LABELS
@@ -44,9 +44,14 @@ def queue_rows(repairs: list[RepairOut], at: datetime, db: Session) -> list[dict
     """The repairs as the queue lists them (the API's order: oldest due first), with the
     working days left to each one's due date (negative: overdue)."""
     cal = calendar(db, at)
-    return [{"repair": r, "left": working_days_left(r.due_at, at, cal) if r.status == RepairStatus.pending else None,
-             "overdue": r.status == RepairStatus.pending and (r.overdue or (r.due_at is not None and r.due_at <= at))}
-            for r in repairs]
+    return [
+        {
+            "repair": r,
+            "left": working_days_left(r.due_at, at, cal) if r.status == RepairStatus.pending else None,
+            "overdue": r.status == RepairStatus.pending and (r.overdue or (r.due_at is not None and r.due_at <= at)),
+        }
+        for r in repairs
+    ]
 
 
 @router.get("/repairs", response_class=HTMLResponse)
@@ -60,19 +65,32 @@ def repairs_queue(request: Request, show: str = "pending") -> Response:
     with Session(request.app.state.engine) as db:
         found = repairs.queue(db, user.actor, status=status, limit=LIMIT)
         rows = queue_rows(found, now(), db)
-    return page(request, "repairs.html", {"rows": rows, "show": "all" if status is None else "pending",
-                                          "labels": REPAIR_STATUS_LABELS}, user=user)
+    return page(
+        request,
+        "repairs.html",
+        {"rows": rows, "show": "all" if status is None else "pending", "labels": REPAIR_STATUS_LABELS},
+        user=user,
+    )
 
 
 def record_labels(db: Session, ids: list[str]) -> list[dict[str, Any]]:
     """The repair's records as the archive holds them, with their kinds in Chinese."""
     rows = {r.business_id: r for r in db.exec(select(CreditRecord).where(col(CreditRecord.business_id).in_(ids)))}
-    return [{"id": i, "row": rows.get(i), "kind": CREDIT_KINDS[rows[i].kind][1] if i in rows and rows[i].kind in CREDIT_KINDS else ""}
-            for i in ids]
+    return [
+        {"id": i, "row": rows.get(i), "kind": CREDIT_KINDS[rows[i].kind][1] if i in rows and rows[i].kind in CREDIT_KINDS else ""}
+        for i in ids
+    ]
 
 
-def render_repair(request: Request, user: SignedIn, repair_id: str, error: str = "", values: dict[str, str] | None = None,
-                  status_code: int = 200, done: bool = False) -> HTMLResponse:
+def render_repair(
+    request: Request,
+    user: SignedIn,
+    repair_id: str,
+    error: str = "",
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+    done: bool = False,
+) -> HTMLResponse:
     try:
         with Session(request.app.state.engine) as db:
             repair = repairs.repair(db, repair_id, user.actor)
@@ -81,10 +99,22 @@ def render_repair(request: Request, user: SignedIn, repair_id: str, error: str =
     except HTTPException as err:
         return error_page(request, refusal_message(err), err.status_code, user)
     may_decide = user.actor.role in DECIDERS and repair.status == RepairStatus.pending
-    return page(request, "repair.html", {
-        "r": repair, "row": row, "records": records, "may_decide": may_decide, "error": error, "values": values or {},
-        "done": done, "idem": secrets.token_urlsafe(12),
-    }, status_code, user)
+    return page(
+        request,
+        "repair.html",
+        {
+            "r": repair,
+            "row": row,
+            "records": records,
+            "may_decide": may_decide,
+            "error": error,
+            "values": values or {},
+            "done": done,
+            "idem": secrets.token_urlsafe(12),
+        },
+        status_code,
+        user,
+    )
 
 
 @router.get("/repairs/{repair_id}", response_class=HTMLResponse)

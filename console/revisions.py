@@ -15,10 +15,8 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from temporalio.exceptions import ApplicationError
 
-from api.deps import Db
 from api.catalogue_schemas import ReviewBody, RevisionOut, StepBody
-from services import catalogue
-from services.catalogue import display
+from api.deps import Db
 from catalogue.checks import ACTION_LABELS
 from catalogue.columns import FIELD_LABELS
 from catalogue.versions import entry_of
@@ -26,6 +24,8 @@ from console.forms import refusal_message, validation_message
 from console.nav import BUREAU_STATUSES
 from console.web import SignedIn, error_page, page, signed_form, signed_in, to_login
 from db.models import Matter
+from services import catalogue
+from services.catalogue import display
 from workflows.catalogue_types import ChangeAction, RevisionStatus
 from workflows.revision_rules import READERS, STEP_LABELS, check_step
 from workflows.rules import ROLE_LABELS
@@ -34,8 +34,20 @@ router = APIRouter(include_in_schema=False)
 
 BUREAU_STEPS = ("review", "file", "publish")
 SENDERS = {"review": catalogue.review, "file": catalogue.file, "publish": catalogue.publish}
-SHOWN_FIELDS = ("name", "department", "commitment_allowed", "exclusion_reason", "verification_stage", "verification_days",
-                "verification_deadline_days", "verification_method", "supervision_days", "services", "basis", "consequences")
+SHOWN_FIELDS = (
+    "name",
+    "department",
+    "commitment_allowed",
+    "exclusion_reason",
+    "verification_stage",
+    "verification_days",
+    "verification_deadline_days",
+    "verification_method",
+    "supervision_days",
+    "services",
+    "basis",
+    "consequences",
+)
 STEP_DONE = {"review": "审定意见已作出", "file": "已备案", "publish": "已公布，清单已更新"}
 
 
@@ -61,12 +73,22 @@ def change_rows(db: Session, revision: RevisionOut) -> list[dict[str, Any]]:
         fields = [f for f in SHOWN_FIELDS if f in entry]
         if c["action"] == ChangeAction.change and old is not None:
             fields = [f for f in entry if f in old and entry[f] != old[f]]
-        rows.append({
-            "action": ACTION_LABELS[ChangeAction(c["action"])], "code": c["code"], "name": entry.get("name") or (old or {}).get("name", ""),
-            "reason": c.get("reason"),
-            "fields": [(FIELD_LABELS.get(f, f), display(old[f]) if old and c["action"] == ChangeAction.change else "", display(entry[f]))
-                       for f in fields],
-        })
+        rows.append(
+            {
+                "action": ACTION_LABELS[ChangeAction(c["action"])],
+                "code": c["code"],
+                "name": entry.get("name") or (old or {}).get("name", ""),
+                "reason": c.get("reason"),
+                "fields": [
+                    (
+                        FIELD_LABELS.get(f, f),
+                        display(old[f]) if old and c["action"] == ChangeAction.change else "",
+                        display(entry[f]),
+                    )
+                    for f in fields
+                ],
+            }
+        )
     return rows
 
 
@@ -84,18 +106,38 @@ def revisions_list(request: Request) -> Response:
     return page(request, "revisions.html", {"waiting": waiting, "rest": rest}, user=user)
 
 
-def render_revision(request: Request, user: SignedIn, revision_id: str, error: str = "", failed: str = "",
-                    values: dict[str, str] | None = None, status_code: int = 200, done: str = "") -> HTMLResponse:
+def render_revision(
+    request: Request,
+    user: SignedIn,
+    revision_id: str,
+    error: str = "",
+    failed: str = "",
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+    done: str = "",
+) -> HTMLResponse:
     try:
         with Session(request.app.state.engine) as db:
             revision = catalogue.revision(db, revision_id, user.actor)
             changes = change_rows(db, revision)
     except HTTPException as err:
         return error_page(request, refusal_message(err), err.status_code, user)
-    return page(request, "revision.html", {
-        "r": revision, "changes": changes, "steps": steps_allowed(user.actor, revision), "STEP_LABELS": STEP_LABELS,
-        "error": error, "failed": failed, "values": values or {}, "done": STEP_DONE.get(done, ""),
-    }, status_code, user)
+    return page(
+        request,
+        "revision.html",
+        {
+            "r": revision,
+            "changes": changes,
+            "steps": steps_allowed(user.actor, revision),
+            "STEP_LABELS": STEP_LABELS,
+            "error": error,
+            "failed": failed,
+            "values": values or {},
+            "done": STEP_DONE.get(done, ""),
+        },
+        status_code,
+        user,
+    )
 
 
 @router.get("/revisions/{revision_id}", response_class=HTMLResponse)
@@ -119,9 +161,14 @@ async def take_step(request: Request, revision_id: str, step: str) -> Response:
     body: ReviewBody | StepBody
     try:
         if step == "review":
-            comments = [{"code": k.removeprefix("comment-"), "comment": v.strip()} for k, v in values.items()
-                        if k.startswith("comment-") and v.strip()]
-            body = ReviewBody.model_validate({"approve": values.get("approve"), "note": values.get("note", ""), "comments": comments})
+            comments = [
+                {"code": k.removeprefix("comment-"), "comment": v.strip()}
+                for k, v in values.items()
+                if k.startswith("comment-") and v.strip()
+            ]
+            body = ReviewBody.model_validate(
+                {"approve": values.get("approve"), "note": values.get("note", ""), "comments": comments}
+            )
         else:
             body = StepBody.model_validate({"note": values.get("note", "")})
     except ValidationError as err:

@@ -19,12 +19,10 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from api import schemas
-from api import claims
+from api import claims, schemas
 from api.claims import ClaimTaken
 from api.deps import Db, actor_for
 from api.routes.public import pdf_response
-from services import cases
 from console import archive, complaints, dashboard, repairs, revisions
 from console import session as sessions
 from console.actions import allowed_actions, grouped
@@ -34,20 +32,39 @@ from console.web import SignedIn, now, page, refused_csrf, signed_form, signed_i
 from console.wording import next_step, working_days_left
 from credit.identity import normalise
 from db.models import Application, CaseEvent, Letter, Matter
+from services import cases
 from workflows.rules import READS, ROLE_LABELS, in_scope
 from workflows.types import Actor, Role, VerificationState
 
 router = APIRouter(tags=["console"], include_in_schema=False)
 
 # the roles a person may sign in as with a development token, in the picker's order
-DEV_ROLES = (Role.caseworker, Role.verifier, Role.supervisor, Role.applicant, Role.auditor, Role.admin,
-             Role.credit_officer, Role.bureau, Role.department)
+DEV_ROLES = (
+    Role.caseworker,
+    Role.verifier,
+    Role.supervisor,
+    Role.applicant,
+    Role.auditor,
+    Role.admin,
+    Role.credit_officer,
+    Role.bureau,
+    Role.department,
+)
 TEMPORAL_UI = os.environ.get("TEMPORAL_UI_URL", "http://127.0.0.1:8233").rstrip("/")
 ACTION_DONE = {
-    "commit": "承诺已签署", "proof": "证明材料已提交", "withdraw-commitment": "承诺已撤回", "decision": "决定已作出",
-    "complaints": "投诉举报已登记", "verification": "核查结果已登记", "disposition": "处置措施已作出",
-    "rectification": "整改材料已提交", "cancel": "申请已结束办理", "statement": "陈述申辩已提交",
-    "revocation": "决定已作出", "close": "本案已办结", "open": "申请已受理",
+    "commit": "承诺已签署",
+    "proof": "证明材料已提交",
+    "withdraw-commitment": "承诺已撤回",
+    "decision": "决定已作出",
+    "complaints": "投诉举报已登记",
+    "verification": "核查结果已登记",
+    "disposition": "处置措施已作出",
+    "rectification": "整改材料已提交",
+    "cancel": "申请已结束办理",
+    "statement": "陈述申辩已提交",
+    "revocation": "决定已作出",
+    "close": "本案已办结",
+    "open": "申请已受理",
 }
 
 
@@ -114,7 +131,9 @@ async def logout(request: Request) -> Response:
 @router.get("/console/font/NotoSansSC-Regular.otf", include_in_schema=False)
 def font() -> FileResponse:
     """The packaged Chinese font (SIL OFL 1.1), for machines without one."""
-    return FileResponse(pylopdf_fonts_zh_cn.sans_path(), media_type="font/otf", headers={"Cache-Control": "public, max-age=604800"})
+    return FileResponse(
+        pylopdf_fonts_zh_cn.sans_path(), media_type="font/otf", headers={"Cache-Control": "public, max-age=604800"}
+    )
 
 
 # ---- queues --------------------------------------------------------------------------------
@@ -126,11 +145,16 @@ def home(request: Request) -> Response:
     user = signed_in(request)
     if user is None:
         return to_login()
-    pages = {key.removeprefix("page-"): int(value) for key, value in request.query_params.items()
-             if key.startswith("page-") and value.isdigit() and 0 < int(value) < 100_000}
+    pages = {
+        key.removeprefix("page-"): int(value)
+        for key, value in request.query_params.items()
+        if key.startswith("page-") and value.isdigit() and 0 < int(value) < 100_000
+    }
     with Session(request.app.state.engine) as db:
         queues = queues_for(db, user.actor, now(), Ask(pages))
-    return page(request, "queues.html", {"queues": queues, "may_open": user.actor.role in (Role.caseworker, Role.applicant)}, user=user)
+    return page(
+        request, "queues.html", {"queues": queues, "may_open": user.actor.role in (Role.caseworker, Role.applicant)}, user=user
+    )
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -150,14 +174,18 @@ def catalogue_for(db: Session, actor: Actor) -> list[Matter]:
     return [m for m in matters if in_scope(actor, [m.department])]
 
 
-def open_form(request: Request, user: SignedIn, error: str = "", values: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+def open_form(
+    request: Request, user: SignedIn, error: str = "", values: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
     with Session(request.app.state.engine) as db:
         matters = catalogue_for(db, user.actor)
     services = sorted({s for m in matters for s in m.services})
     values = values or {"application_id": f"{now():%Y}-{secrets.token_hex(3).upper()}", "kind": "person", "matters": []}
     if user.actor.role == Role.applicant:
         values["applicant_id"] = user.actor.id
-    return page(request, "open.html", {"matters": matters, "services": services, "values": values, "error": error}, status_code, user)
+    return page(
+        request, "open.html", {"matters": matters, "services": services, "values": values, "error": error}, status_code, user
+    )
 
 
 @router.get("/cases/new", response_class=HTMLResponse)
@@ -179,12 +207,14 @@ async def open_case(request: Request) -> Response:
     values: dict[str, Any] = {k: str(form.get(k) or "") for k in ("application_id", "applicant_name", "kind", "service")}
     values |= {"applicant_id": applicant_id, "matters": [str(m) for m in form.getlist("matters")]}
     try:
-        body = schemas.ApplicationCreate.model_validate({
-            "application_id": values["application_id"].strip(),
-            "applicant": {"id": applicant_id, "name": values["applicant_name"].strip(), "kind": values["kind"]},
-            "service": values["service"].strip(),
-            "matters": values["matters"],
-        })
+        body = schemas.ApplicationCreate.model_validate(
+            {
+                "application_id": values["application_id"].strip(),
+                "applicant": {"id": applicant_id, "name": values["applicant_name"].strip(), "kind": values["kind"]},
+                "service": values["service"].strip(),
+                "matters": values["matters"],
+            }
+        )
     except ValidationError as err:
         return open_form(request, user, f"填写有误：{validation_message(err)}", values, 422)
     state = request.app.state
@@ -206,17 +236,34 @@ def case_context(db: Session, actor: Actor, application_id: str, at: datetime, n
     events = list(db.exec(select(CaseEvent).where(CaseEvent.application_id == application_id).order_by(col(CaseEvent.seq))))
     offers = allowed_actions(actor, row, at)
     cal = calendar(db, at)
-    left = {m["code"]: working_days_left(m.get("deadline_at"), at, cal) for m in row.matters
-            if m["verification"] in (VerificationState.due, VerificationState.pending, VerificationState.reverifying)}
+    left = {
+        m["code"]: working_days_left(m.get("deadline_at"), at, cal)
+        for m in row.matters
+        if m["verification"] in (VerificationState.due, VerificationState.pending, VerificationState.reverifying)
+    }
     ui = None
     if actor.role in READS["history"]:
         ui = f"{TEMPORAL_UI}/namespaces/{quote(namespace, safe='')}/workflows/{quote(row.workflow_id, safe='')}"
-    held = {item: {"label": claims.holder_label(c), "holder_id": c.holder_id}
-            for (_, item), c in claims.claims_of(db, [row.application_id]).items()} if actor.role in claims.ACTORS else {}
+    held = (
+        {
+            item: {"label": claims.holder_label(c), "holder_id": c.holder_id}
+            for (_, item), c in claims.claims_of(db, [row.application_id]).items()
+        }
+        if actor.role in claims.ACTORS
+        else {}
+    )
     return {
-        "case": row, "letters": letters, "events": events, "offers": grouped(offers), "step": next_step(row, at),
-        "left": left, "temporal_ui": ui, "is_applicant": actor.role == Role.applicant, "claims": held,
-        "claim_items": claim_items(actor, row), "may_release_any": actor.role in claims.ASSIGNERS,
+        "case": row,
+        "letters": letters,
+        "events": events,
+        "offers": grouped(offers),
+        "step": next_step(row, at),
+        "left": left,
+        "temporal_ui": ui,
+        "is_applicant": actor.role == Role.applicant,
+        "claims": held,
+        "claim_items": claim_items(actor, row),
+        "may_release_any": actor.role in claims.ASSIGNERS,
     }
 
 
@@ -250,16 +297,30 @@ async def claim_item(request: Request, application_id: str) -> Response:
     return RedirectResponse(f"/cases/{quote(application_id, safe='')}{anchor}", status_code=303)
 
 
-def render_case(request: Request, user: SignedIn, application_id: str, error: str = "", failed: str = "",
-                values: dict[str, str] | None = None, status_code: int = 200, done: str = "") -> HTMLResponse:
+def render_case(
+    request: Request,
+    user: SignedIn,
+    application_id: str,
+    error: str = "",
+    failed: str = "",
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+    done: str = "",
+) -> HTMLResponse:
     try:
         with Session(request.app.state.engine) as db:
             context = case_context(db, user.actor, application_id, now(), request.app.state.settings.temporal_namespace)
     except HTTPException as err:
         return page(request, "error.html", {"message": refusal_message(err)}, err.status_code, user)
     keys = {o.key for o in context["offers"].case} | {o.key for os in context["offers"].by_matter.values() for o in os}
-    context.update(error=error, failed=failed, values=values or {}, done=ACTION_DONE.get(done, ""),
-                   error_on_top=failed not in keys, idem=secrets.token_urlsafe(12))
+    context.update(
+        error=error,
+        failed=failed,
+        values=values or {},
+        done=ACTION_DONE.get(done, ""),
+        error_on_top=failed not in keys,
+        idem=secrets.token_urlsafe(12),
+    )
     return page(request, "case.html", context, status_code, user)
 
 
@@ -298,7 +359,9 @@ async def act(request: Request, application_id: str, path: str) -> Response:
     confirmed = str(form.get("claim_confirmed") or "")[:64] or None  # the holder the person confirmed acting for
     state = request.app.state
     try:
-        await cases.perform(action, application_id, body, user.actor, Db(state.engine), state.temporal, state.pseudonyms, idem, confirmed)
+        await cases.perform(
+            action, application_id, body, user.actor, Db(state.engine), state.temporal, state.pseudonyms, idem, confirmed
+        )
     except ClaimTaken as err:
         values["claim_holder"] = err.holder  # the form asks to confirm (a checkbox naming the holder)
         return refuse(refusal_message(err), err.status_code)

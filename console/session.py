@@ -46,7 +46,7 @@ class ConsoleSession:
 
 def session_key(pseudonyms: Pseudonyms) -> bytes:
     """A key of its own for the cookie: the pseudonym key's HMAC of a label no ID number has."""
-    return bytes.fromhex(pseudonyms.of(KEY_LABEL)[len("ap-"):])
+    return bytes.fromhex(pseudonyms.of(KEY_LABEL)[len("ap-") :])
 
 
 def new_session(token: str = "") -> ConsoleSession:

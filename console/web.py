@@ -15,9 +15,9 @@ from starlette.datastructures import FormData
 
 from api.deps import actor_for
 from console import session as sessions
+from console.charts import percent
 from console.nav import links_for
 from console.queues import Ask, queues_for
-from console.charts import percent
 from console.wording import MODE_BADGES, by_when, mode_of, on_day
 from workflows.rules import MODE_LABELS, ROLE_LABELS, VERIFICATION_LABELS
 from workflows.types import Actor, Role
@@ -25,7 +25,12 @@ from workflows.types import Actor, Role
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")  # .html: autoescaped
 templates.env.globals.update(
-    by_when=by_when, on_day=on_day, mode_of=mode_of, percent=percent, MODE_BADGES=MODE_BADGES, ROLE_LABELS=ROLE_LABELS,
+    by_when=by_when,
+    on_day=on_day,
+    mode_of=mode_of,
+    percent=percent,
+    MODE_BADGES=MODE_BADGES,
+    ROLE_LABELS=ROLE_LABELS,
     MODE_LABELS={str(k): v for k, v in MODE_LABELS.items()},
     VERIFICATION_LABELS={str(k): v for k, v in VERIFICATION_LABELS.items()},
 )
@@ -62,7 +67,9 @@ def to_login() -> RedirectResponse:
     return RedirectResponse("/login", status_code=303)
 
 
-def page(request: Request, name: str, context: dict[str, Any], status_code: int = 200, user: SignedIn | None = None) -> HTMLResponse:
+def page(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200, user: SignedIn | None = None
+) -> HTMLResponse:
     """A console page; with the signed-in person's navigation (queue counts) when there is one."""
     nav: list[Any] = context.get("queues") or []
     links: list[Any] = []
@@ -71,7 +78,8 @@ def page(request: Request, name: str, context: dict[str, Any], status_code: int 
             nav = nav or queues_for(db, user.actor, now(), Ask(per_page=0))  # the counts alone
             links = links_for(db, user.actor)
     response = templates.TemplateResponse(
-        request, name,
+        request,
+        name,
         {"user": user, "nav": nav, "links": links, "csrf": user.session.csrf if user else context.get("csrf", ""), **context},
         status_code=status_code,
     )

@@ -15,7 +15,9 @@ from activities.projection import hearing_of
 from db.models import Application
 from workflows.case import CHINA
 from workflows.guards import statement_open
-from workflows.types import ApplicationStatus as S, MatterMode, VerificationState as V
+from workflows.types import ApplicationStatus as S
+from workflows.types import MatterMode
+from workflows.types import VerificationState as V
 
 
 def moment(value: Any) -> datetime | None:
@@ -91,7 +93,9 @@ def next_step(row: Application, now: datetime) -> NextStep:
     if status == S.approved:
         window = moment(row.window_ends_at)
         rest = f"监管期至{by_when(window).removesuffix('前')}。" if window else ""
-        return NextStep(f"已准予许可。{rest}监管期内，本机关可能对您的承诺进行核查，请如实保持所承诺的条件；您现在无需再做什么。", window)
+        return NextStep(
+            f"已准予许可。{rest}监管期内，本机关可能对您的承诺进行核查，请如实保持所承诺的条件；您现在无需再做什么。", window
+        )
     if status == S.verifying:
         if V.untrue in states:
             return NextStep("核查发现您的承诺与实际情况不符，本机关将依法处置（例如责令限期整改），届时会告知您。")

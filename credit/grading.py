@@ -26,9 +26,7 @@ def assess(session: Session, applicant_id: str, rules: RuleSet | None = None, no
     return grade(records_of(session, applicant_id), rules or current_rules(session), now or datetime.now(timezone.utc))
 
 
-def regrade(
-    session: Session, applicant_id: str, cause: str, rules: RuleSet | None = None, now: datetime | None = None
-) -> Grade:
+def regrade(session: Session, applicant_id: str, cause: str, rules: RuleSet | None = None, now: datetime | None = None) -> Grade:
     """Grade the applicant and keep `ApplicantGrade` current, logging a change of grade with its
     cause; in the caller's transaction (the caller commits). Repeating it changes nothing.
 
@@ -47,7 +45,12 @@ def _regrade(session: Session, applicant_id: str, cause: str, rules: RuleSet | N
         ApplicantGrade,
         [{"applicant_id": applicant_id, "grade": fresh.grade, "rule_version": rules.version, "updated_at": now}],
     )
-    row = session.exec(select(ApplicantGrade).where(ApplicantGrade.applicant_id == applicant_id).with_for_update().execution_options(populate_existing=True)).one()
+    row = session.exec(
+        select(ApplicantGrade)
+        .where(ApplicantGrade.applicant_id == applicant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     old = None if created else row.grade
     changed = (not fresh.clean) if created else old != fresh.grade
     if changed:

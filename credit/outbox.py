@@ -91,7 +91,10 @@ def due(session: Session, limit: int, now: datetime) -> list[CreditOutbox]:
     """The oldest undelivered events, those held after a refusal only once their hold is over."""
     query = (
         select(CreditOutbox)
-        .where(col(CreditOutbox.delivered_at).is_(None), or_(col(CreditOutbox.held_until).is_(None), col(CreditOutbox.held_until) <= now))
+        .where(
+            col(CreditOutbox.delivered_at).is_(None),
+            or_(col(CreditOutbox.held_until).is_(None), col(CreditOutbox.held_until) <= now),
+        )
         .order_by(col(CreditOutbox.created_at), col(CreditOutbox.event_id))
         .limit(limit)
     )

@@ -105,8 +105,13 @@ def repaired_event(session: Session, repair: CreditRepair, inp: ApplyRepairInput
         "applicant": outbox.applicant(session, repair.applicant_id),
         "repair_id": repair.id,
         "records": [
-            {"id": r.business_id, "kind": r.kind, "label": CREDIT_KINDS[r.kind][1] if r.kind in CREDIT_KINDS else r.kind,
-             "severity": r.severity, "source_case": r.application_id}
+            {
+                "id": r.business_id,
+                "kind": r.kind,
+                "label": CREDIT_KINDS[r.kind][1] if r.kind in CREDIT_KINDS else r.kind,
+                "severity": r.severity,
+                "source_case": r.application_id,
+            }
             for r in records
         ],
         "at": inp.decided_at.isoformat(),

@@ -20,7 +20,13 @@ SYSTEM = "system"
 
 def _row(rules: RuleSet, created_by: str, note: str) -> dict[str, Any]:
     body = rules.model_dump(mode="json", exclude={"version"})
-    return {"version": rules.version, "rules": body, "created_by": created_by, "created_at": datetime.now(timezone.utc), "note": note}
+    return {
+        "version": rules.version,
+        "rules": body,
+        "created_by": created_by,
+        "created_at": datetime.now(timezone.utc),
+        "note": note,
+    }
 
 
 def load_default_rules(session: Session) -> None:

@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from credit.store import load_default_rules
 from catalogue.versions import record_starter_version
+from credit.store import load_default_rules
 from db.models import Matter
 
 MIGRATIONS = Path(__file__).parent / "migrations"

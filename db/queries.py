@@ -37,7 +37,9 @@ def visible(query: Any, actor: Actor, matter_level: bool = False, statuses: Coll
         query = query.where(col(Application.applicant_id) == actor.id)
     if not in_scope(actor, ()):
         assert actor.department is not None
-        query = query.where(col(CaseMatter.department) == actor.department if matter_level else in_department(actor.department, statuses))
+        query = query.where(
+            col(CaseMatter.department) == actor.department if matter_level else in_department(actor.department, statuses)
+        )
     return query
 
 
@@ -61,8 +63,14 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
-def paged(session: Session, query: Select[Any] | SelectOfScalar[Any], page: int = 1, per_page: int = PER_PAGE,
-          count: Any = None, offset: int | None = None) -> Page[Any]:
+def paged(
+    session: Session,
+    query: Select[Any] | SelectOfScalar[Any],
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    count: Any = None,
+    offset: int | None = None,
+) -> Page[Any]:
     """One page of the query (or `per_page` rows from `offset`) and the query's true total,
     counted by `count` where a narrower query counts the same rows (per_page 0: the total alone)."""
     counted = count if count is not None else select(func.count()).select_from(query.order_by(None).subquery())
@@ -84,7 +92,11 @@ def _cases_by_key(session: Session, query: Any) -> list[Application]:
     """A page of whole cases found by key first: the page's ids from an index alone (a deep page
     skips index entries, not table rows), then those rows."""
     ids: Sequence[str] = session.exec(query.with_only_columns(col(Application.application_id))).all()
-    found = {r.application_id: r for r in session.exec(select(Application).where(col(Application.application_id).in_(ids)))} if ids else {}
+    found = (
+        {r.application_id: r for r in session.exec(select(Application).where(col(Application.application_id).in_(ids)))}
+        if ids
+        else {}
+    )
     return [found[i] for i in ids]
 
 

@@ -19,11 +19,21 @@ from sqlmodel import Session, col, select
 
 from db.models import Application, CaseEvent, CaseMatter, Matter
 from figures.definitions import (
-    AWAITING, DEFINITIONS, DONE, FIGURES, KEY_LABELS, LABELS, OUTCOME_STATUSES, UNKNOWN_DEPARTMENT, UNTRUE, Query,
+    AWAITING,
+    DEFINITIONS,
+    DONE,
+    FIGURES,
+    KEY_LABELS,
+    LABELS,
+    OUTCOME_STATUSES,
+    UNKNOWN_DEPARTMENT,
+    UNTRUE,
+    Query,
 )
 from workflows.case import CHINA_OFFSET
 from workflows.rules import FINAL_STATUSES
-from workflows.types import ApplicationStatus as S, MatterMode
+from workflows.types import ApplicationStatus as S
+from workflows.types import MatterMode
 
 A = Application.__table__  # type: ignore[attr-defined]
 M = CaseMatter.__table__  # type: ignore[attr-defined]
@@ -141,7 +151,10 @@ def _cells(session: Session, query: Query) -> list[dict[str, Any]]:
     breakdown, the sums over the rows that stand for their cases."""
     once = _once(query)
     complaints = (
-        sa.select(E.c.application_id, sa.func.count().label("n")).where(E.c.action == "complaint").group_by(E.c.application_id).subquery()
+        sa.select(E.c.application_id, sa.func.count().label("n"))
+        .where(E.c.action == "complaint")
+        .group_by(E.c.application_id)
+        .subquery()
     )
     columns = [n(condition).label(k) for k, condition in MATTER_FIGURES.items()]
     for breakdown, row in once.items():
@@ -149,7 +162,11 @@ def _cells(session: Session, query: Query) -> list[dict[str, Any]]:
         columns.append(total(sa.case((row, sa.func.coalesce(complaints.c.n, 0)), else_=0)).label(f"{breakdown}.complaints"))
     stmt = (
         sa.select(M.c.department, M.c.code, MONTH.label("month"), sa.func.min(M.c.name).label("name"), *columns)
-        .select_from(M.join(A, A.c.application_id == M.c.application_id).outerjoin(complaints, complaints.c.application_id == M.c.application_id))
+        .select_from(
+            M.join(A, A.c.application_id == M.c.application_id).outerjoin(
+                complaints, complaints.c.application_id == M.c.application_id
+            )
+        )
         .where(*_kept(query))
         .group_by(M.c.department, M.c.code, MONTH)
     )
@@ -161,15 +178,24 @@ def _medians(session: Session, query: Query) -> dict[str, dict[Any, float]]:
     decision, over the decided cases' rows that stand for them."""
     once = _once(query)
     stmt = (
-        sa.select(M.c.department, M.c.code, MONTH, *(sa.case((row, 1), else_=0) for row in once.values()),
-                  seconds_between(A.c.opened_at, A.c.decided_at))
+        sa.select(
+            M.c.department,
+            M.c.code,
+            MONTH,
+            *(sa.case((row, 1), else_=0) for row in once.values()),
+            seconds_between(A.c.opened_at, A.c.decided_at),
+        )
         .select_from(M.join(A, A.c.application_id == M.c.application_id))
         .where(*_kept(query), DECIDED, A.c.decided_at.is_not(None))
     )
     seconds: dict[str, dict[Any, list[float]]] = {b: {} for b in BREAKDOWNS}
     overall: list[float] = []
     for department, code, month, by_department, by_matter, by_month, s in session.execute(stmt):
-        for breakdown, key, counted in (("department", department, by_department), ("matter", code, by_matter), ("month", month, by_month)):
+        for breakdown, key, counted in (
+            ("department", department, by_department),
+            ("matter", code, by_matter),
+            ("month", month, by_month),
+        ):
             if counted:
                 seconds[breakdown].setdefault(key, []).append(float(s))
         if by_month:
@@ -218,8 +244,12 @@ def _fold(cells: list[dict[str, Any]]) -> dict[str, dict[Any, dict[str, int]]]:
     case counts of its own rows."""
     out: dict[str, dict[Any, dict[str, int]]] = {b: {} for b in (*BREAKDOWNS, "all")}
     for cell in cells:
-        for breakdown, key, counted in (("department", cell["department"], "department"), ("matter", cell["code"], "matter"),
-                                        ("month", cell["month"], "month"), ("all", None, "month")):
+        for breakdown, key, counted in (
+            ("department", cell["department"], "department"),
+            ("matter", cell["code"], "matter"),
+            ("month", cell["month"], "month"),
+            ("all", None, "month"),
+        ):
             sums = out[breakdown].setdefault(key, dict.fromkeys(COUNTS, 0))
             for k in MATTER_FIGURES:
                 sums[k] += int(cell[k])
@@ -250,12 +280,19 @@ def report(session: Session, query: Query) -> dict[str, Any]:
         "query": query.as_dict(),
         "totals": figures(counted["all"].get(None, NOTHING), medians["all"].get(None)),
         "by_department": sorted(
-            ({"department": d or UNKNOWN_DEPARTMENT, **figures(c, medians["department"].get(d))} for d, c in counted["department"].items()),
+            (
+                {"department": d or UNKNOWN_DEPARTMENT, **figures(c, medians["department"].get(d))}
+                for d, c in counted["department"].items()
+            ),
             key=lambda row: row["department"],
         ),
         "by_matter": [
-            {"matter": code, "matter_name": names[code], "department": departments[code] or UNKNOWN_DEPARTMENT,
-             **figures(c, medians["matter"].get(code))}
+            {
+                "matter": code,
+                "matter_name": names[code],
+                "department": departments[code] or UNKNOWN_DEPARTMENT,
+                **figures(c, medians["matter"].get(code)),
+            }
             for code, c in sorted(counted["matter"].items())
         ],
         "by_month": [{"month": m, **figures(by_month.get(m, NOTHING), medians["month"].get(m))} for m in months],

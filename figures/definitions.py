@@ -30,7 +30,8 @@ from typing import Any
 
 from workflows.case import CHINA
 from workflows.rules import STATUS_LABELS
-from workflows.types import ApplicationStatus as S, VerificationState as V
+from workflows.types import ApplicationStatus as S
+from workflows.types import VerificationState as V
 
 # A matter's verification has a result (the first finding is in; a re-verification after
 # rectification belongs to the same verification).
@@ -55,7 +56,12 @@ FIGURES: tuple[Figure, ...] = (
     Figure("applications", "受理申请（件）", "统计期内受理（opened_at，北京时间）的申请件数"),
     Figure("decided", "作出决定（件）", "其中已作出准予或不予批准决定的件数"),
     Figure("approved", "准予（件）", "其中作出准予决定的件数"),
-    Figure("median_days_to_decision", "受理至决定天数中位数", "受理至作出准予或不予批准决定的自然日数（精确到0.01日）的中位数；无已决定申请时为空", "days"),
+    Figure(
+        "median_days_to_decision",
+        "受理至决定天数中位数",
+        "受理至作出准予或不予批准决定的自然日数（精确到0.01日）的中位数；无已决定申请时为空",
+        "days",
+    ),
     Figure("decision_overdue", "超过办理时限（件）", "超过办理时限尚未作出决定、已上报督办的件数"),
     Figure("matters", "证明事项（件次）", "申请涉及的证明事项件次"),
     Figure("committed", "告知承诺办理（件次）", "申请人作出承诺、以告知承诺方式办理的证明事项件次（不含已撤回的承诺）"),
@@ -64,10 +70,18 @@ FIGURES: tuple[Figure, ...] = (
     Figure("commitment_rate", "承诺率", "告知承诺办理 ÷（告知承诺办理 + 提交证明办理）；分母为0时为空", "rate"),
     Figure("proofs_saved", "免于提交证明（份）", "已作出决定（准予或不予批准）的申请中，以承诺代替、申请人无需开具的证明份数"),
     Figure("withdrawals", "撤回承诺（件次）", "决定前申请人撤回承诺、改按原程序提交证明的证明事项件次"),
-    Figure("verifications_due", "应核查（件次）", "已到期须核查的承诺事项件次：已有核查结论的，加上到期待登记结果的（事中核查、事后核查到期、投诉举报）"),
+    Figure(
+        "verifications_due",
+        "应核查（件次）",
+        "已到期须核查的承诺事项件次：已有核查结论的，加上到期待登记结果的（事中核查、事后核查到期、投诉举报）",
+    ),
     Figure("verifications_done", "已核查（件次）", "已登记核查结论的承诺事项件次（整改后复核计入同一次核查）"),
     Figure("verifications_on_time", "按期核查（件次）", "已核查且未逾期的件次"),
-    Figure("verifications_overdue", "逾期核查（件次）", "核查逾期未登记结果、已上报负责人督办的件次（含逾期后补登结论的和仍未登记的）"),
+    Figure(
+        "verifications_overdue",
+        "逾期核查（件次）",
+        "核查逾期未登记结果、已上报负责人督办的件次（含逾期后补登结论的和仍未登记的）",
+    ),
     Figure("verifications_outstanding", "待核查（件次）", "应核查而尚未登记结论的件次"),
     Figure("untrue", "承诺不实（件次）", "核查结论为承诺不实的件次（陈述申辩后更正为属实的不计）"),
     Figure("untrue_rate", "承诺不实率", "承诺不实 ÷ 已核查；分母为0时为空", "rate"),
@@ -130,7 +144,4 @@ class Query:
     def describe(self) -> str:
         """The query in Chinese, for the workbook's header row."""
         period = f"{self.date_from.isoformat() if self.date_from else '最早'} 至 {self.date_to.isoformat() if self.date_to else '最新'}"
-        return (
-            f"统计区间：{period}（按受理时间，北京时间）；部门：{self.department or '全部'}；"
-            f"证明事项：{self.matter or '全部'}"
-        )
+        return f"统计区间：{period}（按受理时间，北京时间）；部门：{self.department or '全部'}；证明事项：{self.matter or '全部'}"

@@ -12,7 +12,6 @@ from openpyxl.utils import get_column_letter
 
 from figures.definitions import FIGURES, KEY_LABELS, Query
 
-
 TITLE = "证明事项告知承诺制工作统计（法治政府建设考评）"
 SHEETS: tuple[tuple[str, str, tuple[str, ...]], ...] = (  # (sheet, breakdown, key columns)
     ("按部门", "by_department", ("department",)),
@@ -95,7 +94,11 @@ def workbook(data: dict[str, Any], query: Query) -> bytes:
         notes.cell(row=n, column=3, value=f.definition)
     last = HEADER_ROW + len(FIGURES) + 1
     notes.cell(row=last, column=1, value="统计区间")
-    notes.cell(row=last, column=3, value="按申请受理时间（opened_at）统计，北京时间（UTC+8），起止日期均含当日；各项数字为该期间受理的申请至今的情况。")
+    notes.cell(
+        row=last,
+        column=3,
+        value="按申请受理时间（opened_at）统计，北京时间（UTC+8），起止日期均含当日；各项数字为该期间受理的申请至今的情况。",
+    )
     notes.cell(row=last + 1, column=1, value="说明")
     notes.cell(row=last + 1, column=3, value=OVERLAP_NOTE.removeprefix("注："))
     notes.column_dimensions["A"].width = 28

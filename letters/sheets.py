@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from activities.letters import KIND_LABELS, blank_letter
 from sqlmodel import Session, col, select
 
+from activities.letters import KIND_LABELS, blank_letter
 from db.models import Application, CatalogueVersion, Letter, Matter
 from letters.render import LetterSheet
 from workflows.case import china_date

@@ -25,7 +25,8 @@ def render(session: Session, row: Application, letter: Letter) -> bytes:
 def keep(session: Session, letter: Letter, pdf: bytes) -> bytes:
     """Keep the PDF unless another process kept one first; the one kept is returned."""
     session.execute(
-        update(Letter).where(col(Letter.sha256) == letter.sha256, col(Letter.pdf).is_(None))
+        update(Letter)
+        .where(col(Letter.sha256) == letter.sha256, col(Letter.pdf).is_(None))
         .values(pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest())
     )
     session.commit()
@@ -47,8 +48,13 @@ def render_pending(database_url: str, limit: int = 20) -> int:
     engine = make_engine(database_url, pool_size=1, max_overflow=0)
     try:
         with Session(engine) as session:
-            query = (select(Letter, Application).join(Application, col(Application.application_id) == col(Letter.application_id))
-                     .where(col(Letter.pdf).is_(None)).order_by(col(Letter.rendered_at)).limit(limit))
+            query = (
+                select(Letter, Application)
+                .join(Application, col(Application.application_id) == col(Letter.application_id))
+                .where(col(Letter.pdf).is_(None))
+                .order_by(col(Letter.rendered_at))
+                .limit(limit)
+            )
             pending = list(session.exec(query))
             for letter, row in pending:
                 keep(session, letter, render(session, row, letter))

@@ -147,9 +147,13 @@ class Child:
             # Own session / process group: a terminal Ctrl-C reaches only us; we
             # forward the stop ourselves (exactly once, in the right order).
             self.proc = subprocess.Popen(
-                self.argv, env=self.env, stdin=subprocess.DEVNULL, stdout=out,
+                self.argv,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
                 stderr=subprocess.STDOUT if out else None,
-                start_new_session=True, preexec_fn=dies_with_us(),
+                start_new_session=True,
+                preexec_fn=dies_with_us(),
             )
         finally:
             if out is not None:
@@ -184,8 +188,7 @@ class Child:
         self.backoff = min(delay * 2, BACKOFF_MAX)
         self.restart_at = now + delay
         see = f" (log: {self.log_path})" if self.log_path else ""
-        log(f"{self.name} 意外退出 / exited (code {self.proc.returncode}){see}; "
-            f"{delay:g} s 后重启 / restarting in {delay:g} s")
+        log(f"{self.name} 意外退出 / exited (code {self.proc.returncode}){see}; {delay:g} s 后重启 / restarting in {delay:g} s")
 
     def log_tail(self, lines: int = 25) -> str:
         if self.log_path is None or not self.log_path.exists():
@@ -276,7 +279,11 @@ def temporal_serving(temporal_cli: str, address: str, port: int) -> bool:
     try:
         r = subprocess.run(
             [temporal_cli, "operator", "cluster", "health", "--address", address],
-            env=cli_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=5,
+            env=cli_env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=5,
             preexec_fn=dies_with_us(),
         )
     except (subprocess.TimeoutExpired, OSError):
@@ -372,8 +379,10 @@ def main(argv: list[str] | None = None) -> int:
         if needed and port_open(port)
     ]
     for name, port, flag in busy:
-        err(f"端口 {port} 已被占用 / port {port} (for {name}) is already in use — "
-            f"another `make run`? Stop it first (or use {flag}).")
+        err(
+            f"端口 {port} 已被占用 / port {port} (for {name}) is already in use — "
+            f"another `make run`? Stop it first (or use {flag})."
+        )
     if busy:
         return 1
 
@@ -389,22 +398,42 @@ def main(argv: list[str] | None = None) -> int:
     child_env.setdefault("PYTHONUNBUFFERED", "1")
 
     temporal_argv = [
-        temporal_cli, "server", "start-dev",
-        "--db-filename", str(DATA_DIR / "temporal.db"),
-        "--ip", HOST,
-        "--port", str(args.temporal_port),
-        "--log-level", "warn",
+        temporal_cli,
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(DATA_DIR / "temporal.db"),
+        "--ip",
+        HOST,
+        "--port",
+        str(args.temporal_port),
+        "--log-level",
+        "warn",
     ]
     if args.headless:
         temporal_argv.append("--headless")
     else:  # on loopback only: the dev UI's write actions cannot be turned off
-        temporal_argv += ["--ui-port", str(args.ui_port), "--ui-ip", HOST,
-                          "--ui-codec-endpoint", f"http://{HOST}:{args.api_port}/codec"]
+        temporal_argv += [
+            "--ui-port",
+            str(args.ui_port),
+            "--ui-ip",
+            HOST,
+            "--ui-codec-endpoint",
+            f"http://{HOST}:{args.api_port}/codec",
+        ]
     if namespace != "default":  # "default" is always created by start-dev
         temporal_argv += ["--namespace", namespace]
     api_argv = [
-        sys.executable, "-m", "uvicorn", "api.main:app", "--host", HOST, "--port", str(args.api_port),
-        "--timeout-graceful-shutdown", str(API_GRACE),
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:app",
+        "--host",
+        HOST,
+        "--port",
+        str(args.api_port),
+        "--timeout-graceful-shutdown",
+        str(API_GRACE),
     ]
 
     exit_code = 0
@@ -413,8 +442,10 @@ def main(argv: list[str] | None = None) -> int:
         log(f"starting Temporal dev server on {temporal_address} (state: {DATA_DIR}/temporal.db) …")
         sup.start(temporal)
         wait_until(
-            sup, "Temporal server",
-            lambda: temporal_serving(temporal_cli, temporal_address, args.temporal_port), READY_TIMEOUT,
+            sup,
+            "Temporal server",
+            lambda: temporal_serving(temporal_cli, temporal_address, args.temporal_port),
+            READY_TIMEOUT,
         )
         log("Temporal is SERVING")
         # prestart: the namespace keeps closed cases (the audit record) TEMPORAL_RETENTION_DAYS, not 24 h

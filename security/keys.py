@@ -28,7 +28,9 @@ def _read_file(path: Path, create: bool) -> dict[str, str]:
     if not path.exists():
         if not create:
             raise RuntimeError(f"no payload keys: set PAYLOAD_KEYS or create {path} (chengnuo keys rotate {path})")
-        write_secret(path, json.dumps(_with_new_key({}), indent=2), replace=False)  # the worker and the API may race: one file wins
+        write_secret(
+            path, json.dumps(_with_new_key({}), indent=2), replace=False
+        )  # the worker and the API may race: one file wins
     return json.loads(path.read_text(encoding="utf-8"))
 
 

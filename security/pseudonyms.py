@@ -21,8 +21,8 @@ from sqlmodel import Session
 from config import Settings
 from db.models import ApplicantIdentity
 from db.writes import insert_ignore
-from workflows.types import Applicant
 from security.keys import write_secret
+from workflows.types import Applicant
 
 PREFIX = "ap-"
 
@@ -42,7 +42,13 @@ class Pseudonyms:
         if session.get(ApplicantIdentity, pseudonym) is not None:
             return pseudonym  # known: nothing to write (the usual case)
         session.commit()  # end the read before writing (SQLite: a read snapshot cannot be upgraded)
-        row = {"pseudonym": pseudonym, "id_number": id_number, "name": name, "kind": kind, "created_at": datetime.now(timezone.utc)}
+        row = {
+            "pseudonym": pseudonym,
+            "id_number": id_number,
+            "name": name,
+            "kind": kind,
+            "created_at": datetime.now(timezone.utc),
+        }
         insert_ignore(session, ApplicantIdentity, [row])
         session.commit()
         return pseudonym

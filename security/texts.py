@@ -26,8 +26,14 @@ PSEUDONYM = re.compile(re.escape(PREFIX) + r"[0-9a-f]{32}")
 def keep(session: Session, application_id: str, field: str, text: str, actor_id: str) -> str:
     """Store the text (once per case and content) and return its reference."""
     sha = hashlib.sha256(text.encode()).hexdigest()
-    row = {"application_id": application_id, "sha256": sha, "field": field, "text": text, "actor_id": actor_id,
-           "at": datetime.now(timezone.utc)}
+    row = {
+        "application_id": application_id,
+        "sha256": sha,
+        "field": field,
+        "text": text,
+        "actor_id": actor_id,
+        "at": datetime.now(timezone.utc),
+    }
     insert_ignore(session, CaseText, [row])
     return f"⟦t:{sha}⟧"
 
@@ -60,11 +66,15 @@ def disclose(session: Session, application_id: str, value: Any) -> Any:
     names = {m for s in strings for m in PSEUDONYM.findall(s)}
     if not shas and not names:
         return value
-    texts = dict(
-        session.exec(
-            select(CaseText.sha256, CaseText.text).where(CaseText.application_id == application_id, CaseText.sha256.in_(shas))  # type: ignore[attr-defined]
-        ).all()
-    ) if shas else {}
+    texts = (
+        dict(
+            session.exec(
+                select(CaseText.sha256, CaseText.text).where(CaseText.application_id == application_id, CaseText.sha256.in_(shas))  # type: ignore[attr-defined]
+            ).all()
+        )
+        if shas
+        else {}
+    )
     ids = {p: identity.id_number for p in names if (identity := resolve(session, p))}
 
     def sub(s: str) -> str:

@@ -22,8 +22,9 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue(session: Session, role: Role, actor_id: str, department: str | None = None, days: int = 90,
-          note: str = "") -> tuple[str, ApiToken]:
+def issue(
+    session: Session, role: Role, actor_id: str, department: str | None = None, days: int = 90, note: str = ""
+) -> tuple[str, ApiToken]:
     """A new token (returned once, never stored) and its row."""
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"a token lives 1 to {MAX_DAYS} days")

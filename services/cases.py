@@ -22,13 +22,13 @@ from activities.projection import disclosed_row, view_of, workflow_id
 from api import claims, schemas
 from api.deps import Db
 from api.errors import CaseGone, busy, http_error
-from services import complaints
 from api.temporal import Temporal
 from config import Settings
 from db.models import Application, CaseEvent, Letter, Matter
 from letters.store import case_letter_pdf
 from security import texts
 from security.pseudonyms import Pseudonyms
+from services import complaints
 from workflows import guards
 from workflows.application import ApplicationWorkflow as W
 from workflows.rules import MODE_LABELS, READS, ROLE_LABELS, VERIFICATION_LABELS, check_role, in_scope, may_see
@@ -55,6 +55,7 @@ from workflows.types import (
 
 # ---- reading ------------------------------------------------------------------------------------
 
+
 def application_out(row: Application, actor: Actor | None = None) -> schemas.ApplicationOut:
     """The case as the API answers it; with `actor`, what they may do on it now."""
     matters = [
@@ -77,8 +78,9 @@ def application_out(row: Application, actor: Actor | None = None) -> schemas.App
 def actions_out(row: Application, actor: Actor) -> list[schemas.ActionOut]:
     case, matters = view_of(row), {m["code"] for m in row.matters}
     return [
-        schemas.ActionOut(action=guards.PATHS[action], matter=key if key in matters else None,
-                          measure=key if action == "disposition" else None)
+        schemas.ActionOut(
+            action=guards.PATHS[action], matter=key if key in matters else None, measure=key if action == "disposition" else None
+        )
         for action, key in guards.available(case, actor, datetime.now(timezone.utc))
     ]
 
@@ -98,7 +100,9 @@ FREE_TEXTS = ("reason", "findings", "evidence", "text", "document")
 
 
 def kept_texts(session: Session, application_id: str, body: BaseModel, actor: Actor) -> BaseModel:
-    refs = {f: texts.keep(session, application_id, f, getattr(body, f), actor.id) for f in FREE_TEXTS if f in type(body).model_fields}
+    refs = {
+        f: texts.keep(session, application_id, f, getattr(body, f), actor.id) for f in FREE_TEXTS if f in type(body).model_fields
+    }
     if refs:
         session.commit()
     return body.model_copy(update=refs)
@@ -255,8 +259,6 @@ class Action:
         return any(f in self.body_type.model_fields for f in FREE_TEXTS)
 
 
-
-
 async def perform(
     action: Action,
     application_id: str,
@@ -291,7 +293,9 @@ async def perform(
             inp = replace(inp, **await db(lambda s: context(s, application_id, body)))
     try:
         try:
-            view = await temporal(handle.execute_update(action.update, inp, id=update_id(action.path, body, actor, idempotency_key)))
+            view = await temporal(
+                handle.execute_update(action.update, inp, id=update_id(action.path, body, actor, idempotency_key))
+            )
         except CaseGone:
             await db(lambda s: case_row(application_id, s))  # 404 for a case that never was
             if (await temporal(handle.describe())).status == WorkflowExecutionStatus.RUNNING:
@@ -311,20 +315,47 @@ async def perform(
     return application_out(seen, actor)
 
 
-ACTIONS: dict[str, Action] = {a.path: a for a in (
-    Action("commit", schemas.CommitBody, W.commit, lambda b, a: CommitInput(a, b.matter, b.letter_sha256, b.signature, b.scan_sha256)),
-    Action("proof", schemas.ProofBody, W.submit_proof, lambda b, a: ProofInput(a, b.matter, b.document)),
-    Action("withdraw-commitment", schemas.WithdrawBody, W.withdraw_commitment, lambda b, a: WithdrawInput(a, b.matter, b.reason)),
-    Action("decision", schemas.DecisionBody, W.decide, lambda b, a: DecisionInput(a, b.approve, b.reason), context=grade_now),
-    Action("complaints", schemas.ComplaintBody, W.complain, lambda b, a: ComplaintInput(a, b.text, b.contact), public=True),
-    Action("verification", schemas.VerificationBody, W.record_verification,
-           lambda b, a: VerificationInput(a, b.matter, b.truthful, b.findings)),
-    Action("disposition", schemas.DispositionBody, W.dispose,
-           lambda b, a: DispositionInput(a, b.action, b.reason, b.deadline_days, list(b.also), b.decision_no, b.receiving_organ)),
-    Action("rectification", schemas.RectificationBody, W.submit_rectification, lambda b, a: RectificationInput(a, b.matter, b.evidence)),
-    Action("cancel", schemas.CancelBody, W.cancel, lambda b, a: CancelInput(a, b.reason)),
-    Action("statement", schemas.StatementBody, W.state_case, lambda b, a: StatementInput(a, b.text)),
-    Action("revocation", schemas.RevocationBody, W.decide_revocation,
-           lambda b, a: RevocationDecisionInput(a, b.revoke, b.reason, b.decision_no, b.finding_stands)),
-    Action("close", schemas.CloseBody, W.close_case, lambda b, a: CloseInput(a, b.reason)),
-)}
+ACTIONS: dict[str, Action] = {
+    a.path: a
+    for a in (
+        Action(
+            "commit",
+            schemas.CommitBody,
+            W.commit,
+            lambda b, a: CommitInput(a, b.matter, b.letter_sha256, b.signature, b.scan_sha256),
+        ),
+        Action("proof", schemas.ProofBody, W.submit_proof, lambda b, a: ProofInput(a, b.matter, b.document)),
+        Action(
+            "withdraw-commitment", schemas.WithdrawBody, W.withdraw_commitment, lambda b, a: WithdrawInput(a, b.matter, b.reason)
+        ),
+        Action("decision", schemas.DecisionBody, W.decide, lambda b, a: DecisionInput(a, b.approve, b.reason), context=grade_now),
+        Action("complaints", schemas.ComplaintBody, W.complain, lambda b, a: ComplaintInput(a, b.text, b.contact), public=True),
+        Action(
+            "verification",
+            schemas.VerificationBody,
+            W.record_verification,
+            lambda b, a: VerificationInput(a, b.matter, b.truthful, b.findings),
+        ),
+        Action(
+            "disposition",
+            schemas.DispositionBody,
+            W.dispose,
+            lambda b, a: DispositionInput(a, b.action, b.reason, b.deadline_days, list(b.also), b.decision_no, b.receiving_organ),
+        ),
+        Action(
+            "rectification",
+            schemas.RectificationBody,
+            W.submit_rectification,
+            lambda b, a: RectificationInput(a, b.matter, b.evidence),
+        ),
+        Action("cancel", schemas.CancelBody, W.cancel, lambda b, a: CancelInput(a, b.reason)),
+        Action("statement", schemas.StatementBody, W.state_case, lambda b, a: StatementInput(a, b.text)),
+        Action(
+            "revocation",
+            schemas.RevocationBody,
+            W.decide_revocation,
+            lambda b, a: RevocationDecisionInput(a, b.revoke, b.reason, b.decision_no, b.finding_stands),
+        ),
+        Action("close", schemas.CloseBody, W.close_case, lambda b, a: CloseInput(a, b.reason)),
+    )
+}

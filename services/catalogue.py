@@ -66,7 +66,10 @@ def problems_422(problems: list[ChangeProblem], where: str = "changes") -> HTTPE
     """Every problem of the changes, each with its place (change number, column) in Chinese."""
     return HTTPException(
         422,
-        [validation_error(f"第{p.index + 1}项（{p.code}）「{p.column}」：{p.message}", ("body", where, p.index, p.column)) for p in problems],
+        [
+            validation_error(f"第{p.index + 1}项（{p.code}）「{p.column}」：{p.message}", ("body", where, p.index, p.column))
+            for p in problems
+        ],
     )
 
 
@@ -144,7 +147,9 @@ async def draft(body: RevisionCreate, actor: Actor, db: Db, temporal: Temporal, 
         return revision_out(existing), False
     if problems:
         raise problems_422(problems)
-    view = await start_revision(temporal, settings, StartRevisionInput(revision_id, department, actor, changes, "manual", body.note))
+    view = await start_revision(
+        temporal, settings, StartRevisionInput(revision_id, department, actor, changes, "manual", body.note)
+    )
     return revision_out(revision_row(view)), True
 
 
@@ -213,7 +218,9 @@ def import_changes(
 # ---- reading ---------------------------------------------------------------------------------
 
 
-def revisions(session: Session, actor: Actor, status: RevisionStatus | None = None, department: str | None = None) -> list[RevisionOut]:
+def revisions(
+    session: Session, actor: Actor, status: RevisionStatus | None = None, department: str | None = None
+) -> list[RevisionOut]:
     """Revisions, newest first: a department's officer sees their own department's; the bureau,
     administrators and auditors all."""
     if actor.role not in READERS:

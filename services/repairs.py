@@ -66,7 +66,13 @@ def visible(row: CreditRepair | None, actor: Actor) -> CreditRepair:
 
 
 async def apply(
-    applicant_id: str, body: RepairCreate, actor: Actor, db: Db, temporal: Temporal, settings: Settings, pseudonyms: Pseudonyms,
+    applicant_id: str,
+    body: RepairCreate,
+    actor: Actor,
+    db: Db,
+    temporal: Temporal,
+    settings: Settings,
+    pseudonyms: Pseudonyms,
     idempotency_key: str | None = None,
 ) -> tuple[RepairOut, bool]:
     """Apply to repair one or more records of one's own archive, with evidence (the applicant
@@ -125,8 +131,12 @@ async def apply(
 
 
 def queue(
-    session: Session, actor: Actor, status: RepairStatus | None = None, overdue: bool | None = None,
-    applicant: str | None = None, limit: int = 100,
+    session: Session,
+    actor: Actor,
+    status: RepairStatus | None = None,
+    overdue: bool | None = None,
+    applicant: str | None = None,
+    limit: int = 100,
 ) -> list[RepairOut]:
     """The credit office's queue: repairs by status (pending by default… or any given), oldest
     due first; an applicant sees only their own."""
@@ -173,7 +183,9 @@ async def act(repair_id: str, db: Db, temporal: Temporal, call: Any) -> RepairOu
         await temporal(call(temporal.client.get_workflow_handle(repair_workflow_id(repair_id))))
     except CaseGone:  # the workflow has ended: the repair was decided or withdrawn
         row = await db(lambda s: found(s, repair_id))
-        raise HTTPException(409, f"信用修复申请当前状态为「{REPAIR_STATUS_LABELS[RepairStatus(row.status)]}」，不能执行此操作") from None
+        raise HTTPException(
+            409, f"信用修复申请当前状态为「{REPAIR_STATUS_LABELS[RepairStatus(row.status)]}」，不能执行此操作"
+        ) from None
     return repair_out(await db(lambda s: found(s, repair_id)))
 
 
@@ -184,15 +196,27 @@ async def decide(
     re-grades the applicant (the bar on commitment lifts) and pushes the repair."""
     reason = await db(lambda s: kept(s, repair_id, body.reason, actor))
     inp = RepairDecisionInput(actor=actor, approve=body.approve, reason=reason or "")
-    return await act(repair_id, db, temporal, lambda h: h.execute_update(W.decide, inp, id=update_id("decide", body, actor, idempotency_key)))
+    return await act(
+        repair_id, db, temporal, lambda h: h.execute_update(W.decide, inp, id=update_id("decide", body, actor, idempotency_key))
+    )
 
 
 async def withdraw(
-    repair_id: str, body: RepairWithdrawBody, actor: Actor, db: Db, temporal: Temporal, pseudonyms: Pseudonyms,
+    repair_id: str,
+    body: RepairWithdrawBody,
+    actor: Actor,
+    db: Db,
+    temporal: Temporal,
+    pseudonyms: Pseudonyms,
     idempotency_key: str | None = None,
 ) -> RepairOut:
     """Withdraw a pending repair (the applicant themself)."""
     known = Actor(pseudonyms.of(actor.id), actor.role) if actor.role == Role.applicant else actor
     reason = await db(lambda s: kept(s, repair_id, body.reason, actor))
     inp = RepairWithdrawInput(actor=known, reason=reason)
-    return await act(repair_id, db, temporal, lambda h: h.execute_update(W.withdraw, inp, id=update_id("withdraw", body, actor, idempotency_key)))
+    return await act(
+        repair_id,
+        db,
+        temporal,
+        lambda h: h.execute_update(W.withdraw, inp, id=update_id("withdraw", body, actor, idempotency_key)),
+    )

@@ -59,7 +59,9 @@ async def env(skipping_server: SkippingServer, request: pytest.FixtureRequest) -
     if any(r.failed for r in request.node.stash.get(REPORTS, {}).values()):
         await skipping_server.retire()
     elif not await skipping_server.clock_runs():
-        warnings.warn(f"{request.node.nodeid} left the time-skipping server's clock held; the next test gets a new server", stacklevel=1)
+        warnings.warn(
+            f"{request.node.nodeid} left the time-skipping server's clock held; the next test gets a new server", stacklevel=1
+        )
         await skipping_server.retire()
 
 

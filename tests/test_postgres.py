@@ -26,17 +26,21 @@ from worker import build_worker
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
+)
+from workflows.types import (
     AssessCreditInput,
     CloseInput,
     CommitInput,
     ComplaintInput,
     CreditRecordInput,
     DecisionInput,
-    DispositionAction as D,
     DispositionInput,
     RevocationDecisionInput,
     StatementInput,
     VerificationInput,
+)
+from workflows.types import (
+    DispositionAction as D,
 )
 
 pytestmark = on_postgres
@@ -60,7 +64,8 @@ async def test_life_projected_to_postgres(pg_case: Harness) -> None:
     await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报"))
     await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, False, "不实"))
     await handle.execute_update(
-        W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销", also=[D.refer], decision_no="湛移1号", receiving_organ="公安分局")
+        W.dispose,
+        DispositionInput(SUPERVISOR, D.revoke, "撤销", also=[D.refer], decision_no="湛移1号", receiving_organ="公安分局"),
     )
     await handle.execute_update(W.state_case, StatementInput(APPLICANT, "申辩"))
     await handle.execute_update(W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "撤销", "湛撤1号"))
@@ -80,8 +85,9 @@ async def test_life_projected_to_postgres(pg_case: Harness) -> None:
 
 def test_credit_record_written_once_on_retry(pg: Engine) -> None:
     credit = CreditActivities(session_factory(pg))
-    record = CreditRecordInput("a-1:false_commitment:M", "p-1", "a-1", "false_commitment", "general", "M",
-                               datetime.now(timezone.utc), "不实")
+    record = CreditRecordInput(
+        "a-1:false_commitment:M", "p-1", "a-1", "false_commitment", "general", "M", datetime.now(timezone.utc), "不实"
+    )
     env = ActivityEnvironment()
     assert env.run(credit.record_credit, record) is True
     assert env.run(credit.record_credit, record) is False  # the retry finds it
@@ -101,17 +107,42 @@ def test_projections_converge_on_postgres(pg: Engine) -> None:
 def test_department_filter_and_daily_complaint_key_on_postgres(pg: Engine) -> None:
     """The department filter reads the matter rows on PostgreSQL as on SQLite; the day's
     complaint key lets exactly one complaint through there too."""
-    from services.complaints import register
     from db.models import Application, CaseMatter, Complaint
     from db.queries import in_department
+    from services.complaints import register
 
     with Session(pg) as s:
-        for app_id, departments in (("pg-d1", ["湛河区测试局"]), ("pg-d2", ["湛河区其他局", "湛河区测试局"]), ("pg-d3", ["湛河区其他局"])):
-            s.add(Application(application_id=app_id, workflow_id=f"application-{app_id}", applicant_id="a", applicant_name="n",
-                              applicant_kind="person", service="s", status="notified", status_label="已告知", departments=departments))
+        for app_id, departments in (
+            ("pg-d1", ["湛河区测试局"]),
+            ("pg-d2", ["湛河区其他局", "湛河区测试局"]),
+            ("pg-d3", ["湛河区其他局"]),
+        ):
+            s.add(
+                Application(
+                    application_id=app_id,
+                    workflow_id=f"application-{app_id}",
+                    applicant_id="a",
+                    applicant_name="n",
+                    applicant_kind="person",
+                    service="s",
+                    status="notified",
+                    status_label="已告知",
+                    departments=departments,
+                )
+            )
             for n, department in enumerate(departments):
-                s.add(CaseMatter(application_id=app_id, code=f"M-{n}", department=department, status="notified", name="事项", stage="after",
-                                 mode="undecided", verification="none"))
+                s.add(
+                    CaseMatter(
+                        application_id=app_id,
+                        code=f"M-{n}",
+                        department=department,
+                        status="notified",
+                        name="事项",
+                        stage="after",
+                        mode="undecided",
+                        verification="none",
+                    )
+                )
         s.commit()
         found = set(s.exec(select(Application.application_id).where(in_department("湛河区测试局"))))
         assert found == {"pg-d1", "pg-d2"}
@@ -130,13 +161,25 @@ async def test_pseudonyms_and_kept_texts_on_postgres(pg_case: Harness) -> None:
     staff = {"Authorization": "Bearer dev-caseworker"}
     async with api_client(pg_case) as http:
         for n in (1, 2):  # the same applicant twice: one identity
-            opened = await http.post("/applications", headers=staff, json={
-                "application_id": f"pg-pseudo-{n}", "applicant": {"id": person, "name": "张三", "kind": "person"},
-                "service": "测试行政事项", "matters": [DURING]})
+            opened = await http.post(
+                "/applications",
+                headers=staff,
+                json={
+                    "application_id": f"pg-pseudo-{n}",
+                    "applicant": {"id": person, "name": "张三", "kind": "person"},
+                    "service": "测试行政事项",
+                    "matters": [DURING],
+                },
+            )
             assert opened.status_code == 201, opened.text
-        assert (await http.post("/applications/pg-pseudo-1/commit", headers=applicant, json={"matter": DURING})).status_code == 200
-        found = await http.post("/applications/pg-pseudo-1/verification", headers={"Authorization": "Bearer dev-verifier"},
-                                json={"matter": DURING, "truthful": False, "findings": "协查回函：经营场所不符"})
+        assert (
+            await http.post("/applications/pg-pseudo-1/commit", headers=applicant, json={"matter": DURING})
+        ).status_code == 200
+        found = await http.post(
+            "/applications/pg-pseudo-1/verification",
+            headers={"Authorization": "Bearer dev-verifier"},
+            json={"matter": DURING, "truthful": False, "findings": "协查回函：经营场所不符"},
+        )
         assert found.status_code == 200 and found.json()["status"] == "terminated"
         timeline = " ".join(e["summary"] for e in (await http.get("/applications/pg-pseudo-1/timeline", headers=staff)).json())
     assert "协查回函：经营场所不符" in timeline and person in timeline

@@ -38,10 +38,25 @@ def statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
 
 def test_every_queue_and_list_query_uses_an_index(pg: Engine) -> None:
     start = NOW - timedelta(days=400)
-    statuses = [("approved", "scheduled")] * 16 + [("verifying", "due"), ("rectifying", "rectifying"), ("hearing", "untrue"),
-                                                    ("reviewing", "none"), ("fulfilled", "true"), ("verifying", "untrue")]
-    made = [case(n, start + timedelta(minutes=n), *statuses[n % len(statuses)][:1], statuses[n % len(statuses)][1],
-                 NOW + timedelta(days=n % 90 - 30), DEPARTMENTS[n % 10]) for n in range(20_000)]
+    statuses = [("approved", "scheduled")] * 16 + [
+        ("verifying", "due"),
+        ("rectifying", "rectifying"),
+        ("hearing", "untrue"),
+        ("reviewing", "none"),
+        ("fulfilled", "true"),
+        ("verifying", "untrue"),
+    ]
+    made = [
+        case(
+            n,
+            start + timedelta(minutes=n),
+            *statuses[n % len(statuses)][:1],
+            statuses[n % len(statuses)][1],
+            NOW + timedelta(days=n % 90 - 30),
+            DEPARTMENTS[n % 10],
+        )
+        for n in range(20_000)
+    ]
     with Session(pg) as session:
         session.execute(insert(Application), [r for r, _ in made])
         session.execute(insert(CaseMatter), [m for _, m in made])
@@ -49,8 +64,14 @@ def test_every_queue_and_list_query_uses_an_index(pg: Engine) -> None:
         session.execute(text("ANALYZE application; ANALYZE casematter"))
         session.commit()
 
-    people = [Actor("cw", Role.caseworker), Actor("v", Role.verifier), Actor("sv", Role.supervisor),
-              Actor("v-3", Role.verifier, DEPARTMENTS[3]), Actor("cw-3", Role.caseworker, DEPARTMENTS[3]), Actor("ap-7", Role.applicant)]
+    people = [
+        Actor("cw", Role.caseworker),
+        Actor("v", Role.verifier),
+        Actor("sv", Role.supervisor),
+        Actor("v-3", Role.verifier, DEPARTMENTS[3]),
+        Actor("cw-3", Role.caseworker, DEPARTMENTS[3]),
+        Actor("ap-7", Role.applicant),
+    ]
     with statements(pg) as seen, Session(pg) as session:
         for person in people:
             queues_for(session, person, NOW)

@@ -21,7 +21,11 @@ def test_the_prestart_step_refuses_sqlite_in_production(tmp_path: Path) -> None:
     db = tmp_path / "read.db"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CHENGNUO_ENV")}
     ran = subprocess.run(
-        [sys.executable, "-m", "db.migrate"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "db.migrate"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env=env | {"CHENGNUO_ENV": "production", "DATABASE_URL": f"sqlite:///{db}"},
     )
     assert ran.returncode != 0 and "production refuses SQLite" in ran.stderr and "DATABASE_URL=postgresql" in ran.stderr
@@ -36,6 +40,9 @@ async def test_the_api_refuses_to_start_on_sqlite_in_production(tmp_path: Path) 
 
 
 def test_development_and_production_on_postgresql_are_accepted(tmp_path: Path) -> None:
-    assert settings_engine(Settings(chengnuo_env="development", database_url=f"sqlite:///{tmp_path}/dev.db")).dialect.name == "sqlite"
+    assert (
+        settings_engine(Settings(chengnuo_env="development", database_url=f"sqlite:///{tmp_path}/dev.db")).dialect.name
+        == "sqlite"
+    )
     engine = settings_engine(Settings(chengnuo_env="production", database_url="postgresql://nobody@127.0.0.1:1/none"))
     assert engine.dialect.name == "postgresql"  # made, not connected

@@ -30,13 +30,19 @@ from workflows.rules import (
 )
 from workflows.types import (
     Actor,
-    ApplicationStatus as S,
     ApplicationView,
-    DispositionAction as D,
     Hearing,
     MatterCase,
     MatterMode,
     Role,
+)
+from workflows.types import (
+    ApplicationStatus as S,
+)
+from workflows.types import (
+    DispositionAction as D,
+)
+from workflows.types import (
     VerificationState as V,
 )
 
@@ -81,6 +87,7 @@ def statement_open(hearing: Hearing | None, now: datetime) -> bool:
 
 
 # ---- per matter ------------------------------------------------------------------------------
+
 
 def commit(case: ApplicationView, actor: Actor, now: datetime, code: str, legal: bool = True) -> MatterCase:
     m = _acting_on("commit", case, actor, code)
@@ -138,6 +145,7 @@ def rectification(case: ApplicationView, actor: Actor, now: datetime, code: str)
 
 
 # ---- the whole case ----------------------------------------------------------------------------
+
 
 def decision(case: ApplicationView, actor: Actor, now: datetime, approve: bool = False) -> None:
     who("decision", case, actor)
@@ -229,10 +237,19 @@ PATHS = {  # each action's path under /applications/{id}/ (api/routes/applicatio
     "close": "close",
 }
 MATTER_GUARDS: dict[str, Callable[..., MatterCase]] = {
-    "commit": commit, "proof": proof, "withdraw": withdraw, "verification": verification, "rectification": rectification,
+    "commit": commit,
+    "proof": proof,
+    "withdraw": withdraw,
+    "verification": verification,
+    "rectification": rectification,
 }
 CASE_GUARDS: dict[str, Callable[..., Any]] = {"decision": decision, "complaint": complaint}
-HEARING_GUARDS: dict[str, Callable[..., Any]] = {"statement": statement, "revocation": revocation, "close": close, "cancel": cancel}
+HEARING_GUARDS: dict[str, Callable[..., Any]] = {
+    "statement": statement,
+    "revocation": revocation,
+    "close": close,
+    "cancel": cancel,
+}
 
 
 def available(case: ApplicationView, actor: Actor, now: datetime) -> Iterator[tuple[str, str | None]]:

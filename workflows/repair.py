@@ -144,7 +144,9 @@ class CreditRepairWorkflow:
             await self._activity(RepairActivities.project_repair, self._view())
 
     async def _activity(self, fn: Any, arg: Any) -> Any:
-        return await workflow.execute_activity_method(fn, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=IDEMPOTENT_RETRY)
+        return await workflow.execute_activity_method(
+            fn, arg, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=IDEMPOTENT_RETRY
+        )
 
     def _view(self) -> RepairView:
         return RepairView(

@@ -10,14 +10,18 @@ from collections.abc import Iterable
 from temporalio.exceptions import ApplicationError
 
 from workflows.types import (
-    ApplicationStatus as S,
+    Actor,
     CreditAssessment,
-    MatterEntry,
     DispositionAction,
+    MatterEntry,
     MatterMode,
     Role,
+)
+from workflows.types import (
+    ApplicationStatus as S,
+)
+from workflows.types import (
     VerificationState as V,
-    Actor,
 )
 
 FINAL_STATUSES = frozenset(
@@ -176,9 +180,8 @@ def check_scope(actor: Actor, departments: Iterable[str]) -> None:
 def check_transition(old: S, new: S) -> None:
     """Every status change passes here; an illegal one is a bug, not a user error."""
     if new != old and new not in ALLOWED_TRANSITIONS.get(old, frozenset()):
-        raise ApplicationError(
-            f"illegal transition {old} -> {new}", type="IllegalTransition", non_retryable=True
-        )
+        raise ApplicationError(f"illegal transition {old} -> {new}", type="IllegalTransition", non_retryable=True)
+
 
 # credit record kind -> (severity, label). Severity follows the 2026 NDRC repair rules:
 # minor / general / serious; a kept promise is a positive record, a window over without a

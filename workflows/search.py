@@ -20,8 +20,13 @@ ESCALATED = SearchAttributeKey.for_bool("Escalated")
 
 KEYS = (CASE_STATUS, DEPARTMENTS, MATTER_CODES, NEXT_DEADLINE, ESCALATED)
 # how the Temporal CLI names their types (`temporal server start-dev --search-attribute Name=Type`)
-CLI_TYPES = {CASE_STATUS: "Keyword", DEPARTMENTS: "KeywordList", MATTER_CODES: "KeywordList",
-             NEXT_DEADLINE: "Datetime", ESCALATED: "Bool"}
+CLI_TYPES = {
+    CASE_STATUS: "Keyword",
+    DEPARTMENTS: "KeywordList",
+    MATTER_CODES: "KeywordList",
+    NEXT_DEADLINE: "Datetime",
+    ESCALATED: "Bool",
+}
 
 
 INDEXED = {

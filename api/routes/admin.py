@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 
-from api.deps import SessionDep, CurrentActor
+from api.deps import CurrentActor, SessionDep
 from security import tokens
 from workflows.rules import ROLE_LABELS
 from workflows.types import Actor, Role

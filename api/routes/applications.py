@@ -19,22 +19,6 @@ router = APIRouter(prefix="/applications", tags=["applications"])
 Reader = Depends(reader("applications"))
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 @router.post(
     "",
     status_code=201,
@@ -99,8 +83,6 @@ def get_letter(application_id: str, matter: str, session: SessionDep, actor: Cur
     return cases.letter_of(application_id, matter, session, actor)
 
 
-
-
 @router.get("/{application_id}/timeline", dependencies=[Reader])
 def get_timeline(application_id: str, session: SessionDep, actor: CurrentActor) -> list[dict[str, Any]]:
     """Who did what, when and why, in Chinese."""
@@ -131,12 +113,18 @@ def action_route(action: cases.Action) -> None:
         idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
         x_claim_confirmed: Annotated[str | None, Header(max_length=64)] = None,
     ) -> schemas.ApplicationOut | schemas.Received:
-        return await cases.perform(action, application_id, body, actor, db, temporal, pseudonyms, idempotency_key, x_claim_confirmed)
+        return await cases.perform(
+            action, application_id, body, actor, db, temporal, pseudonyms, idempotency_key, x_claim_confirmed
+        )
 
     act.__name__ = action.path.replace("-", "_")
     act.__doc__ = action.update.__doc__ or f"{action.path} (an Update with a validator)"
-    limits = [Depends(limit_complaints)] if action.public else None  # the tokenless public: per case and per source (api/limits.py)
-    router.post(f"/{{application_id}}/{action.path}", response_model=schemas.ApplicationOut | schemas.Received, dependencies=limits)(act)
+    limits = (
+        [Depends(limit_complaints)] if action.public else None
+    )  # the tokenless public: per case and per source (api/limits.py)
+    router.post(
+        f"/{{application_id}}/{action.path}", response_model=schemas.ApplicationOut | schemas.Received, dependencies=limits
+    )(act)
 
 
 for _action in cases.ACTIONS.values():

@@ -52,7 +52,11 @@ async def enter_notice(notice: NoticeIn, actor: CurrentActor, db: DbDep, tempora
     recomputed, failed = [], {}
     for application_id, wf_id in await db(enter):
         try:
-            await temporal(temporal.client.get_workflow_handle(wf_id).execute_update(W.recompute_deadlines, RecomputeInput(actor, notice.source)))
+            await temporal(
+                temporal.client.get_workflow_handle(wf_id).execute_update(
+                    W.recompute_deadlines, RecomputeInput(actor, notice.source)
+                )
+            )
             recomputed.append(application_id)
         except HTTPException as err:  # one case not answering must not stop the others
             failed[application_id] = err.detail

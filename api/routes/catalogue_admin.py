@@ -16,7 +16,16 @@ from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from fastapi.responses import HTMLResponse
 from sqlmodel import col, select
 
-from api.catalogue_schemas import ChangesBody, DiffOut, ReviewBody, RevisionCreate, RevisionOut, StepBody, VersionOut, VersionSummary
+from api.catalogue_schemas import (
+    ChangesBody,
+    DiffOut,
+    ReviewBody,
+    RevisionCreate,
+    RevisionOut,
+    StepBody,
+    VersionOut,
+    VersionSummary,
+)
 from api.deps import CurrentActor, DbDep, SessionDep, SettingsDep, TemporalDep
 from catalogue.diff import diff
 from catalogue.io import to_csv, to_xlsx
@@ -87,7 +96,9 @@ def get_revision(revision_id: str, session: SessionDep, actor: CurrentActor) -> 
 
 
 @router.put("/revisions/{revision_id}/entries", response_model=RevisionOut)
-async def edit_revision(revision_id: str, body: ChangesBody, actor: CurrentActor, db: DbDep, temporal: TemporalDep) -> RevisionOut:
+async def edit_revision(
+    revision_id: str, body: ChangesBody, actor: CurrentActor, db: DbDep, temporal: TemporalDep
+) -> RevisionOut:
     """Replace the draft's changes (add, change — also excluding a matter from commitment, with
     the reason — or retire, with the reason)."""
     return await catalogue.edit(revision_id, body, actor, db, temporal)
@@ -100,7 +111,9 @@ async def submit_revision(revision_id: str, body: StepBody, actor: CurrentActor,
 
 
 @router.post("/revisions/{revision_id}/review", response_model=RevisionOut)
-async def review_revision(revision_id: str, body: ReviewBody, actor: CurrentActor, db: DbDep, temporal: TemporalDep) -> RevisionOut:
+async def review_revision(
+    revision_id: str, body: ReviewBody, actor: CurrentActor, db: DbDep, temporal: TemporalDep
+) -> RevisionOut:
     """审定 (the bureau): approve, or send back to the draft with comments per entry."""
     return await catalogue.review(revision_id, body, actor, db, temporal)
 
@@ -112,13 +125,17 @@ async def file_revision(revision_id: str, body: StepBody, actor: CurrentActor, d
 
 
 @router.post("/revisions/{revision_id}/publish", response_model=RevisionOut)
-async def publish_revision(revision_id: str, body: StepBody, actor: CurrentActor, db: DbDep, temporal: TemporalDep) -> RevisionOut:
+async def publish_revision(
+    revision_id: str, body: StepBody, actor: CurrentActor, db: DbDep, temporal: TemporalDep
+) -> RevisionOut:
     """公布 (the bureau): the catalogue changes and a new numbered version is published."""
     return await catalogue.publish(revision_id, body, actor, db, temporal)
 
 
 @router.post("/revisions/{revision_id}/withdraw", response_model=RevisionOut)
-async def withdraw_revision(revision_id: str, body: StepBody, actor: CurrentActor, db: DbDep, temporal: TemporalDep) -> RevisionOut:
+async def withdraw_revision(
+    revision_id: str, body: StepBody, actor: CurrentActor, db: DbDep, temporal: TemporalDep
+) -> RevisionOut:
     """The department withdraws its draft."""
     return await catalogue.withdraw(revision_id, body, actor, db, temporal)
 
@@ -139,19 +156,33 @@ def get_version(number: VersionNo, session: SessionDep) -> dict[str, Any]:
     return {**catalogue.summary(v), "entries": v.entries}
 
 
-@router.get("/versions/{number}/export.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}, "description": "清单（.xlsx）"}})
+@router.get(
+    "/versions/{number}/export.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "清单（.xlsx）"}},
+)
 def export_xlsx(number: VersionNo, session: SessionDep) -> Response:
     """The version's entries in force as a spreadsheet in the published columns (plus the extra ones)."""
     v = catalogue.found_version(session, number)
     title = f"湛河区证明事项告知承诺制清单（第{v.number}版，{v.published_at:%Y-%m-%d}公布）"
-    return Response(to_xlsx(catalogue.entries_in_force(v), title), media_type=XLSX, headers=attachment(f"catalogue-v{number}.xlsx"))
+    return Response(
+        to_xlsx(catalogue.entries_in_force(v), title), media_type=XLSX, headers=attachment(f"catalogue-v{number}.xlsx")
+    )
 
 
-@router.get("/versions/{number}/export.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}, "description": "清单（CSV，UTF-8）"}})
+@router.get(
+    "/versions/{number}/export.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "清单（CSV，UTF-8）"}},
+)
 def export_csv(number: VersionNo, session: SessionDep) -> Response:
     """The version's entries in force as CSV (UTF-8 with BOM)."""
     v = catalogue.found_version(session, number)
-    return Response(to_csv(catalogue.entries_in_force(v)), media_type="text/csv; charset=utf-8", headers=attachment(f"catalogue-v{number}.csv"))
+    return Response(
+        to_csv(catalogue.entries_in_force(v)),
+        media_type="text/csv; charset=utf-8",
+        headers=attachment(f"catalogue-v{number}.csv"),
+    )
 
 
 def attachment(filename: str) -> dict[str, str]:
@@ -174,7 +205,11 @@ def pages() -> jinja2.Environment:
     return env
 
 
-@router.get("/history", response_class=HTMLResponse, responses={200: {"content": {"text/html": {}}, "description": "清单版本沿革（HTML）"}})
+@router.get(
+    "/history",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}, "description": "清单版本沿革（HTML）"}},
+)
 def history_page(session: SessionDep) -> HTMLResponse:
     """The catalogue's versions, newest first, each with what it changed from the one before."""
     versions = list(session.exec(select(CatalogueVersion).order_by(col(CatalogueVersion.number).desc())))

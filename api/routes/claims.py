@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Response
 
 from api import claims, schemas
 from api.deps import CurrentActor, SessionDep
-from services.cases import case_row
 from db.models import Claim
+from services.cases import case_row
 from workflows.types import Actor, Role
 
 router = APIRouter(prefix="/applications", tags=["claims"])
@@ -18,9 +18,15 @@ Matter = Annotated[str | None, Query(min_length=1, max_length=64)]
 
 
 def out(claim: Claim) -> schemas.ClaimOut:
-    return schemas.ClaimOut(application_id=claim.application_id, matter=claim.item or None, holder_id=claim.holder_id,
-                            holder_role=claim.holder_role, holder_label=claims.holder_label(claim), claimed_at=claim.claimed_at,
-                            assigned_by=claim.assigned_by)
+    return schemas.ClaimOut(
+        application_id=claim.application_id,
+        matter=claim.item or None,
+        holder_id=claim.holder_id,
+        holder_role=claim.holder_role,
+        holder_label=claims.holder_label(claim),
+        claimed_at=claim.claimed_at,
+        assigned_by=claim.assigned_by,
+    )
 
 
 @router.get("/{application_id}/claims")
@@ -32,9 +38,14 @@ def list_claims(application_id: str, session: SessionDep, actor: CurrentActor) -
     return [out(c) for _, c in sorted(claims.claims_of(session, [row.application_id]).items())]
 
 
-@router.post("/{application_id}/claims", status_code=201,
-             responses={200: {"model": schemas.ClaimOut, "description": "Already yours: the claim as it stands"}})
-def claim(application_id: str, body: schemas.ClaimBody, session: SessionDep, actor: CurrentActor, response: Response) -> schemas.ClaimOut:
+@router.post(
+    "/{application_id}/claims",
+    status_code=201,
+    responses={200: {"model": schemas.ClaimOut, "description": "Already yours: the claim as it stands"}},
+)
+def claim(
+    application_id: str, body: schemas.ClaimBody, session: SessionDep, actor: CurrentActor, response: Response
+) -> schemas.ClaimOut:
     """Take the case (a caseworker) or one of its matters (a verifier): 201, or 200 if already
     yours; 409 naming the holder if someone else has it."""
     held, new = claims.claim(session, case_row(application_id, session, actor), body.matter, actor)

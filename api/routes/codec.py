@@ -61,8 +61,10 @@ def _codec(request: Request) -> EncryptionCodec:
 
 def _from_json(body: Payloads) -> list[Payload]:
     return [
-        Payload(metadata={k: base64.b64decode(v, validate=True) for k, v in p.metadata.items()},
-                data=base64.b64decode(p.data, validate=True))
+        Payload(
+            metadata={k: base64.b64decode(v, validate=True) for k, v in p.metadata.items()},
+            data=base64.b64decode(p.data, validate=True),
+        )
         for p in body.payloads
     ]
 
@@ -70,7 +72,10 @@ def _from_json(body: Payloads) -> list[Payload]:
 def _to_json(payloads: list[Payload]) -> dict[str, Any]:
     return {
         "payloads": [
-            {"metadata": {k: base64.b64encode(v).decode() for k, v in p.metadata.items()}, "data": base64.b64encode(p.data).decode()}
+            {
+                "metadata": {k: base64.b64encode(v).decode() for k, v in p.metadata.items()},
+                "data": base64.b64encode(p.data).decode(),
+            }
             for p in payloads
         ]
     }

@@ -10,15 +10,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from api.deps import CurrentActor, SessionDep
-from api.deps import reader
+from api.deps import CurrentActor, SessionDep, reader
 from api.routes.public import PDF_FILE, pdf_response
 from services import cases
 
 router = APIRouter(prefix="/applications", tags=["applications"])
 
 
-@router.get("/{application_id}/letters/{matter}.pdf", dependencies=[Depends(reader("applications"))], response_class=Response, responses=PDF_FILE)
+@router.get(
+    "/{application_id}/letters/{matter}.pdf",
+    dependencies=[Depends(reader("applications"))],
+    response_class=Response,
+    responses=PDF_FILE,
+)
 def get_letter_pdf(application_id: str, matter: str, session: SessionDep, actor: CurrentActor) -> Response:
     """The letter the applicant was notified of, with its particulars and SHA-256, in two copies:
     the PDF kept when it was first rendered (letters/store.py)."""

@@ -15,13 +15,13 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 
-from activities.catalogue import service_department, service_time_limit, public_time_limit_basis
+from activities.catalogue import public_time_limit_basis, service_department, service_time_limit
 from activities.procedure import procedure_data
+from api.deps import SessionDep
+from api.routes.matters import in_force, list_matters, with_letter
 from db.models import Matter
 from letters.render import letter_html, letter_pdf, render_page
 from letters.sheets import Edition, blank_sheet, catalogue_in_force
-from api.deps import SessionDep
-from api.routes.matters import in_force, list_matters, with_letter
 
 router = APIRouter(tags=["public pages"])
 

@@ -5,18 +5,18 @@ here only the query is checked and the answer shaped. The period is the applicat
 time (UTC+8), both days included.
 """
 
-
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query as Param, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import Query as Param
 from pydantic import BaseModel, Field, create_model
 
+from api.deps import CurrentActor, SessionDep
+from api.errors import unprocessable
 from figures import counting
 from figures.definitions import FIGURES, Query
 from figures.workbook import workbook
-from api.deps import CurrentActor, SessionDep
-from api.errors import unprocessable
 from workflows.rules import ROLE_LABELS
 from workflows.types import Actor, Role
 
@@ -74,9 +74,16 @@ class StatisticsOut(BaseModel):
 DAY = r"^\d{4}-\d{2}-\d{2}$"
 From = Annotated[
     str | None,
-    Param(alias="from", pattern=DAY, description="起始日 YYYY-MM-DD（含当日），按受理时间 opened_at，北京时间", examples=["2026-01-01"]),
+    Param(
+        alias="from",
+        pattern=DAY,
+        description="起始日 YYYY-MM-DD（含当日），按受理时间 opened_at，北京时间",
+        examples=["2026-01-01"],
+    ),
 ]
-To = Annotated[str | None, Param(alias="to", pattern=DAY, description="截止日 YYYY-MM-DD（含当日），不得早于起始日", examples=["2026-12-31"])]
+To = Annotated[
+    str | None, Param(alias="to", pattern=DAY, description="截止日 YYYY-MM-DD（含当日），不得早于起始日", examples=["2026-12-31"])
+]
 Department = Annotated[str | None, Param(min_length=1, max_length=200, description="只统计该部门的证明事项及涉及它们的申请")]
 MatterCode = Annotated[str | None, Param(min_length=1, max_length=100, description="只统计该证明事项及涉及它的申请")]
 
@@ -90,8 +97,9 @@ def _day(text: str | None, name: str) -> date | None:
         raise unprocessable(f"日期无效：{text}（应为 YYYY-MM-DD）", ("query", name), "date_parsing") from None
 
 
-def checked_query(session: SessionDep, date_from: From = None, date_to: To = None, department: Department = None,
-                  matter: MatterCode = None) -> Query:
+def checked_query(
+    session: SessionDep, date_from: From = None, date_to: To = None, department: Department = None, matter: MatterCode = None
+) -> Query:
     """The query, or 422: a date that is not a day, from after to, a department or matter not in the catalogue."""
     query = Query(_day(date_from, "from"), _day(date_to, "to"), department, matter)
     if query.date_from and query.date_to and query.date_from > query.date_to:

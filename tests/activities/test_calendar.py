@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -61,8 +62,6 @@ def test_complaint_due_now_keeps_start(calendar: CalendarActivities) -> None:
     s = ActivityEnvironment().run(calendar.schedule_verification, ScheduleInput(start, 0, 5))
     assert s.due_at == start
     assert s.deadline_at == datetime(2026, 12, 3, tzinfo=CHINA)  # 5 working days: 26,27,30 Nov, 1,2 Dec
-
-
 
 
 def test_workdays_counts_as_the_days_one_by_one() -> None:

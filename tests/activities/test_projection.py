@@ -15,11 +15,15 @@ from tests.support.factories import AFTER, OTHER, applicant
 from tests.support.projections import late_older_lean_projection_ignored, thrown_away_task_overwritten
 from workflows.types import (
     AdverseDecision,
-    ApplicationStatus as S,
     ApplicationView,
     MatterCase,
     ProjectionInput,
     TimelineEntry,
+)
+from workflows.types import (
+    ApplicationStatus as S,
+)
+from workflows.types import (
     VerificationState as V,
 )
 
@@ -67,9 +71,16 @@ def test_matter_rows_keep_what_the_figures_count(engine: Engine) -> None:
         return ApplicationView("p-3", applicant(), "测试事项", status, matters, departments=["甲局", "乙局"], **kw)  # type: ignore[arg-type]
 
     escalate = TimelineEntry(2, now, "system", "system", "escalate", f"系统：「名称{AFTER}」核查逾期未登记结果，已上报负责人督办")
-    env.run(activities.project_application, ProjectionInput(view(S.verifying, [matter(AFTER, verification=V.due), matter(OTHER)]), [escalate], 1))
-    rejected = view(S.rejected, [matter(AFTER, verification=V.due), matter(OTHER, withdrawn_reason="改交证明")], closed_at=now,
-                    decisions=[AdverseDecision("reject", "不予批准", now - timedelta(hours=1), "sv", "理由", "依据", "")])
+    env.run(
+        activities.project_application,
+        ProjectionInput(view(S.verifying, [matter(AFTER, verification=V.due), matter(OTHER)]), [escalate], 1),
+    )
+    rejected = view(
+        S.rejected,
+        [matter(AFTER, verification=V.due), matter(OTHER, withdrawn_reason="改交证明")],
+        closed_at=now,
+        decisions=[AdverseDecision("reject", "不予批准", now - timedelta(hours=1), "sv", "理由", "依据", "")],
+    )
     env.run(activities.project_application, ProjectionInput(rejected, [], 2))
     with Session(engine) as s:
         rows = {m.code: m for m in s.exec(select(CaseMatter).where(CaseMatter.application_id == "p-3"))}
@@ -77,5 +88,7 @@ def test_matter_rows_keep_what_the_figures_count(engine: Engine) -> None:
     assert rows[AFTER].overdue and not rows[AFTER].escalated and not rows[OTHER].overdue
     assert rows[OTHER].withdrawn and not rows[AFTER].withdrawn
     assert [c for c, m in sorted(rows.items()) if m.case_first] == [min(rows)]
-    assert {(m.department, m.code) for m in rows.values() if m.department_first} == {(m.department, m.code) for m in rows.values()}
+    assert {(m.department, m.code) for m in rows.values() if m.department_first} == {
+        (m.department, m.code) for m in rows.values()
+    }
     assert row is not None and row.decided_at == now - timedelta(hours=1)

@@ -136,7 +136,9 @@ def test_fixed_paths_come_before_the_pages_that_take_a_code() -> None:
     paths = list(create_app(Settings(chengnuo_env="development")).openapi()["paths"])  # in the order routes match
     page = paths.index("/catalogue/{code}")
     assert all(n < page for n, p in enumerate(paths) if p.startswith("/catalogue/") and p != "/catalogue/{code}")
-    assert paths.index("/applications/{application_id}/letters/{matter}.pdf") < paths.index("/applications/{application_id}/letters/{matter}")
+    assert paths.index("/applications/{application_id}/letters/{matter}.pdf") < paths.index(
+        "/applications/{application_id}/letters/{matter}"
+    )
 
 
 async def test_the_letter_of_a_case_as_a_pdf(http: Client) -> None:

@@ -31,7 +31,9 @@ def logged(case: Harness) -> list[tuple[str, str, str, str | None]]:
 async def test_a_claimed_case_is_taken_for_others_until_confirmed(http: httpx.AsyncClient, case: Harness) -> None:
     wang, li = token(case, Role.caseworker, "wang.li"), token(case, Role.caseworker, "li.na")
     assert (await http.post("/applications", json=body("cl-1"), headers=auth("caseworker"))).status_code == 201
-    await http.post("/applications/cl-1/commit", json={"matter": AFTER}, headers=auth("applicant"))  # the applicant is never held back
+    await http.post(
+        "/applications/cl-1/commit", json={"matter": AFTER}, headers=auth("applicant")
+    )  # the applicant is never held back
 
     first = await http.post("/applications/cl-1/claims", json={}, headers=wang)
     assert first.status_code == 201 and first.json()["holder_id"] == "wang.li" and first.json()["matter"] is None
@@ -41,7 +43,9 @@ async def test_a_claimed_case_is_taken_for_others_until_confirmed(http: httpx.As
 
     decision = {"approve": True, "reason": "符合法定条件"}
     refused = await http.post("/applications/cl-1/decision", json=decision, headers=li)
-    assert refused.status_code == 409 and "wang.li" in refused.json()["detail"] and "X-Claim-Confirmed" in refused.json()["detail"]
+    assert (
+        refused.status_code == 409 and "wang.li" in refused.json()["detail"] and "X-Claim-Confirmed" in refused.json()["detail"]
+    )
     assert (await http.get("/applications/cl-1", headers=li)).json()["status"] == "reviewing"  # nothing happened
     wrong = await http.post("/applications/cl-1/decision", json=decision, headers={**li, "X-Claim-Confirmed": "someone.else"})
     assert wrong.status_code == 409
@@ -61,7 +65,9 @@ async def test_a_supervisor_reassigns_a_matter_and_the_queue_shows_its_holder(ht
         await http.post("/applications/cl-2/commit", json={"matter": matter}, headers=auth("applicant"))
     assert (await http.post("/applications/cl-2/claims", json={"matter": DURING}, headers=zhao)).status_code == 201
     assert (await http.post("/applications/cl-2/claims", json={"matter": "NO-SUCH"}, headers=zhao)).status_code == 404
-    assert (await http.post("/applications/cl-2/claims", json={}, headers=auth("supervisor"))).status_code == 403  # supervisors assign
+    assert (
+        await http.post("/applications/cl-2/claims", json={}, headers=auth("supervisor"))
+    ).status_code == 403  # supervisors assign
 
     with Session(case.engine) as session:
         [queue] = queues_for(session, Actor("qian.er", Role.verifier), datetime.now(timezone.utc))
@@ -70,8 +76,11 @@ async def test_a_supervisor_reassigns_a_matter_and_the_queue_shows_its_holder(ht
 
     verify = {"matter": DURING, "truthful": True, "findings": "部门协查回函一致"}
     assert (await http.post("/applications/cl-2/verification", json=verify, headers=qian)).status_code == 409
-    moved = await http.put("/applications/cl-2/claims", json={"matter": DURING, "holder_id": "qian.er", "holder_role": "verifier",
-                                                              "reason": "原核查人员外出"}, headers=auth("supervisor"))
+    moved = await http.put(
+        "/applications/cl-2/claims",
+        json={"matter": DURING, "holder_id": "qian.er", "holder_role": "verifier", "reason": "原核查人员外出"},
+        headers=auth("supervisor"),
+    )
     assert moved.status_code == 200 and moved.json()["holder_id"] == "qian.er" and moved.json()["assigned_by"] == "dev-supervisor"
     assert (await http.post("/applications/cl-2/verification", json=verify, headers=zhao)).status_code == 409  # no longer theirs
     assert (await http.post("/applications/cl-2/verification", json=verify, headers=qian)).status_code == 200

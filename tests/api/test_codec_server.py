@@ -9,8 +9,10 @@ from tests.support.http import Client, auth, body
 
 
 def plain(text: str) -> dict[str, object]:
-    return {"metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
-            "data": base64.b64encode(json.dumps(text).encode()).decode()}
+    return {
+        "metadata": {"encoding": base64.b64encode(b"json/plain").decode()},
+        "data": base64.b64encode(json.dumps(text).encode()).decode(),
+    }
 
 
 async def test_encode_then_decode_for_allowed_roles_only(http: Client) -> None:  # noqa: F811
@@ -49,9 +51,14 @@ async def test_browser_signs_in_with_a_cookie_and_cors_allows_the_ui(http: Clien
     assert signed.status_code == 303 and "httponly" in signed.headers["set-cookie"].lower()
     sealed = (await http.post("/codec/encode", json={"payloads": [plain("x")]})).json()["payloads"]  # the cookie
     assert (await http.post("/codec/decode", json={"payloads": sealed})).json()["payloads"] == [plain("x")]
-    preflight = await http.options("/codec/decode", headers={
-        "Origin": "http://127.0.0.1:8233", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type,x-namespace"})
+    preflight = await http.options(
+        "/codec/decode",
+        headers={
+            "Origin": "http://127.0.0.1:8233",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-namespace",
+        },
+    )
     assert preflight.headers["access-control-allow-origin"] == "http://127.0.0.1:8233"
     assert preflight.headers["access-control-allow-credentials"] == "true"
 

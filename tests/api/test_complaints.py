@@ -37,6 +37,7 @@ async def test_two_thousand_complaints_leave_the_case_working(http: Client) -> N
     history = await http.get(f"{url}/history", headers=auth("auditor"))
     assert len(history.content) < 5_000_000, len(history.content)
     # and the case still works
-    r = await http.post(f"{url}/verification", json={"matter": AFTER, "truthful": True, "findings": "核查属实"},
-                        headers=auth("verifier"))
+    r = await http.post(
+        f"{url}/verification", json={"matter": AFTER, "truthful": True, "findings": "核查属实"}, headers=auth("verifier")
+    )
     assert r.status_code == 200 and r.json()["status"] == "approved"

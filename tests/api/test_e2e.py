@@ -24,19 +24,29 @@ def test_a_whole_life_with_real_processes(catalogue: list[dict[str, Any]], data_
     url = "/applications/e2e-1"
     with Stack(data_dir) as stack:
         assert stack.retention_days() >= 3652  # a closed case (the audit record) is kept ten years, not 24 h
-        opened = stack.call("POST", "/applications", "caseworker", {
-            "application_id": "e2e-1",
-            "applicant": {"id": PERSON, "name": "张三", "kind": "person"},
-            "service": "端到端测试事项",
-            "matters": [during, after],
-        })
+        opened = stack.call(
+            "POST",
+            "/applications",
+            "caseworker",
+            {
+                "application_id": "e2e-1",
+                "applicant": {"id": PERSON, "name": "张三", "kind": "person"},
+                "service": "端到端测试事项",
+                "matters": [during, after],
+            },
+        )
         assert opened.status_code == 201, opened.text
-        again = stack.call("POST", "/applications", "caseworker", {
-            "application_id": "e2e-1",
-            "applicant": {"id": PERSON, "name": "张三", "kind": "person"},
-            "service": "端到端测试事项",
-            "matters": [during, after],
-        })
+        again = stack.call(
+            "POST",
+            "/applications",
+            "caseworker",
+            {
+                "application_id": "e2e-1",
+                "applicant": {"id": PERSON, "name": "张三", "kind": "person"},
+                "service": "端到端测试事项",
+                "matters": [during, after],
+            },
+        )
         assert again.status_code == 200 and again.json()["workflow_id"] == opened.json()["workflow_id"]
 
         def history_length() -> int:
@@ -50,7 +60,10 @@ def test_a_whole_life_with_real_processes(catalogue: list[dict[str, Any]], data_
         assert refused.status_code == 409 and "已告知" in refused.json()["detail"]
         added = stack.call("GET", f"{url}/history", "auditor").json()["events"][before:]
         assert {e["eventType"] for e in added} <= {
-            "EVENT_TYPE_WORKFLOW_TASK_SCHEDULED", "EVENT_TYPE_WORKFLOW_TASK_STARTED", "EVENT_TYPE_WORKFLOW_TASK_COMPLETED"}
+            "EVENT_TYPE_WORKFLOW_TASK_SCHEDULED",
+            "EVENT_TYPE_WORKFLOW_TASK_STARTED",
+            "EVENT_TYPE_WORKFLOW_TASK_COMPLETED",
+        }
 
         steps = [
             ("applicant", "commit", {"matter": during}),
@@ -74,8 +87,20 @@ def test_a_whole_life_with_real_processes(catalogue: list[dict[str, Any]], data_
                 assert r.json()["received"] is True
                 r = stack.call("GET", url, "caseworker")
             statuses.append(r.json()["status"])
-        assert statuses == ["notified", "reviewing", "reviewing", "approved", "verifying", "verifying",
-                            "rectifying", "verifying", "hearing", "hearing", "revoked", "revoked"]
+        assert statuses == [
+            "notified",
+            "reviewing",
+            "reviewing",
+            "approved",
+            "verifying",
+            "verifying",
+            "rectifying",
+            "verifying",
+            "hearing",
+            "hearing",
+            "revoked",
+            "revoked",
+        ]
         timeline = stack.call("GET", f"{url}/timeline", "auditor").json()
         assert timeline[-1]["action"] == "close" and "撤销行政决定" in timeline[-1]["summary"]
         code, out = stack.stop()

@@ -323,5 +323,3 @@ async def test_a_crash_is_a_bare_500_and_logged(http: Client, caplog: pytest.Log
     ref = detail.split("编号 ")[1].split("）")[0]
     logged = [rec for rec in caplog.records if ref in rec.getMessage()]
     assert logged and logged[0].exc_info and "hunter2" in str(logged[0].exc_info[1])
-
-

@@ -34,13 +34,36 @@ def seed(engine: Engine, n: int) -> None:
     for i in range(n):
         app_id = f"l-{i:03d}"
         department = "湛河区卫生健康委员会" if i % 3 == 0 else "湛河区市场监督管理局"
-        rows.append({"application_id": app_id, "workflow_id": f"application-{app_id}", "applicant_id": f"ap-{i % 5}",
-                     "applicant_name": "某公司", "applicant_kind": "company", "service": "食品经营许可", "status": "approved",
-                     "status_label": "已批准", "opened_at": START + timedelta(hours=i), "matters": [], "decisions": [],
-                     "departments": [department], "next_deadline": START + timedelta(days=200 - i) if i % 4 else None})
-        matters.append({"application_id": app_id, "code": "M-1", "department": department, "status": "approved",
-                        "opened_at": START + timedelta(hours=i), "name": "证明", "stage": "after",
-                        "mode": "commitment", "verification": "scheduled"})
+        rows.append(
+            {
+                "application_id": app_id,
+                "workflow_id": f"application-{app_id}",
+                "applicant_id": f"ap-{i % 5}",
+                "applicant_name": "某公司",
+                "applicant_kind": "company",
+                "service": "食品经营许可",
+                "status": "approved",
+                "status_label": "已批准",
+                "opened_at": START + timedelta(hours=i),
+                "matters": [],
+                "decisions": [],
+                "departments": [department],
+                "next_deadline": START + timedelta(days=200 - i) if i % 4 else None,
+            }
+        )
+        matters.append(
+            {
+                "application_id": app_id,
+                "code": "M-1",
+                "department": department,
+                "status": "approved",
+                "opened_at": START + timedelta(hours=i),
+                "name": "证明",
+                "stage": "after",
+                "mode": "commitment",
+                "verification": "scheduled",
+            }
+        )
     with Session(engine) as session:
         session.execute(insert(Application), rows)
         session.execute(insert(CaseMatter), matters)
@@ -72,7 +95,7 @@ async def test_by_deadline_and_department(http: httpx.AsyncClient, engine: Engin
     assert r.headers["X-Total-Count"] == "40" and len(rows) == 40 and "Link" not in r.headers
     deadlines = [row["next_deadline"] for row in rows]
     dated = [d for d in deadlines if d]
-    assert dated == sorted(dated) and deadlines[len(dated):] == [None] * (40 - len(dated))  # nearest first, none last
+    assert dated == sorted(dated) and deadlines[len(dated) :] == [None] * (40 - len(dated))  # nearest first, none last
     scoped = await http.get("/applications?limit=500", headers={"Authorization": "Bearer dev-caseworker"})
     assert scoped.headers["X-Total-Count"] == "120"  # dev tokens reach every department
     bad = await http.get("/applications?sort=nearest", headers=auth("auditor"))

@@ -24,12 +24,17 @@ def test_temporal_files_hold_no_name_id_or_phone(catalogue: list, tmp_path: Path
     after = pick(catalogue, "after")
     url = "/applications/privacy-1"
     with Stack(tmp_path / "data") as stack:
-        opened = stack.call("POST", "/applications", "caseworker", {
-            "application_id": "privacy-1",
-            "applicant": {"id": PERSON, "name": NAME, "kind": "person"},
-            "service": "隐私测试事项",
-            "matters": [after],
-        })
+        opened = stack.call(
+            "POST",
+            "/applications",
+            "caseworker",
+            {
+                "application_id": "privacy-1",
+                "applicant": {"id": PERSON, "name": NAME, "kind": "person"},
+                "service": "隐私测试事项",
+                "matters": [after],
+            },
+        )
         assert opened.status_code == 201, opened.text
         for role, action, body in [
             ("applicant", "commit", {"matter": after}),
@@ -48,9 +53,6 @@ def test_temporal_files_hold_no_name_id_or_phone(catalogue: list, tmp_path: Path
     files = sorted((tmp_path / "data").glob("temporal.db*"))
     assert any(b"application-privacy-1" in f.read_bytes() for f in files)  # the scan reads what Temporal wrote
     found = [
-        (f.name, secret)
-        for f in files
-        for secret in (NAME, PERSON, PHONE)
-        if any(e in f.read_bytes() for e in encodings(secret))
+        (f.name, secret) for f in files for secret in (NAME, PERSON, PHONE) if any(e in f.read_bytes() for e in encodings(secret))
     ]
     assert not found, found

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 from google.protobuf.json_format import ParseDict
-from temporalio.api.common.v1 import Payload
 from sqlmodel import Session, select
+from temporalio.api.common.v1 import Payload
 
 from activities.projection import workflow_id
 from db.models import ApplicantIdentity, Application, CaseText
@@ -70,7 +70,11 @@ async def test_history_holds_pseudonym_and_references_only(http: Client, case: H
         assert row is not None and row.applicant_id == COMPANY and row.applicant_ref and row.applicant_ref.startswith("ap-")
         identity = session.get(ApplicantIdentity, row.applicant_ref)
         assert identity is not None and identity.id_number == COMPANY
-        assert {t.text for t in session.exec(select(CaseText).where(CaseText.application_id == "pseudo-1"))} >= {REASON, FINDINGS, EVIDENCE}
+        assert {t.text for t in session.exec(select(CaseText).where(CaseText.application_id == "pseudo-1"))} >= {
+            REASON,
+            FINDINGS,
+            EVIDENCE,
+        }
         pseudonym = row.applicant_ref
 
     history = await decoded_history(case, "pseudo-1")

@@ -18,9 +18,9 @@ from api.main import create_app
 from config import Settings
 from db.models import ApiToken, Matter
 from security import tokens
-from workflows.types import Role
 from tests.support.factories import AFTER, DURING, EXCLUDED, EXEMPT, TEST_MATTERS
 from tests.support.letters import HEADINGS
+from workflows.types import Role
 
 Client = httpx.AsyncClient
 PUBLIC_URLS = ["/matters", f"/matters/{AFTER}", f"/matters/{AFTER}/letter"]
@@ -32,8 +32,16 @@ async def http(env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Client
     settings = Settings(chengnuo_env="development")
     with Session(engine) as session:  # a token from the table, beside the dev ones
         now = datetime.now(timezone.utc)
-        session.add(ApiToken(id="t-9", token_sha256=tokens.digest("configured-token"), role=Role.caseworker,
-                             actor_id="cw-9", created_at=now, expires_at=now + timedelta(days=1)))
+        session.add(
+            ApiToken(
+                id="t-9",
+                token_sha256=tokens.digest("configured-token"),
+                role=Role.caseworker,
+                actor_id="cw-9",
+                created_at=now,
+                expires_at=now + timedelta(days=1),
+            )
+        )
         session.commit()
     app = create_app(settings, env.client, engine)
     async with app.router.lifespan_context(app):

@@ -8,17 +8,16 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
-
 from activities.calendar import CHINA
 from activities.projection import workflow_id
 from api.main import create_app
-from db.models import Application
 from config import Settings
+from db.models import Application
 from db.session import make_engine
+from security import tokens
 from tests.support.factories import AFTER, DURING, EXCLUDED
 from tests.support.harness import Harness
 from tests.support.http import COMPANY, Client, auth, body
-from security import tokens
 from workflows.types import Role
 
 
@@ -28,7 +27,14 @@ async def test_health_and_catalogue(http: Client) -> None:
     matters = (await http.get("/matters", headers=auth("public"))).json()
     assert {m["code"] for m in matters} >= {AFTER, DURING, EXCLUDED}
     for m in matters:
-        assert {"code", "name", "commitment_allowed", "verification_exempt", "verification_stage", "verification_days"} <= m.keys()
+        assert {
+            "code",
+            "name",
+            "commitment_allowed",
+            "verification_exempt",
+            "verification_stage",
+            "verification_days",
+        } <= m.keys()
     assert (await http.get(f"/matters/{EXCLUDED}", headers=auth("public"))).json()["commitment_allowed"] is False
     assert (await http.get("/matters/NOPE", headers=auth("public"))).status_code == 404
 
@@ -66,7 +72,9 @@ async def test_actions_refused_with_reasons(http: Client) -> None:
     excluded = await http.post(f"{url}/commit", json={"matter": EXCLUDED}, headers=auth("applicant"))
     assert excluded.status_code == 409 and "公共安全" in excluded.json()["detail"]
     assert (await http.post(f"{url}/commit", json={}, headers=auth("applicant"))).status_code == 422
-    assert (await http.post(f"{url}/disposition", json={"action": "rectify", "reason": "x"}, headers=auth("supervisor"))).status_code == 422
+    assert (
+        await http.post(f"{url}/disposition", json={"action": "rectify", "reason": "x"}, headers=auth("supervisor"))
+    ).status_code == 422
     assert (await http.post("/applications/none/commit", json={"matter": AFTER}, headers=auth("applicant"))).status_code == 404
 
     key = {"Idempotency-Key": "commit-once"} | auth("applicant")
@@ -92,10 +100,25 @@ async def test_whole_life_over_http(http: Client) -> None:
         ("caseworker", "decision", {"approve": True, "reason": "符合法定条件"}, "approved"),
         (None, "complaints", {"text": "举报经营场所虚假", "contact": "13800000000"}, "verifying"),  # anonymous, no token
         ("verifier", "verification", {"matter": AFTER, "truthful": False, "findings": "实地核查无此场所"}, "verifying"),
-        ("supervisor", "disposition", {"action": "revoke", "reason": "虚假承诺", "also": ["refer", "penalize"],
-                                       "decision_no": "湛市监罚〔2026〕7号", "receiving_organ": "平顶山市公安局湛河分局"}, "hearing"),
+        (
+            "supervisor",
+            "disposition",
+            {
+                "action": "revoke",
+                "reason": "虚假承诺",
+                "also": ["refer", "penalize"],
+                "decision_no": "湛市监罚〔2026〕7号",
+                "receiving_organ": "平顶山市公安局湛河分局",
+            },
+            "hearing",
+        ),
         ("applicant", "statement", {"text": "场所正在装修，并非虚假"}, "hearing"),
-        ("supervisor", "revocation", {"revoke": True, "reason": "申辩理由不成立", "decision_no": "湛市监撤〔2026〕8号"}, "revoked"),
+        (
+            "supervisor",
+            "revocation",
+            {"revoke": True, "reason": "申辩理由不成立", "decision_no": "湛市监撤〔2026〕8号"},
+            "revoked",
+        ),
         ("supervisor", "close", {"reason": "已移送公安机关，后续处理完毕"}, "revoked"),
     ]
     for role, action, payload, status in steps:
@@ -124,8 +147,8 @@ async def test_whole_life_over_http(http: Client) -> None:
 def test_default_engine_loads_the_starter_catalogue(tmp_path: Any) -> None:
     from sqlmodel import Session, select
 
-    from db.models import Matter
     from db.migrate import init_db
+    from db.models import Matter
 
     engine = make_engine(f"sqlite:///{tmp_path}/fresh.db")
     init_db(engine)
@@ -137,7 +160,6 @@ def test_default_engine_loads_the_starter_catalogue(tmp_path: Any) -> None:
     assert any(m.verification_exempt and m.commitment_allowed for m in rows)
     assert any(m.verification_stage == "during" and m.commitment_allowed for m in rows)
     assert any(m.verification_stage == "after" and m.commitment_allowed and not m.verification_exempt for m in rows)
-
 
 
 async def test_production_turns_dev_tokens_off(case: Harness) -> None:
@@ -273,7 +295,14 @@ async def test_the_answer_lists_what_the_workflow_accepts(http: Client) -> None:
     one listed goes through."""
     url = "/applications/api-20"
     opened = (await http.post("/applications", json=body("api-20", [AFTER, DURING]), headers=auth("applicant"))).json()
-    assert listed(opened) == {("commit", AFTER), ("proof", AFTER), ("commit", DURING), ("proof", DURING), ("complaints", None), ("cancel", None)}
+    assert listed(opened) == {
+        ("commit", AFTER),
+        ("proof", AFTER),
+        ("commit", DURING),
+        ("proof", DURING),
+        ("complaints", None),
+        ("cancel", None),
+    }
     staff = (await http.get(url, headers=auth("caseworker"))).json()
     assert ("decision", None) not in listed(staff) and ("commit", AFTER) in listed(staff)  # paper, at the counter
     refused = await http.post(f"{url}/decision", json={"approve": True, "reason": "x"}, headers=auth("caseworker"))
@@ -281,7 +310,9 @@ async def test_the_answer_lists_what_the_workflow_accepts(http: Client) -> None:
     assert (await http.get("/applications", headers=auth("auditor"))).json()[0]["actions"] is None  # lists: ask the case
 
     committed = (await http.post(f"{url}/commit", json={"matter": AFTER}, headers=auth("applicant"))).json()
-    assert {("withdraw-commitment", AFTER), ("commit", DURING)} <= listed(committed) and ("commit", AFTER) not in listed(committed)
+    assert {("withdraw-commitment", AFTER), ("commit", DURING)} <= listed(committed) and ("commit", AFTER) not in listed(
+        committed
+    )
     await http.post(f"{url}/commit", json={"matter": DURING}, headers=auth("applicant"))
     verifier = (await http.get(url, headers=auth("verifier"))).json()
     assert listed(verifier) == {("verification", DURING)}  # 事中 first; the other matter waits for approval
@@ -290,17 +321,24 @@ async def test_the_answer_lists_what_the_workflow_accepts(http: Client) -> None:
     early = await http.post(f"{url}/decision", json={"approve": True, "reason": "x"}, headers=auth("caseworker"))
     assert early.status_code == 409 and "事中核查尚未完成" in early.json()["detail"]  # listed: it may decide, not yet approve
 
-    await http.post(f"{url}/verification", json={"matter": DURING, "truthful": True, "findings": "一致"}, headers=auth("verifier"))
+    await http.post(
+        f"{url}/verification", json={"matter": DURING, "truthful": True, "findings": "一致"}, headers=auth("verifier")
+    )
     await http.post(f"{url}/decision", json={"approve": True, "reason": "符合"}, headers=auth("caseworker"))
     await http.post(f"{url}/complaints", json={"text": "举报"}, headers=auth("caseworker"))
-    found = await http.post(f"{url}/verification", json={"matter": AFTER, "truthful": False, "findings": "不符"}, headers=auth("verifier"))
+    found = await http.post(
+        f"{url}/verification", json={"matter": AFTER, "truthful": False, "findings": "不符"}, headers=auth("verifier")
+    )
     assert found.json()["status"] == "verifying"
     supervisor = listed((await http.get(url, headers=auth("supervisor"))).json())
     measures = {("disposition", m) for m in ("rectify", "revoke", "penalize", "refer")}
     assert measures <= supervisor
     assert listed((await http.get(url, headers=auth("caseworker"))).json()) & measures == {("disposition", "rectify")}
-    assert (await http.post(f"{url}/disposition", json={"action": "penalize", "reason": "x", "decision_no": "罚1"},
-                            headers=auth("caseworker"))).status_code == 403  # not listed for the caseworker
+    assert (
+        await http.post(
+            f"{url}/disposition", json={"action": "penalize", "reason": "x", "decision_no": "罚1"}, headers=auth("caseworker")
+        )
+    ).status_code == 403  # not listed for the caseworker
     proposed = await http.post(f"{url}/disposition", json={"action": "revoke", "reason": "虚假"}, headers=auth("supervisor"))
     assert proposed.status_code == 200 and ("disposition", "revoke") not in listed(proposed.json())  # the hearing is open
     again = await http.post(f"{url}/disposition", json={"action": "revoke", "reason": "虚假"}, headers=auth("supervisor"))

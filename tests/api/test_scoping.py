@@ -54,7 +54,10 @@ async def test_a_department_sees_and_acts_on_its_own_cases_only(http: Client, ca
         assert r.status_code == 403, (path, r.status_code, r.text)
     added = (await http.get(f"{other}/history", headers=auth("auditor"))).json()["events"][before:]
     assert {e["eventType"] for e in added} <= {  # the refused Updates' empty workflow tasks only (test server)
-        "EVENT_TYPE_WORKFLOW_TASK_SCHEDULED", "EVENT_TYPE_WORKFLOW_TASK_STARTED", "EVENT_TYPE_WORKFLOW_TASK_COMPLETED"}
+        "EVENT_TYPE_WORKFLOW_TASK_SCHEDULED",
+        "EVENT_TYPE_WORKFLOW_TASK_STARTED",
+        "EVENT_TYPE_WORKFLOW_TASK_COMPLETED",
+    }
     own = await http.post("/applications/scope-own/proof", json={"matter": AFTER, "document": "原件"}, headers=bearer(cw))
     assert own.status_code == 200
 
@@ -70,9 +73,13 @@ async def test_tokens_expire_and_are_revoked(http: Client, case: Harness) -> Non
         session.commit()
     deps._holders.clear()  # what TOKEN_CACHE_SECONDS would do
     assert (await http.get("/applications", headers=bearer(live))).status_code == 401
-    made = await http.post("/admin/tokens", json={"role": "verifier", "actor_id": "vf-9", "department": OWN}, headers=auth("admin"))
+    made = await http.post(
+        "/admin/tokens", json={"role": "verifier", "actor_id": "vf-9", "department": OWN}, headers=auth("admin")
+    )
     assert made.status_code == 201 and made.json()["token"].startswith("cn_")
-    assert (await http.post("/admin/tokens", json={"role": "admin", "actor_id": "x"}, headers=auth("caseworker"))).status_code == 403
+    assert (
+        await http.post("/admin/tokens", json={"role": "admin", "actor_id": "x"}, headers=auth("caseworker"))
+    ).status_code == 403
     listed = (await http.get("/admin/tokens", headers=auth("admin"))).json()
     assert all("token" not in t and "token_sha256" not in t for t in listed)
     token, token_id = made.json()["token"], made.json()["id"]
@@ -92,7 +99,9 @@ async def test_list_filters_by_department_overdue_and_deadline(http: Client) -> 
     await http.post("/applications", json=body("filter-own"), headers=auth("caseworker"))
     await http.post("/applications", json=body("filter-other", [OTHER]), headers=auth("caseworker"))
     await http.post("/applications/filter-own/commit", json={"matter": AFTER}, headers=auth("applicant"))
-    approved = await http.post("/applications/filter-own/decision", json={"approve": True, "reason": "x"}, headers=auth("caseworker"))
+    approved = await http.post(
+        "/applications/filter-own/decision", json={"approve": True, "reason": "x"}, headers=auth("caseworker")
+    )
     deadline = approved.json()["next_deadline"]
     assert deadline is not None and approved.json()["escalated"] is False
 
@@ -119,8 +128,11 @@ async def test_refused_requests_are_logged_with_actor_and_reason(http: Client, c
 
 async def test_markup_in_a_name_stays_text(http: Client) -> None:  # noqa: F811
     evil = "<script>alert(1)</script>公司"
-    opened = await http.post("/applications", json=body("xss-1") | {"applicant": {"id": COMPANY, "name": evil, "kind": "company"}},
-                             headers=auth("caseworker"))
+    opened = await http.post(
+        "/applications",
+        json=body("xss-1") | {"applicant": {"id": COMPANY, "name": evil, "kind": "company"}},
+        headers=auth("caseworker"),
+    )
     assert opened.status_code == 201 and opened.json()["applicant"]["name"] == evil  # kept as given, as data
     letter = await http.get(f"/applications/xss-1/letters/{AFTER}", headers=auth("caseworker"))
     assert evil in letter.json()["text"]  # a plain-text letter: the name as written

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
-from alembic import command
 import pytest
 import pytest_asyncio
+import sqlalchemy as sa
+from alembic import command
 from openpyxl import load_workbook
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -32,18 +32,23 @@ from db.session import make_engine, session_factory
 from figures import counting
 from figures.definitions import FIGURES, LABELS, Query
 from figures.workbook import OVERLAP_NOTE, TOTAL_LABEL
-
-from tests.support.factories import TEST_MATTERS, AFTER, AFTER2, DURING, EXCLUDED, EXEMPT, OTHER, OTHER_DEPARTMENT
+from tests.support.factories import AFTER, AFTER2, DURING, EXCLUDED, EXEMPT, OTHER, OTHER_DEPARTMENT, TEST_MATTERS
 from tests.support.postgres import on_postgres
 from workflows.types import (
     AdverseDecision,
     Applicant,
-    ApplicationStatus as S,
     ApplicationView,
     MatterCase,
-    MatterMode as M,
     ProjectionInput,
     TimelineEntry,
+)
+from workflows.types import (
+    ApplicationStatus as S,
+)
+from workflows.types import (
+    MatterMode as M,
+)
+from workflows.types import (
     VerificationState as V,
 )
 
@@ -82,12 +87,17 @@ CASES: dict[str, tuple[str, list[MatterCase], S, str | None, dict[str, Any], lis
     "st-1": (
         "2026-01-05T02:00:00",
         [matter(AFTER, M.commitment, V.true), matter(OTHER, M.proof)],
-        S.fulfilled, "2026-01-07T02:00:00", {}, [],
+        S.fulfilled,
+        "2026-01-07T02:00:00",
+        {},
+        [],
     ),
     "st-2": (  # escalated, then rectified: the flag was reset by the rectification, the timeline keeps it
         "2026-01-10T00:00:00",
         [matter(AFTER, M.commitment, V.rectified)],
-        S.rectified, "2026-01-13T12:00:00", {},
+        S.rectified,
+        "2026-01-13T12:00:00",
+        {},
         [
             ("complaint", "2026-01-20T00:00:00", "收到投诉举报：……。核查即时到期：测试证明T-AFTER"),
             ("escalate", "2026-02-01T00:00:00", "「测试证明T-AFTER」核查逾期未登记结果，已上报负责人督办（不视为核查通过）"),
@@ -97,28 +107,36 @@ CASES: dict[str, tuple[str, list[MatterCase], S, str | None, dict[str, Any], lis
     "st-3": (  # 事中 untrue: terminated, then penalized in the follow-up period
         "2026-01-31T17:00:00",
         [matter(DURING, M.commitment, V.untrue)],
-        S.terminated, None,
-        {"penalized": True, "decisions": [decision("terminate", "2026-02-02T00:00:00"), decision("penalize", "2026-02-20T00:00:00")]},
+        S.terminated,
+        None,
+        {
+            "penalized": True,
+            "decisions": [decision("terminate", "2026-02-02T00:00:00"), decision("penalize", "2026-02-20T00:00:00")],
+        },
         [],
     ),
     "st-4": (  # commitment withdrawn; an excluded matter; rejected a day after opening
         "2026-02-03T01:00:00",
         [matter(AFTER, M.proof, withdrawn_reason="改交证明"), matter(EXCLUDED, M.proof)],
-        S.rejected, None,
+        S.rejected,
+        None,
         {"decisions": [decision("reject", "2026-02-04T01:00:00")], "closed_at": utc("2026-02-04T01:00:00")},
         [("reject", "2026-02-04T01:00:00", "作出不予批准决定")],
     ),
     "st-5": (
         "2026-02-10T00:00:00",
         [matter(AFTER, M.commitment, V.revoked), matter(AFTER2, M.commitment, V.sampled_out)],
-        S.revoked, "2026-02-20T00:00:00",
+        S.revoked,
+        "2026-02-20T00:00:00",
         {"referred": True, "decisions": [decision("revoke", "2026-03-20T00:00:00"), decision("refer", "2026-03-21T00:00:00")]},
         [],
     ),
     "st-6": (  # complained about before the decision, past its 办理时限
         "2026-02-15T00:00:00",
         [matter(AFTER, M.commitment, V.pending), matter(OTHER, M.undecided)],
-        S.reviewing, None, {"decision_overdue": True},
+        S.reviewing,
+        None,
+        {"decision_overdue": True},
         [
             ("complaint", "2026-02-16T00:00:00", "收到投诉举报：……"),
             ("complaint", "2026-02-17T00:00:00", "收到投诉举报：……"),
@@ -127,13 +145,18 @@ CASES: dict[str, tuple[str, list[MatterCase], S, str | None, dict[str, Any], lis
     "st-7": (
         "2026-03-31T16:30:00",
         [matter(EXEMPT, M.commitment, V.exempt), matter(DURING, M.commitment, V.true)],
-        S.approved, "2026-04-02T16:30:00", {}, [],
+        S.approved,
+        "2026-04-02T16:30:00",
+        {},
+        [],
     ),
     "st-8": ("2026-03-02T00:00:00", [matter(AFTER, M.undecided)], S.cancelled, None, {}, []),
     "st-9": (  # one verification overdue and still awaited, one done late
         "2026-03-05T00:00:00",
         [matter(AFTER, M.commitment, V.due, escalated=True), matter(OTHER, M.commitment, V.true, escalated=True)],
-        S.verifying, "2026-03-06T00:00:00", {},
+        S.verifying,
+        "2026-03-06T00:00:00",
+        {},
         [
             ("escalate", "2026-04-01T00:00:00", "「测试证明T-AFTER」核查逾期未登记结果，已上报负责人督办（不视为核查通过）"),
             ("escalate", "2026-04-01T00:00:00", "「测试证明T-OTHER」核查逾期未登记结果，已上报负责人督办（不视为核查通过）"),
@@ -142,7 +165,8 @@ CASES: dict[str, tuple[str, list[MatterCase], S, str | None, dict[str, Any], lis
     "st-10": (
         "2026-03-08T00:00:00",
         [matter(AFTER, M.commitment, V.disposed)],
-        S.sanctioned, "2026-03-12T00:00:00",
+        S.sanctioned,
+        "2026-03-12T00:00:00",
         {"penalized": True, "decisions": [decision("penalize", "2026-04-01T00:00:00")]},
         [],
     ),
@@ -165,7 +189,10 @@ def views() -> Iterator[tuple[ApplicationView, list[TimelineEntry]]]:
             **extra,
         )
         events = [("open", opened, "受理申请")] + timeline
-        yield view, [TimelineEntry(seq, utc(at), "x", "system", action, summary) for seq, (action, at, summary) in enumerate(events, 1)]
+        yield (
+            view,
+            [TimelineEntry(seq, utc(at), "x", "system", action, summary) for seq, (action, at, summary) in enumerate(events, 1)],
+        )
 
 
 def write_cases(engine: Engine) -> None:
@@ -218,76 +245,253 @@ def fig(**nonzero: Any) -> dict[str, Any]:
 # ---- the figures, counted by hand -------------------------------------------------------------
 
 PERIOD_TOTALS = fig(
-    applications=10, decided=7, approved=6, median_days_to_decision=2.0, decision_overdue=1,
-    matters=15, committed=10, proven=3, undecided=2, commitment_rate=0.7692, proofs_saved=8, withdrawals=1,
-    verifications_due=8, verifications_done=6, verifications_on_time=4, verifications_overdue=3, verifications_outstanding=2,
-    untrue=4, untrue_rate=0.6667,
-    fulfilled=1, no_finding=1, rectified=1, sanctioned=1, rejected=1, terminated=1, revoked=1, cancelled=1, in_progress=2,
-    penalized=2, referred=1, complaints=3,
+    applications=10,
+    decided=7,
+    approved=6,
+    median_days_to_decision=2.0,
+    decision_overdue=1,
+    matters=15,
+    committed=10,
+    proven=3,
+    undecided=2,
+    commitment_rate=0.7692,
+    proofs_saved=8,
+    withdrawals=1,
+    verifications_due=8,
+    verifications_done=6,
+    verifications_on_time=4,
+    verifications_overdue=3,
+    verifications_outstanding=2,
+    untrue=4,
+    untrue_rate=0.6667,
+    fulfilled=1,
+    no_finding=1,
+    rectified=1,
+    sanctioned=1,
+    rejected=1,
+    terminated=1,
+    revoked=1,
+    cancelled=1,
+    in_progress=2,
+    penalized=2,
+    referred=1,
+    complaints=3,
 )
 ROW_D1 = {"department": D1} | fig(
-    applications=10, decided=7, approved=6, median_days_to_decision=2.0, decision_overdue=1,
-    matters=12, committed=9, proven=2, undecided=1, commitment_rate=0.8182, proofs_saved=7, withdrawals=1,
-    verifications_due=7, verifications_done=5, verifications_on_time=4, verifications_overdue=2, verifications_outstanding=2,
-    untrue=4, untrue_rate=0.8,
-    fulfilled=1, no_finding=1, rectified=1, sanctioned=1, rejected=1, terminated=1, revoked=1, cancelled=1, in_progress=2,
-    penalized=2, referred=1, complaints=3,
+    applications=10,
+    decided=7,
+    approved=6,
+    median_days_to_decision=2.0,
+    decision_overdue=1,
+    matters=12,
+    committed=9,
+    proven=2,
+    undecided=1,
+    commitment_rate=0.8182,
+    proofs_saved=7,
+    withdrawals=1,
+    verifications_due=7,
+    verifications_done=5,
+    verifications_on_time=4,
+    verifications_overdue=2,
+    verifications_outstanding=2,
+    untrue=4,
+    untrue_rate=0.8,
+    fulfilled=1,
+    no_finding=1,
+    rectified=1,
+    sanctioned=1,
+    rejected=1,
+    terminated=1,
+    revoked=1,
+    cancelled=1,
+    in_progress=2,
+    penalized=2,
+    referred=1,
+    complaints=3,
 )
 ROW_D2 = {"department": D2} | fig(
-    applications=3, decided=2, approved=2, median_days_to_decision=1.5, decision_overdue=1,
-    matters=3, committed=1, proven=1, undecided=1, commitment_rate=0.5, proofs_saved=1,
-    verifications_due=1, verifications_done=1, verifications_overdue=1, untrue_rate=0.0,
-    fulfilled=1, in_progress=2, complaints=2,
+    applications=3,
+    decided=2,
+    approved=2,
+    median_days_to_decision=1.5,
+    decision_overdue=1,
+    matters=3,
+    committed=1,
+    proven=1,
+    undecided=1,
+    commitment_rate=0.5,
+    proofs_saved=1,
+    verifications_due=1,
+    verifications_done=1,
+    verifications_overdue=1,
+    untrue_rate=0.0,
+    fulfilled=1,
+    in_progress=2,
+    complaints=2,
 )
 BY_DEPARTMENT = sorted([ROW_D1, ROW_D2], key=lambda row: row["department"])  # by name: 湛河区其他局 first
 BY_MONTH = [
-    {"month": "2026-01"} | fig(
-        applications=2, decided=2, approved=2, median_days_to_decision=2.75,
-        matters=3, committed=2, proven=1, commitment_rate=0.6667, proofs_saved=2,
-        verifications_due=2, verifications_done=2, verifications_on_time=1, verifications_overdue=1,
-        untrue=1, untrue_rate=0.5, fulfilled=1, rectified=1, complaints=1,
+    {"month": "2026-01"}
+    | fig(
+        applications=2,
+        decided=2,
+        approved=2,
+        median_days_to_decision=2.75,
+        matters=3,
+        committed=2,
+        proven=1,
+        commitment_rate=0.6667,
+        proofs_saved=2,
+        verifications_due=2,
+        verifications_done=2,
+        verifications_on_time=1,
+        verifications_overdue=1,
+        untrue=1,
+        untrue_rate=0.5,
+        fulfilled=1,
+        rectified=1,
+        complaints=1,
     ),
-    {"month": "2026-02"} | fig(  # st-3 opened on 31 Jan UTC, 1 Feb in China
-        applications=4, decided=2, approved=1, median_days_to_decision=5.5, decision_overdue=1,
-        matters=7, committed=4, proven=2, undecided=1, commitment_rate=0.6667, proofs_saved=2, withdrawals=1,
-        verifications_due=3, verifications_done=2, verifications_on_time=2, verifications_outstanding=1,
-        untrue=2, untrue_rate=1.0, terminated=1, rejected=1, revoked=1, in_progress=1, penalized=1, referred=1, complaints=2,
+    {"month": "2026-02"}
+    | fig(  # st-3 opened on 31 Jan UTC, 1 Feb in China
+        applications=4,
+        decided=2,
+        approved=1,
+        median_days_to_decision=5.5,
+        decision_overdue=1,
+        matters=7,
+        committed=4,
+        proven=2,
+        undecided=1,
+        commitment_rate=0.6667,
+        proofs_saved=2,
+        withdrawals=1,
+        verifications_due=3,
+        verifications_done=2,
+        verifications_on_time=2,
+        verifications_outstanding=1,
+        untrue=2,
+        untrue_rate=1.0,
+        terminated=1,
+        rejected=1,
+        revoked=1,
+        in_progress=1,
+        penalized=1,
+        referred=1,
+        complaints=2,
     ),
-    {"month": "2026-03"} | fig(  # st-7 opened on 31 Mar UTC is April's
-        applications=4, decided=3, approved=3, median_days_to_decision=1.0,
-        matters=5, committed=4, undecided=1, commitment_rate=1.0, proofs_saved=4,
-        verifications_due=3, verifications_done=2, verifications_on_time=1, verifications_overdue=2, verifications_outstanding=1,
-        untrue=1, untrue_rate=0.5, cancelled=1, in_progress=1, sanctioned=1, no_finding=1, penalized=1,
+    {"month": "2026-03"}
+    | fig(  # st-7 opened on 31 Mar UTC is April's
+        applications=4,
+        decided=3,
+        approved=3,
+        median_days_to_decision=1.0,
+        matters=5,
+        committed=4,
+        undecided=1,
+        commitment_rate=1.0,
+        proofs_saved=4,
+        verifications_due=3,
+        verifications_done=2,
+        verifications_on_time=1,
+        verifications_overdue=2,
+        verifications_outstanding=1,
+        untrue=1,
+        untrue_rate=0.5,
+        cancelled=1,
+        in_progress=1,
+        sanctioned=1,
+        no_finding=1,
+        penalized=1,
     ),
 ]
 BY_MATTER = [
-    {"matter": AFTER, "matter_name": f"测试证明{AFTER}", "department": D1} | fig(
-        applications=8, decided=6, approved=5, median_days_to_decision=2.75, decision_overdue=1,
-        matters=8, committed=6, proven=1, undecided=1, commitment_rate=0.8571, proofs_saved=5, withdrawals=1,
-        verifications_due=6, verifications_done=4, verifications_on_time=3, verifications_overdue=2, verifications_outstanding=2,
-        untrue=3, untrue_rate=0.75,
-        fulfilled=1, rectified=1, rejected=1, revoked=1, in_progress=2, cancelled=1, sanctioned=1,
-        penalized=1, referred=1, complaints=3,
+    {"matter": AFTER, "matter_name": f"测试证明{AFTER}", "department": D1}
+    | fig(
+        applications=8,
+        decided=6,
+        approved=5,
+        median_days_to_decision=2.75,
+        decision_overdue=1,
+        matters=8,
+        committed=6,
+        proven=1,
+        undecided=1,
+        commitment_rate=0.8571,
+        proofs_saved=5,
+        withdrawals=1,
+        verifications_due=6,
+        verifications_done=4,
+        verifications_on_time=3,
+        verifications_overdue=2,
+        verifications_outstanding=2,
+        untrue=3,
+        untrue_rate=0.75,
+        fulfilled=1,
+        rectified=1,
+        rejected=1,
+        revoked=1,
+        in_progress=2,
+        cancelled=1,
+        sanctioned=1,
+        penalized=1,
+        referred=1,
+        complaints=3,
     ),
-    {"matter": AFTER2, "matter_name": f"测试证明{AFTER2}", "department": D1} | fig(
-        applications=2, decided=2, approved=2, median_days_to_decision=5.25,
-        matters=2, committed=2, commitment_rate=1.0, proofs_saved=2, revoked=1, no_finding=1, referred=1,
+    {"matter": AFTER2, "matter_name": f"测试证明{AFTER2}", "department": D1}
+    | fig(
+        applications=2,
+        decided=2,
+        approved=2,
+        median_days_to_decision=5.25,
+        matters=2,
+        committed=2,
+        commitment_rate=1.0,
+        proofs_saved=2,
+        revoked=1,
+        no_finding=1,
+        referred=1,
     ),
-    {"matter": DURING, "matter_name": f"测试证明{DURING}", "department": D1} | fig(
-        applications=1, matters=1, committed=1, commitment_rate=1.0,
-        verifications_due=1, verifications_done=1, verifications_on_time=1, untrue=1, untrue_rate=1.0, terminated=1, penalized=1,
+    {"matter": DURING, "matter_name": f"测试证明{DURING}", "department": D1}
+    | fig(
+        applications=1,
+        matters=1,
+        committed=1,
+        commitment_rate=1.0,
+        verifications_due=1,
+        verifications_done=1,
+        verifications_on_time=1,
+        untrue=1,
+        untrue_rate=1.0,
+        terminated=1,
+        penalized=1,
     ),
-    {"matter": EXCLUDED, "matter_name": f"测试证明{EXCLUDED}", "department": D1} | fig(
-        applications=1, decided=1, median_days_to_decision=1.0, matters=1, proven=1, commitment_rate=0.0, rejected=1,
+    {"matter": EXCLUDED, "matter_name": f"测试证明{EXCLUDED}", "department": D1}
+    | fig(
+        applications=1,
+        decided=1,
+        median_days_to_decision=1.0,
+        matters=1,
+        proven=1,
+        commitment_rate=0.0,
+        rejected=1,
     ),
-    {"matter": OTHER, "matter_name": f"测试证明{OTHER}", "department": D2} | {k: v for k, v in ROW_D2.items() if k != "department"},
+    {"matter": OTHER, "matter_name": f"测试证明{OTHER}", "department": D2}
+    | {k: v for k, v in ROW_D2.items() if k != "department"},
 ]
 
 
 async def test_figures_equal_the_hand_count(http: httpx.AsyncClient) -> None:
     data = await stats(http, **PERIOD)
-    assert data["query"] == {"from": "2026-01-01", "to": "2026-03-31", "department": None, "matter": None,
-                             "period_by": "opened_at", "timezone": "UTC+8"}
+    assert data["query"] == {
+        "from": "2026-01-01",
+        "to": "2026-03-31",
+        "department": None,
+        "matter": None,
+        "period_by": "opened_at",
+        "timezone": "UTC+8",
+    }
     assert data["totals"] == PERIOD_TOTALS
     assert data["by_department"] == BY_DEPARTMENT
     assert data["by_month"] == BY_MONTH
@@ -301,20 +505,57 @@ async def test_figures_equal_the_hand_count(http: httpx.AsyncClient) -> None:
 async def test_without_a_period_every_case_counts(http: httpx.AsyncClient) -> None:
     data = await stats(http)
     assert data["totals"] == fig(
-        applications=12, decided=8, approved=7, median_days_to_decision=2.0, decision_overdue=1,
-        matters=18, committed=12, proven=4, undecided=2, commitment_rate=0.75, proofs_saved=10, withdrawals=1,
-        verifications_due=9, verifications_done=7, verifications_on_time=5, verifications_overdue=3, verifications_outstanding=2,
-        untrue=4, untrue_rate=0.5714,
-        fulfilled=1, no_finding=1, rectified=1, sanctioned=1, rejected=1, terminated=1, revoked=1, cancelled=1, in_progress=4,
-        penalized=2, referred=1, complaints=3,
+        applications=12,
+        decided=8,
+        approved=7,
+        median_days_to_decision=2.0,
+        decision_overdue=1,
+        matters=18,
+        committed=12,
+        proven=4,
+        undecided=2,
+        commitment_rate=0.75,
+        proofs_saved=10,
+        withdrawals=1,
+        verifications_due=9,
+        verifications_done=7,
+        verifications_on_time=5,
+        verifications_overdue=3,
+        verifications_outstanding=2,
+        untrue=4,
+        untrue_rate=0.5714,
+        fulfilled=1,
+        no_finding=1,
+        rectified=1,
+        sanctioned=1,
+        rejected=1,
+        terminated=1,
+        revoked=1,
+        cancelled=1,
+        in_progress=4,
+        penalized=2,
+        referred=1,
+        complaints=3,
     )
     # a cohort's figures do not depend on the period asked: Jan–Mar are as above
     assert data["by_month"] == [
         {"month": "2025-12"} | fig(applications=1, matters=1, proven=1, commitment_rate=0.0, in_progress=1),
         *BY_MONTH,
-        {"month": "2026-04"} | fig(
-            applications=1, decided=1, approved=1, median_days_to_decision=2.0, matters=2, committed=2, commitment_rate=1.0,
-            proofs_saved=2, verifications_due=1, verifications_done=1, verifications_on_time=1, untrue_rate=0.0, in_progress=1,
+        {"month": "2026-04"}
+        | fig(
+            applications=1,
+            decided=1,
+            approved=1,
+            median_days_to_decision=2.0,
+            matters=2,
+            committed=2,
+            commitment_rate=1.0,
+            proofs_saved=2,
+            verifications_due=1,
+            verifications_done=1,
+            verifications_on_time=1,
+            untrue_rate=0.0,
+            in_progress=1,
         ),
     ]
 
@@ -348,9 +589,21 @@ async def test_filters_by_department_and_matter(http: httpx.AsyncClient) -> None
     assert during["by_month"] == [
         {"month": "2026-02"} | {k: v for k, v in BY_MATTER[2].items() if k not in ("matter", "matter_name", "department")},
         {"month": "2026-03"} | fig(),
-        {"month": "2026-04"} | fig(
-            applications=1, decided=1, approved=1, median_days_to_decision=2.0, matters=1, committed=1, commitment_rate=1.0,
-            proofs_saved=1, verifications_due=1, verifications_done=1, verifications_on_time=1, untrue_rate=0.0, in_progress=1,
+        {"month": "2026-04"}
+        | fig(
+            applications=1,
+            decided=1,
+            approved=1,
+            median_days_to_decision=2.0,
+            matters=1,
+            committed=1,
+            commitment_rate=1.0,
+            proofs_saved=1,
+            verifications_due=1,
+            verifications_done=1,
+            verifications_on_time=1,
+            untrue_rate=0.0,
+            in_progress=1,
         ),
     ]
     both = await stats(http, department=D2, matter=AFTER)
@@ -371,9 +624,14 @@ async def test_roles(http: httpx.AsyncClient, path: str) -> None:
 @pytest.mark.parametrize("path", ["/statistics", "/statistics.xlsx"])
 async def test_bad_queries_are_422(http: httpx.AsyncClient, path: str) -> None:
     bad = [
-        {"from": "2026-02-30"}, {"to": "2026-13-01"}, {"from": "2026-1-5"}, {"from": "20260105"}, {"to": "yesterday"},
+        {"from": "2026-02-30"},
+        {"to": "2026-13-01"},
+        {"from": "2026-1-5"},
+        {"from": "20260105"},
+        {"to": "yesterday"},
         {"from": "2026-03-01", "to": "2026-02-28"},
-        {"department": "没有这个局"}, {"matter": "NO-SUCH"},
+        {"department": "没有这个局"},
+        {"matter": "NO-SUCH"},
     ]
     for params in bad:
         r = await http.get(path, params=params, headers=auth("auditor"))
@@ -406,7 +664,11 @@ async def test_xlsx_cells_equal_the_json(http: httpx.AsyncClient) -> None:
         assert summary.cell(n, 2).value == data["totals"][f.key], f.key
         assert summary.cell(n, 3).value == data["definitions"][f.key]
 
-    sheets = {"按部门": ("by_department", ["部门"]), "按证明事项": ("by_matter", ["证明事项编码", "证明事项名称", "部门"]), "按月份": ("by_month", ["月份"])}
+    sheets = {
+        "按部门": ("by_department", ["部门"]),
+        "按证明事项": ("by_matter", ["证明事项编码", "证明事项名称", "部门"]),
+        "按月份": ("by_month", ["月份"]),
+    }
     for title, (breakdown, key_headers) in sheets.items():
         ws = wb[title]
         assert ws["A1"].value == "证明事项告知承诺制工作统计（法治政府建设考评）"
@@ -442,7 +704,9 @@ def test_cases_kept_before_the_figure_columns_count_the_same(tmp_path: Path) -> 
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "0013")
-        tables = {name: sa.Table(name, sa.MetaData(), autoload_with=connection) for name in ("application", "casematter", "caseevent")}
+        tables = {
+            name: sa.Table(name, sa.MetaData(), autoload_with=connection) for name in ("application", "casematter", "caseevent")
+        }
 
         def insert(name: str, rows: list[dict[str, Any]]) -> None:
             connection.execute(tables[name].insert(), [{k: v for k, v in r.items() if k in tables[name].c} for r in rows])

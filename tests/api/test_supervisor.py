@@ -44,8 +44,12 @@ def open_case(stack: Watched, application_id: str, within: float = 60) -> int:
     end, status = time.monotonic() + within, 0
     while time.monotonic() < end:
         try:
-            status = httpx.post(f"{stack.api}/applications", json=opening(application_id), timeout=30,
-                                headers={"Authorization": "Bearer dev-caseworker"}).status_code
+            status = httpx.post(
+                f"{stack.api}/applications",
+                json=opening(application_id),
+                timeout=30,
+                headers={"Authorization": "Bearer dev-caseworker"},
+            ).status_code
         except httpx.HTTPError:
             status = 0
         if status in (200, 201):
@@ -57,10 +61,15 @@ def open_case(stack: Watched, application_id: str, within: float = 60) -> int:
 def in_flight(stack: Watched, n: int) -> list[threading.Thread]:
     """`n` POST /applications that cannot finish: the worker is frozen (SIGSTOP), so each
     waits on its workflow's first Update. They may fail when the stack stops; that is fine."""
+
     def post(i: int) -> None:
         try:
-            httpx.post(f"{stack.api}/applications", json=opening(f"flight-{i}"), timeout=40,
-                       headers={"Authorization": "Bearer dev-caseworker"})
+            httpx.post(
+                f"{stack.api}/applications",
+                json=opening(f"flight-{i}"),
+                timeout=40,
+                headers={"Authorization": "Bearer dev-caseworker"},
+            )
         except httpx.HTTPError:
             pass
 
@@ -77,7 +86,9 @@ def test_a_crashed_worker_is_restarted_with_back_off_and_the_rest_keeps_serving(
         temporal, api, first = stack.pid("temporal"), stack.pid("api"), stack.pid("worker")
 
         os.kill(first, signal.SIGKILL)
-        assert eventually(lambda: "worker 意外退出 / exited (code -9); 1 s 后重启 / restarting in 1 s" in stack.out, 10), stack.out
+        assert eventually(lambda: "worker 意外退出 / exited (code -9); 1 s 后重启 / restarting in 1 s" in stack.out, 10), (
+            stack.out
+        )
         assert stack.health() == 200  # the API did not go down with it
         second = stack.pid("worker", 2, within=10)
         assert second != first and alive(second) and not alive(first)
@@ -192,9 +203,15 @@ def test_when_its_parent_dies_the_supervisor_stops_too(tmp_path: Path) -> None:
     port = free_port()
     # bash stays the parent (it has more to do after run_dev), as make does
     parent = subprocess.Popen(
-        ["bash", "-c", f'"{sys.executable}" scripts/run_dev.py --temporal-only --headless --data-dir "{data}" '
-                       f'--temporal-port {port} >"{out}" 2>&1; echo done'],
-        cwd=ROOT, env={"PATH": "/usr/bin:/bin", "HOME": str(data)}, stdout=subprocess.DEVNULL,
+        [
+            "bash",
+            "-c",
+            f'"{sys.executable}" scripts/run_dev.py --temporal-only --headless --data-dir "{data}" '
+            f'--temporal-port {port} >"{out}" 2>&1; echo done',
+        ],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(data)},
+        stdout=subprocess.DEVNULL,
     )
     try:
         assert eventually(lambda: out.exists() and "Ctrl-C 停止" in out.read_text(), 90, 0.3), (
@@ -206,9 +223,7 @@ def test_when_its_parent_dies_the_supervisor_stops_too(tmp_path: Path) -> None:
         parent.kill()
         parent.wait()
         died = time.monotonic()
-        assert eventually(lambda: not alive(supervisor) and not alive(temporal) and not ours(data), STOP_BOUND), (
-            out.read_text()
-        )
+        assert eventually(lambda: not alive(supervisor) and not alive(temporal) and not ours(data), STOP_BOUND), out.read_text()
         took = time.monotonic() - died
         text = out.read_text()
         assert "received SIGTERM" in text and "已停止 / stopped" in text, text

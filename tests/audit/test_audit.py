@@ -155,8 +155,15 @@ async def test_an_unguarded_change_is_caught_and_named() -> None:
     """The workflow changed without workflow.patched (a timer before opening): replaying the
     cases recorded before it fails, and the report says which case, where and why."""
     names = ["revoke_and_refer", "time_limit_escalates-v4-legal"]
-    found = {r.name: r for r in await replay([Source(n, n, path=str(RECORDED / f"{n}.json")) for n in names], TEST_KEYRING,
-                                              processes=1, workflows=[UnguardedChange])}
+    found = {
+        r.name: r
+        for r in await replay(
+            [Source(n, n, path=str(RECORDED / f"{n}.json")) for n in names],
+            TEST_KEYRING,
+            processes=1,
+            workflows=[UnguardedChange],
+        )
+    }
     old, lean = found["revoke_and_refer"], found["time_limit_escalates-v4-legal"]
     assert not old.ok and old.problem == "non-deterministic"
     assert old.where == "event 5" and "ActivityTaskScheduled" in old.reason  # the core names the event
@@ -166,8 +173,13 @@ async def test_an_unguarded_change_is_caught_and_named() -> None:
 
 
 async def test_a_replay_that_never_yields_fails_instead_of_hanging() -> None:
-    [stuck] = await replay([Source("r", "r", path=str(RECORDED / "revoke_and_refer.json"))], TEST_KEYRING, processes=1,
-                           workflows=[NeverYields], deadlock_seconds=0.5)
+    [stuck] = await replay(
+        [Source("r", "r", path=str(RECORDED / "revoke_and_refer.json"))],
+        TEST_KEYRING,
+        processes=1,
+        workflows=[NeverYields],
+        deadlock_seconds=0.5,
+    )
     assert not stuck.ok and stuck.problem == "replay error" and "ReplayStuck" in stuck.reason
 
 
@@ -199,9 +211,25 @@ async def test_history_saved_by_temporal_cli_replays(engine: Engine, tmp_path: P
             await handle.execute_update(W.cancel, CancelInput(APPLICANT, "不再办理"))
             assert await handle.result() == "cancelled"
         address = env.client.service_client.config.target_host
-        shown = subprocess.run([str(BIN / "temporal"), "workflow", "show", "--workflow-id", handle.id, "--output", "json",
-                                "--address", address, "--namespace", env.client.namespace],
-                               capture_output=True, text=True, timeout=30, check=True)
+        shown = subprocess.run(
+            [
+                str(BIN / "temporal"),
+                "workflow",
+                "show",
+                "--workflow-id",
+                handle.id,
+                "--output",
+                "json",
+                "--address",
+                address,
+                "--namespace",
+                env.client.namespace,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
         saved = tmp_path / "saved" / "from-cli.json"
         saved.parent.mkdir()
         saved.write_text(shown.stdout, encoding="utf-8")
@@ -243,10 +271,13 @@ async def test_timeline_of_a_case_before_lean_life_reads_the_history_itself() ->
 
 async def test_the_patches_versioning_md_explains_are_needed() -> None:
     """docs/VERSIONING.md: without its guard, each patch breaks the history recorded before it."""
-    cases = [("revoke_and_refer", CloseAfterHandlersUnguarded, "No command scheduled for event"),
-             ("escalated_then_recomputed", EscalationFollowsUnguarded, "WorkflowExecutionUpdateAccepted")]
+    cases = [
+        ("revoke_and_refer", CloseAfterHandlersUnguarded, "No command scheduled for event"),
+        ("escalated_then_recomputed", EscalationFollowsUnguarded, "WorkflowExecutionUpdateAccepted"),
+    ]
     for name, changed, says in cases:
         [guarded] = await replay([Source(name, name, path=str(RECORDED / f"{name}.json"))], TEST_KEYRING, processes=1)
-        [broken] = await replay([Source(name, name, path=str(RECORDED / f"{name}.json"))], TEST_KEYRING, processes=1,
-                                workflows=[changed])
+        [broken] = await replay(
+            [Source(name, name, path=str(RECORDED / f"{name}.json"))], TEST_KEYRING, processes=1, workflows=[changed]
+        )
         assert guarded.ok and not broken.ok and broken.problem == "non-deterministic" and says in broken.reason, broken

@@ -73,9 +73,24 @@ async def test_import_review_publish_and_public_reads(http: Client) -> None:
     exported = await http.get("/catalogue/versions/1/export.xlsx")
     assert exported.status_code == 200 and exported.headers["content-type"] == XLSX
     row = row_of(exported.content, AFTER)
-    new_row = ["", "<script>alert(1)</script>新证明", "《测试条例》第二条", "测试开具单位", "申请人符合条件", "书面核查",
-               "事后核查，作出决定后15个工作日内；核查期限5个工作日", "材料一致", "否", "承诺不实的，撤销行政决定",
-               TEST_DEPARTMENT, "测试事项", "T-IMPORTED", "是", "", 90]
+    new_row = [
+        "",
+        "<script>alert(1)</script>新证明",
+        "《测试条例》第二条",
+        "测试开具单位",
+        "申请人符合条件",
+        "书面核查",
+        "事后核查，作出决定后15个工作日内；核查期限5个工作日",
+        "材料一致",
+        "否",
+        "承诺不实的，撤销行政决定",
+        TEST_DEPARTMENT,
+        "测试事项",
+        "T-IMPORTED",
+        "是",
+        "",
+        90,
+    ]
     upload = edited(exported.content, {(row, "核查标准"): "与登记信息一致"}, new_row)
 
     files = {"file": ("清单.xlsx", upload, XLSX)}
@@ -117,7 +132,9 @@ async def test_import_review_publish_and_public_reads(http: Client) -> None:
     assert "第2版" in page.text and "新增 1 项" in page.text and "与登记信息一致" in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;新证明" in page.text and "<script>alert" not in page.text
 
-    again = await http.post("/catalogue/revisions/import", files={"file": ("v2.csv", csv.content, "text/csv")}, headers=dev("admin"))
+    again = await http.post(
+        "/catalogue/revisions/import", files={"file": ("v2.csv", csv.content, "text/csv")}, headers=dev("admin")
+    )
     assert again.status_code == 422 and "没有需要调整的内容" in again.text  # an export of the current version changes nothing
 
 
@@ -132,7 +149,9 @@ async def test_a_malformed_file_is_refused_row_by_row(http: Client) -> None:
     assert (await http.get("/catalogue/revisions", headers=dev("auditor"))).json() == []  # nothing imported
     other = await http.post("/catalogue/revisions/import", files={"file": ("x.txt", b"abc", "text/plain")}, headers=dev("admin"))
     assert other.status_code == 422 and "xlsx" in other.text
-    broken = await http.post("/catalogue/revisions/import", files={"file": ("x.xlsx", b"not a workbook", XLSX)}, headers=dev("admin"))
+    broken = await http.post(
+        "/catalogue/revisions/import", files={"file": ("x.xlsx", b"not a workbook", XLSX)}, headers=dev("admin")
+    )
     assert broken.status_code == 422 and "无法读取" in broken.text
 
 
@@ -143,7 +162,9 @@ async def test_a_department_drafts_only_its_own_and_sees_only_its_own(http: Clie
     refused = await http.post("/catalogue/revisions", json=foreign, headers=mine)
     assert refused.status_code == 422 and "只能调整本部门" in refused.text
     excluded = {**(await http.get(f"/matters/{AFTER}")).json(), "commitment_allowed": False, "exclusion_reason": None}
-    no_reason = await http.post("/catalogue/revisions", json={"changes": [{"action": "change", "code": AFTER, "entry": excluded}]}, headers=mine)
+    no_reason = await http.post(
+        "/catalogue/revisions", json={"changes": [{"action": "change", "code": AFTER, "entry": excluded}]}, headers=mine
+    )
     assert no_reason.status_code == 422 and "不适用理由" in no_reason.text
 
     body = {"revision_id": "dept-r1", "changes": [{"action": "retire", "code": AFTER, "reason": "该证明已取消"}]}

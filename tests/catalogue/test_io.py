@@ -40,8 +40,18 @@ def test_an_exported_version_imports_back_to_the_same_entries(tmp_path: Path) ->
     assert sheet is not None
     header = [c.value for c in sheet[2]]
     assert header[: len(USUAL_COLUMNS)] == [
-        "序号", "证明事项名称", "设定依据", "开具单位", "证明内容/用途", "核查方式", "核查时间", "核查标准",
-        "是否免于核查", "不实承诺的法律责任", "所属部门", "适用的行政事项",
+        "序号",
+        "证明事项名称",
+        "设定依据",
+        "开具单位",
+        "证明内容/用途",
+        "核查方式",
+        "核查时间",
+        "核查标准",
+        "是否免于核查",
+        "不实承诺的法律责任",
+        "所属部门",
+        "适用的行政事项",
     ]
     assert header[len(USUAL_COLUMNS)] == "事项编码"  # the extra columns come after the usual ones
     back = read_xlsx(data)
@@ -105,12 +115,24 @@ def test_a_file_without_the_published_columns_is_refused() -> None:
 
 def test_diff_of_two_versions() -> None:
     def entry(code: str, **kw: object) -> dict[str, object]:
-        return {"code": code, "name": f"证明{code}", "department": "湛河区测试局", "verification_days": 10,
-                "version": 1, "retired": False, "retired_reason": None, **kw}
+        return {
+            "code": code,
+            "name": f"证明{code}",
+            "department": "湛河区测试局",
+            "verification_days": 10,
+            "version": 1,
+            "retired": False,
+            "retired_reason": None,
+            **kw,
+        }
 
     v1 = [entry("A"), entry("B"), entry("C")]
-    v2 = [entry("A", verification_days=30, name="证明A（修订）", version=2),
-          entry("B", retired=True, retired_reason="已取消"), entry("C"), entry("D")]
+    v2 = [
+        entry("A", verification_days=30, name="证明A（修订）", version=2),
+        entry("B", retired=True, retired_reason="已取消"),
+        entry("C"),
+        entry("D"),
+    ]
     d = diff(v1, v2)
     assert [e["code"] for e in d["added"]] == ["D"]
     assert d["removed"] == [{"code": "B", "name": "证明B", "department": "湛河区测试局", "retired": True, "reason": "已取消"}]

@@ -3,7 +3,6 @@ refusals that leave history untouched, and retiring an entry an open case uses."
 
 from __future__ import annotations
 
-
 import pytest
 from sqlmodel import Session, col, select
 from temporalio.client import WorkflowUpdateFailedError
@@ -19,10 +18,12 @@ from tests.support.harness import Harness
 from tests.support.refusals import refused
 from worker import replayer
 from workflows.application import ApplicationWorkflow as A
-from workflows.catalogue_types import EditRevisionInput, EntryComment, PublishInput, ReviewInput
-from workflows.catalogue_types import RevisionStatus as R, RevisionStepInput
+from workflows.catalogue_types import EditRevisionInput, EntryComment, PublishInput, ReviewInput, RevisionStepInput
+from workflows.catalogue_types import RevisionStatus as R
 from workflows.revision import CatalogueRevisionWorkflow as W
-from workflows.types import Actor, ApplicationStatus as S, CommitInput, DecisionInput, LoadMattersInput, Role, VerificationState as V
+from workflows.types import Actor, CommitInput, DecisionInput, LoadMattersInput, Role
+from workflows.types import ApplicationStatus as S
+from workflows.types import VerificationState as V
 
 
 def versions(case: Harness) -> list[CatalogueVersion]:

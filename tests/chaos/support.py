@@ -19,9 +19,9 @@ import httpx
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from workflows import DATA_CONVERTER
 from tests.support.processes import alive, eventually
 from tests.support.stack import Watched
+from workflows import DATA_CONVERTER
 
 T = TypeVar("T")
 
@@ -30,8 +30,23 @@ FIGURES: list[str] = []  # "<fault>: N tried, 0 lost" lines, shown in pytest's s
 # A life as bench.load drives it (open → commit → approve → complaint → untrue → revoke), in
 # the timeline's words; "schedule" appears when the approval computed a due date; "credit" is
 # the grade at opening and at approval.
-LIFE_ACTIONS = ["open", "notify", "credit", "commit", "approve", "credit", "sampling", "schedule", "complaint", "verify",
-                "propose_revoke", "statement", "revoke", "close_follow_up", "close"]
+LIFE_ACTIONS = [
+    "open",
+    "notify",
+    "credit",
+    "commit",
+    "approve",
+    "credit",
+    "sampling",
+    "schedule",
+    "complaint",
+    "verify",
+    "propose_revoke",
+    "statement",
+    "revoke",
+    "close_follow_up",
+    "close",
+]
 OPTIONAL_ACTIONS = {"schedule"}
 LIFE_CREDITS = ["revoked"]
 

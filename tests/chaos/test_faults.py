@@ -30,8 +30,6 @@ import pytest
 
 from activities.projection import workflow_id
 from bench.load import Tally, drive, headers, life, life_steps, resident_id_of, send
-from tests.support.processes import alive, eventually
-from tests.support.stack import Watched, opening
 from tests.chaos.support import (
     HealthPoller,
     cases,
@@ -45,6 +43,8 @@ from tests.chaos.support import (
     run,
     run_id,
 )
+from tests.support.processes import alive, eventually
+from tests.support.stack import Watched, opening
 
 pytestmark = pytest.mark.chaos
 
@@ -97,8 +97,9 @@ def decide_at_once(stack: Watched, app_id: str, plan: Plan, tally: Tally) -> lis
 
             async def one(decision: str, key: str | None) -> tuple[str, int, Any]:
                 try:
-                    r = await send(http, tally, f"/applications/{app_id}/decision", DECISIONS[decision],
-                                   headers("caseworker", key=key))
+                    r = await send(
+                        http, tally, f"/applications/{app_id}/decision", DECISIONS[decision], headers("caseworker", key=key)
+                    )
                 except (TimeoutError, httpx.HTTPError) as err:
                     return decision, 0, repr(err)
                 return decision, r.status_code, r.json()
@@ -137,9 +138,11 @@ def test_concurrent_actions_on_one_case_apply_exactly_once(serving: Watched, n: 
     gained = {k: after[k] - before[k] for k in (UPDATE_ACCEPTED, UPDATE_COMPLETED)}
     timeline = [a for (a,) in query(stack, "SELECT action FROM caseevent WHERE application_id = ? ORDER BY seq", [app_id])]
     row = query(stack, "SELECT status, closed_at FROM application WHERE application_id = ?", [app_id])
-    line = (f"{label}: {len(plan)} tried, {len(other)} lost "
-            f"({gained[UPDATE_ACCEPTED]} applied: {'/'.join(winners) or 'none'}; {max(len(applied) - 1, 0)} given its answer "
-            f"again; {len(refused)} refused 409; {tally.server_errors} answers 503/504 retried)")
+    line = (
+        f"{label}: {len(plan)} tried, {len(other)} lost "
+        f"({gained[UPDATE_ACCEPTED]} applied: {'/'.join(winners) or 'none'}; {max(len(applied) - 1, 0)} given its answer "
+        f"again; {len(refused)} refused 409; {tally.server_errors} answers 503/504 retried)"
+    )
     assert not other, f"{line}\nnever answered: {other[:5]}"
     assert len(winners) == 1 and len(applied) == expected and len(refused) == len(plan) - expected, (
         f"{line}\nstatuses by decision: {Counter((d, s) for d, s, _ in answers)}"
@@ -233,16 +236,20 @@ def test_the_api_killed_between_starting_a_workflow_and_answering(serving: Watch
             executions = count(stack, f'WorkflowId = "{wf}"')
             if executions != 1 or run_id(stack, wf) != runs[app_id]:
                 problems.append(f"{executions} workflows by id {wf}, run {run_id(stack, wf)} (was {runs[app_id]})")
-            timeline = [a for (a,) in query(stack, "SELECT action FROM caseevent WHERE application_id = ? ORDER BY seq", [app_id])]
+            timeline = [
+                a for (a,) in query(stack, "SELECT action FROM caseevent WHERE application_id = ? ORDER BY seq", [app_id])
+            ]
             letters = query(stack, "SELECT count(*) FROM letter WHERE application_id = ?", [app_id])[0][0]
             if timeline != ["open", "notify", "credit"] or letters != 1:
                 problems.append(f"timeline {timeline}, {letters} letters")
             if problems:
                 lost[app_id] = "; ".join(problems)
     back_off = re.findall(r"api 意外退出 / exited \(code -9\)[^\n]*restarting in (\S+) s", stack.out)[-API_KILLS:]
-    line = (f"API killed between starting a workflow and answering: {tried} tried, {len(lost)} lost "
-            f"({API_KILLS} kill -9 × {CASES_PER_KILL} cases in flight; API serving again after "
-            f"{', '.join(f'{s:.1f}' for s in took)} s, back-off {', '.join(back_off)} s)")
+    line = (
+        f"API killed between starting a workflow and answering: {tried} tried, {len(lost)} lost "
+        f"({API_KILLS} kill -9 × {CASES_PER_KILL} cases in flight; API serving again after "
+        f"{', '.join(f'{s:.1f}' for s in took)} s, back-off {', '.join(back_off)} s)"
+    )
     assert not lost, f"{line}: {lost}"
     report(line)
 
@@ -295,9 +302,11 @@ def test_kill_9_of_the_worker_with_50_cases_mid_life(serving: Watched) -> None:
     ids = [f"{prefix}-{n}" for n in range(LIVES)]
     lost = {a: tally.failed.get(a, "not driven to its end") for a in ids if a not in tally.lives}
     doubled = not_once(stack, ids)
-    line = (f"kill -9 of the worker with {mid_life} cases mid-life ({dict(at_kill.most_common())}): "
-            f"{LIVES} tried, {len(lost)} lost, {len(doubled)} with a record not exactly once "
-            f"({took:.0f} s at {CLIENTS} clients; answers {dict(sorted(tally.codes.items()))})")
+    line = (
+        f"kill -9 of the worker with {mid_life} cases mid-life ({dict(at_kill.most_common())}): "
+        f"{LIVES} tried, {len(lost)} lost, {len(doubled)} with a record not exactly once "
+        f"({took:.0f} s at {CLIENTS} clients; answers {dict(sorted(tally.codes.items()))})"
+    )
     assert not lost, f"{line}\n{dict(itertools.islice(lost.items(), 5))}"
     assert not doubled, f"{line}\n{dict(itertools.islice(doubled.items(), 5))}"
 
@@ -337,9 +346,11 @@ def test_64_concurrent_clients_for_a_while(serving: Watched) -> None:
     lost = {a: tally.failed.get(a, "not driven to its end") for a in started if a not in tally.lives}
     requests = sum(tally.codes.values()) + tally.transport_errors
     unanswered = {code: n for code, n in tally.codes.items() if code not in (200, 201)}
-    line = (f"{SOAK_CLIENTS} concurrent clients for {CHAOS_SECONDS:.0f} s: {len(started)} lives tried, {len(lost)} lost; "
-            f"{requests} requests, {tally.server_errors} 5xx, {tally.transport_errors} transport errors; "
-            f"/health max {health.slowest:.2f} s over {len(health.samples)} polls ({took:.0f} s in all)")
+    line = (
+        f"{SOAK_CLIENTS} concurrent clients for {CHAOS_SECONDS:.0f} s: {len(started)} lives tried, {len(lost)} lost; "
+        f"{requests} requests, {tally.server_errors} 5xx, {tally.transport_errors} transport errors; "
+        f"/health max {health.slowest:.2f} s over {len(health.samples)} polls ({took:.0f} s in all)"
+    )
     assert not lost, f"{line}\n{dict(itertools.islice(lost.items(), 5))}"
     assert tally.server_errors == 0 and tally.transport_errors == 0 and not unanswered, f"{line}\n{unanswered}"
     assert health.failed == 0 and health.slowest < HEALTH_BOUND, line

@@ -238,7 +238,17 @@ def test_a_whole_life_by_clicks(browser: Browser, tmp_path: Path) -> None:
 def test_screenshots_are_in_the_readme() -> None:
     """The README shows what the browser test saves."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name in ("login", "queue-caseworker", "queue-applicant", "case-applicant", "queue-verifier", "queue-supervisor", "case-caseworker",
-                 "complaint-public", "dashboard", "queue-repairs", "archive-applicant"):
+    for name in (
+        "login",
+        "queue-caseworker",
+        "queue-applicant",
+        "case-applicant",
+        "queue-verifier",
+        "queue-supervisor",
+        "case-caseworker",
+        "complaint-public",
+        "dashboard",
+        "queue-repairs",
+        "archive-applicant",
+    ):
         assert f"docs/screenshots/{name}.png" in readme
-

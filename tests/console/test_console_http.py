@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-
 from console import session as sessions
 from tests.support.console import browser, csrf, sign_in, track
 from tests.support.factories import AFTER, DURING
@@ -51,8 +50,14 @@ async def test_sign_in_refusals(app_of: object) -> None:
 async def test_csrf_refused_on_every_form(app_of: object) -> None:
     async with browser(app_of) as client:
         await sign_in(client, "caseworker")
-        form = {"application_id": "c-csrf", "kind": "company", "applicant_id": COMPANY, "applicant_name": "某公司",
-                "service": "食品经营许可", "matters": [AFTER]}
+        form = {
+            "application_id": "c-csrf",
+            "kind": "company",
+            "applicant_id": COMPANY,
+            "applicant_name": "某公司",
+            "service": "食品经营许可",
+            "matters": [AFTER],
+        }
         refused = await client.post("/cases/new", data={**form, "csrf": "wrong"})
         assert refused.status_code == 403 and "安全校验未通过" in refused.text
         action = await client.post("/cases/c-csrf/actions/decision", data={"approve": "true", "reason": "x"})
@@ -65,9 +70,18 @@ async def test_open_commit_decide_by_forms(app_of: object, case: Harness) -> Non
     async with browser(app_of) as staff, browser(app_of) as applicant:
         await sign_in(staff, "caseworker")
         new = await staff.get("/cases/new")
-        opened = await staff.post("/cases/new", data={
-            "csrf": csrf(new.text), "application_id": "c-1", "kind": "company", "applicant_id": COMPANY,
-            "applicant_name": "湛河测试商贸有限公司", "service": "食品经营许可", "matters": [AFTER, DURING]})
+        opened = await staff.post(
+            "/cases/new",
+            data={
+                "csrf": csrf(new.text),
+                "application_id": "c-1",
+                "kind": "company",
+                "applicant_id": COMPANY,
+                "applicant_name": "湛河测试商贸有限公司",
+                "service": "食品经营许可",
+                "matters": [AFTER, DURING],
+            },
+        )
         await track(case, "c-1")
         assert opened.status_code == 303 and opened.headers["location"] == "/cases/c-1?done=open"
         page = await staff.get(opened.headers["location"])
@@ -83,27 +97,35 @@ async def test_open_commit_decide_by_forms(app_of: object, case: Harness) -> Non
         assert "我已阅读并承诺" in view.text and "告知承诺书" in view.text and "接下来" in view.text
         sha = re.search(rf'id="form-commit-{AFTER}".*?name="letter_sha256" value="([0-9a-f]{{64}})"', view.text, re.S)
         assert sha
-        unread = await applicant.post("/cases/c-1/actions/commit", data={"csrf": csrf(view.text), "matter": AFTER,
-                                                                         "letter_sha256": sha.group(1), "form": f"commit-{AFTER}"})
+        unread = await applicant.post(
+            "/cases/c-1/actions/commit",
+            data={"csrf": csrf(view.text), "matter": AFTER, "letter_sha256": sha.group(1), "form": f"commit-{AFTER}"},
+        )
         assert unread.status_code == 422 and "请先阅读告知承诺书" in unread.text
         for code in (AFTER, DURING):
             view = await applicant.get("/cases/c-1")
             sha = re.search(rf'id="form-commit-{code}".*?name="letter_sha256" value="([0-9a-f]{{64}})"', view.text, re.S)
             assert sha
-            done = await applicant.post("/cases/c-1/actions/commit", data={
-                "csrf": csrf(view.text), "matter": code, "letter_sha256": sha.group(1), "read": "yes"})
+            done = await applicant.post(
+                "/cases/c-1/actions/commit",
+                data={"csrf": csrf(view.text), "matter": code, "letter_sha256": sha.group(1), "read": "yes"},
+            )
             assert done.status_code == 303, done.text
         view = await applicant.get("/cases/c-1?done=commit")
         assert "承诺已签署" in view.text and "审查中" in view.text and "撤回申请" in view.text
 
         # the applicant may not decide: the workflow's refusal, in Chinese, on the page
-        refused = await applicant.post("/cases/c-1/actions/decision", data={"csrf": csrf(view.text), "approve": "true", "reason": "自批"})
+        refused = await applicant.post(
+            "/cases/c-1/actions/decision", data={"csrf": csrf(view.text), "approve": "true", "reason": "自批"}
+        )
         assert refused.status_code == 403 and "申请人无权执行此操作" in refused.text
 
         page = await staff.get("/cases/c-1")
         assert "作出审批决定" in page.text and "事中核查尚未完成" in page.text
-        early = await staff.post("/cases/c-1/actions/decision", data={"csrf": csrf(page.text), "approve": "true",
-                                                                       "reason": "符合条件", "form": "decision"})
+        early = await staff.post(
+            "/cases/c-1/actions/decision",
+            data={"csrf": csrf(page.text), "approve": "true", "reason": "符合条件", "form": "decision"},
+        )
         assert early.status_code == 409 and "事中核查尚未完成" in early.text
         empty = await staff.post("/cases/c-1/actions/decision", data={"csrf": csrf(page.text), "approve": "true", "reason": ""})
         assert empty.status_code == 422 and "「理由」不能为空" in empty.text

@@ -15,21 +15,29 @@ from api.limits import ComplaintLimits, Rate
 from db.models import Complaint, CreditRepair, Matter
 from tests.catalogue.support import DEPT, add, start
 from tests.support.console import browser, csrf, sign_in, track
-from tests.support.credit import PERSON as CREDIT_PERSON, seed
+from tests.support.credit import PERSON as CREDIT_PERSON
+from tests.support.credit import seed
 from tests.support.factories import AFTER
 from tests.support.harness import Harness
 from tests.support.http import COMPANY, Client
+from workflows.catalogue_types import RevisionStepInput
 from workflows.repair_types import repair_workflow_id
 from workflows.revision import CatalogueRevisionWorkflow as W
-from workflows.catalogue_types import RevisionStepInput
 
 API_AS = {"caseworker": {"Authorization": "Bearer dev-caseworker"}}
 
 
 async def open_case(client: Client, case: Harness, application_id: str) -> None:
-    opened = await client.post("/applications", headers=API_AS["caseworker"], json={
-        "application_id": application_id, "applicant": {"id": COMPANY, "name": "湛河测试商贸有限公司", "kind": "company"},
-        "service": "食品经营许可", "matters": [AFTER]})
+    opened = await client.post(
+        "/applications",
+        headers=API_AS["caseworker"],
+        json={
+            "application_id": application_id,
+            "applicant": {"id": COMPANY, "name": "湛河测试商贸有限公司", "kind": "company"},
+            "service": "食品经营许可",
+            "matters": [AFTER],
+        },
+    )
     assert opened.status_code == 201, opened.text
     await track(case, application_id)
 
@@ -84,10 +92,19 @@ async def test_repair_applied_for_in_the_archive_and_decided_in_the_queue(app_of
         assert (await applicant.get("/archive/410411199001010015")).status_code == 403  # another's archive
         none = await applicant.post(f"/archive/{CREDIT_PERSON}/repairs", data={"csrf": csrf(archive.text), "evidence": "x"})
         assert none.status_code == 422 and "请至少勾选" in none.text
-        forged = await applicant.post(f"/archive/{CREDIT_PERSON}/repairs", data={"csrf": "x", "record_ids": record, "evidence": "x"})
+        forged = await applicant.post(
+            f"/archive/{CREDIT_PERSON}/repairs", data={"csrf": "x", "record_ids": record, "evidence": "x"}
+        )
         assert forged.status_code == 403
-        applied = await applicant.post(f"/archive/{CREDIT_PERSON}/repairs", data={
-            "csrf": csrf(archive.text), "record_ids": record, "evidence": "已履行全部义务，附整改报告及信用承诺书", "idem": "k-1"})
+        applied = await applicant.post(
+            f"/archive/{CREDIT_PERSON}/repairs",
+            data={
+                "csrf": csrf(archive.text),
+                "record_ids": record,
+                "evidence": "已履行全部义务，附整改报告及信用承诺书",
+                "idem": "k-1",
+            },
+        )
         assert applied.status_code == 303, applied.text
         with Session(case.engine) as db:
             repair = db.exec(select(CreditRepair)).one()
@@ -108,10 +125,14 @@ async def test_repair_applied_for_in_the_archive_and_decided_in_the_queue(app_of
         assert "已履行全部义务" in page.text and "作出决定" in page.text
         no_csrf = await office.post(f"/repairs/{repair.id}/decision", data={"approve": "true", "reason": "符合条件"})
         assert no_csrf.status_code == 403
-        no_reason = await office.post(f"/repairs/{repair.id}/decision", data={"csrf": csrf(page.text), "approve": "true", "reason": " "})
+        no_reason = await office.post(
+            f"/repairs/{repair.id}/decision", data={"csrf": csrf(page.text), "approve": "true", "reason": " "}
+        )
         assert no_reason.status_code == 422 and "须说明理由" in no_reason.text
-        decided = await office.post(f"/repairs/{repair.id}/decision", data={
-            "csrf": csrf(page.text), "approve": "true", "reason": "已纠正失信行为并履行义务"})
+        decided = await office.post(
+            f"/repairs/{repair.id}/decision",
+            data={"csrf": csrf(page.text), "approve": "true", "reason": "已纠正失信行为并履行义务"},
+        )
         assert decided.status_code == 303, decided.text
         after = await office.get(decided.headers["location"])
         assert "已准予修复" in after.text and "作出决定</button>" not in after.text

@@ -10,8 +10,6 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from figures import counting
-from figures.definitions import KEY_LABELS, LABELS, Query
 from api.catalogue_schemas import RevisionOut
 from console.archive import repairable
 from console.charts import Bar, Part, bars, columns, percent, stacked
@@ -19,6 +17,8 @@ from console.complaints import FORM_TTL_S, form_token, token_ok
 from console.dashboard import charts, tiles
 from console.nav import BUREAU_STATUSES, DASHBOARD_ROLES
 from console.revisions import steps_allowed
+from figures import counting
+from figures.definitions import KEY_LABELS, LABELS, Query
 from workflows.catalogue_types import RevisionStatus
 from workflows.types import Actor, Role
 
@@ -54,9 +54,20 @@ def test_dashboard_by_department_and_month() -> None:
     row = dict.fromkeys(LABELS, 0) | {"commitment_rate": None, "untrue_rate": None, "median_days_to_decision": None}
     report: dict[str, Any] = {
         "totals": row | {"applications": 2, "untrue": 1, "verifications_done": 2, "untrue_rate": 0.5},
-        "by_department": [row | {"department": "甲局", "committed": 2, "proven": 1, "untrue": 1, "verifications_done": 2,
-                                 "untrue_rate": 0.5, "commitment_rate": 0.6667}],
-        "by_matter": [], "by_month": [row | {"month": "2026-06", "applications": 2, "committed": 2, "untrue": 1}],
+        "by_department": [
+            row
+            | {
+                "department": "甲局",
+                "committed": 2,
+                "proven": 1,
+                "untrue": 1,
+                "verifications_done": 2,
+                "untrue_rate": 0.5,
+                "commitment_rate": 0.6667,
+            }
+        ],
+        "by_matter": [],
+        "by_month": [row | {"month": "2026-06", "applications": 2, "committed": 2, "untrue": 1}],
         "labels": {**KEY_LABELS, **LABELS},
     }
     got = {c.key: str(c.svg) for c in charts(report)}
@@ -84,8 +95,20 @@ def test_which_records_may_be_picked_for_repair() -> None:
 
 
 def revision(status: RevisionStatus) -> RevisionOut:
-    return RevisionOut(id="r-1", department="湛河区测试局", status=status, status_label="", created_by="d", created_at=NOW,
-                       updated_at=None, source="manual", changes=[], comments=[], steps=[], published_version=None)
+    return RevisionOut(
+        id="r-1",
+        department="湛河区测试局",
+        status=status,
+        status_label="",
+        created_by="d",
+        created_at=NOW,
+        updated_at=None,
+        source="manual",
+        changes=[],
+        comments=[],
+        steps=[],
+        published_version=None,
+    )
 
 
 def test_the_bureau_is_offered_the_step_the_status_allows() -> None:

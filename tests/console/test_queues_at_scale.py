@@ -28,11 +28,31 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     """30 old cases whose verification fell due (complaints made them due at once), then 10,000
     newer approved cases waiting for theirs, across two departments; and newer applications."""
     start = NOW - timedelta(days=300)
-    made = [case(n, start + timedelta(minutes=n), "verifying", "due", start + timedelta(days=10 + n % 3),
-                 "湛河区市场监督管理局" if n % 2 else "湛河区卫生健康委员会") for n in range(DUE)]
-    made += [case(DUE + n, start + timedelta(days=60, seconds=n * 60), "approved", "scheduled", NOW + timedelta(days=30), "湛河区市场监督管理局")
-             for n in range(NEWER)]
-    made += [case(DUE + NEWER + n, NOW - timedelta(hours=n), "reviewing", "none", None, "湛河区市场监督管理局") for n in range(120)]
+    made = [
+        case(
+            n,
+            start + timedelta(minutes=n),
+            "verifying",
+            "due",
+            start + timedelta(days=10 + n % 3),
+            "湛河区市场监督管理局" if n % 2 else "湛河区卫生健康委员会",
+        )
+        for n in range(DUE)
+    ]
+    made += [
+        case(
+            DUE + n,
+            start + timedelta(days=60, seconds=n * 60),
+            "approved",
+            "scheduled",
+            NOW + timedelta(days=30),
+            "湛河区市场监督管理局",
+        )
+        for n in range(NEWER)
+    ]
+    made += [
+        case(DUE + NEWER + n, NOW - timedelta(hours=n), "reviewing", "none", None, "湛河区市场监督管理局") for n in range(120)
+    ]
     engine = seeded_engine(f"sqlite:///{tmp_path_factory.mktemp('district')}/read.db")
     with Session(engine) as session:
         session.execute(insert(Application), [r for r, _ in made])
@@ -71,4 +91,6 @@ def test_a_department_sees_its_own_matters_and_the_caseworker_the_oldest_decisio
     assert theirs.total == DUE // 2 and all(int(i.case.application_id[2:]) % 2 == 0 for i in theirs.items)
     assert decisions.key == "decisions" and decisions.total == 120 and len(decisions.items) == 50
     due = [i.due for i in decisions.items]
-    assert due == sorted(due) and decisions.items[0].case.application_id == f"s-{DUE + NEWER + 119:06d}"  # opened first, due first
+    assert (
+        due == sorted(due) and decisions.items[0].case.application_id == f"s-{DUE + NEWER + 119:06d}"
+    )  # opened first, due first

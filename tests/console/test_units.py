@@ -32,15 +32,38 @@ FAR_DEPT = Actor("cw-9", Role.caseworker, "湛河区其他局")
 
 
 def matter(code: str = "M1", **kw: Any) -> dict[str, Any]:
-    return {"code": code, "name": f"证明{code}", "stage": "after", "exempt": False, "mode": "undecided", "verification": "none", "eligible": True,
-            "letter_sha256": "a" * 64, "proof_sha256": None, "window_end": None, "rectify_by": None,
-            "deadline_at": None, "escalated": False, **kw}
+    return {
+        "code": code,
+        "name": f"证明{code}",
+        "stage": "after",
+        "exempt": False,
+        "mode": "undecided",
+        "verification": "none",
+        "eligible": True,
+        "letter_sha256": "a" * 64,
+        "proof_sha256": None,
+        "window_end": None,
+        "rectify_by": None,
+        "deadline_at": None,
+        "escalated": False,
+        **kw,
+    }
 
 
 def row(status: str, matters: list[dict[str, Any]] | None = None, **kw: Any) -> Application:
-    return Application(application_id="a-1", workflow_id="application-a-1", applicant_id=ME, applicant_name="张三",
-                       applicant_kind="person", service="测试", status=status, status_label=status,
-                       matters=matters or [matter()], departments=["湛河区测试局"], **kw)
+    return Application(
+        application_id="a-1",
+        workflow_id="application-a-1",
+        applicant_id=ME,
+        applicant_name="张三",
+        applicant_kind="person",
+        service="测试",
+        status=status,
+        status_label=status,
+        matters=matters or [matter()],
+        departments=["湛河区测试局"],
+        **kw,
+    )
 
 
 def offered(actor: Actor, case: Application) -> set[str]:
@@ -49,8 +72,7 @@ def offered(actor: Actor, case: Application) -> set[str]:
 
 def test_before_the_decision() -> None:
     case = row("notified", [matter("M1"), matter("M2", mode="commitment"), matter("M3", eligible=False, letter_sha256=None)])
-    assert offered(APPLICANT, case) == {
-        "commit-M1", "proof-M1", "withdraw-commitment-M2", "proof-M3", "complaints", "cancel"}
+    assert offered(APPLICANT, case) == {"commit-M1", "proof-M1", "withdraw-commitment-M2", "proof-M3", "complaints", "cancel"}
     assert offered(OTHER, case) == {"complaints"}  # nobody commits or withdraws on another's behalf
     assert offered(CASEWORKER, case) == {"commit-M1", "proof-M1", "proof-M3", "complaints", "cancel"}
     commit = next(o for o in allowed_actions(CASEWORKER, case, NOW) if o.path == "commit")
@@ -74,12 +96,15 @@ def test_review_and_decision() -> None:
 
 def test_after_approval() -> None:
     window = (NOW + timedelta(days=90)).isoformat()
-    approved = row("approved", [matter("M1", mode="commitment", verification="scheduled", window_end=window),
-                                matter("M2", mode="proof")])
+    approved = row(
+        "approved", [matter("M1", mode="commitment", verification="scheduled", window_end=window), matter("M2", mode="proof")]
+    )
     assert offered(VERIFIER, approved) == {"verification-M1"}
     assert offered(CASEWORKER, approved) == {"complaints"}
     assert offered(APPLICANT, approved) == {"complaints"}
-    done = row("approved", [matter("M1", mode="commitment", verification="true", window_end=(NOW - timedelta(days=1)).isoformat())])
+    done = row(
+        "approved", [matter("M1", mode="commitment", verification="true", window_end=(NOW - timedelta(days=1)).isoformat())]
+    )
     assert offered(VERIFIER, done) == set()  # its supervision window is over
 
 
@@ -87,17 +112,34 @@ def test_untrue_finding_rectification_and_hearing() -> None:
     untrue = row("verifying", [matter("M1", mode="commitment", verification="untrue")])
     assert offered(CASEWORKER, untrue) == {"complaints", "disposition-rectify"}
     assert offered(SUPERVISOR, untrue) == {
-        "complaints", "disposition-rectify", "disposition-revoke", "disposition-penalize", "disposition-refer"}
+        "complaints",
+        "disposition-rectify",
+        "disposition-revoke",
+        "disposition-penalize",
+        "disposition-refer",
+    }
     by = (NOW + timedelta(days=5)).isoformat()
     rectifying = row("rectifying", [matter("M1", mode="commitment", verification="rectifying", rectify_by=by)])
     assert "rectification-M1" in offered(APPLICANT, rectifying)
     late = row("rectifying", [matter("M1", mode="commitment", verification="rectifying", rectify_by=NOW.isoformat())])
     assert "rectification-M1" not in offered(APPLICANT, late)
-    assert offered(VERIFIER, row("verifying", [matter("M1", mode="commitment", verification="reverifying")])) == {"verification-M1"}
+    assert offered(VERIFIER, row("verifying", [matter("M1", mode="commitment", verification="reverifying")])) == {
+        "verification-M1"
+    }
 
     until = (NOW + timedelta(days=3)).isoformat()
-    hearing = row("hearing", [matter("M1", mode="commitment", verification="proposed")],
-                  hearing={"grounds": "复核不符", "matters": ["M1"], "proposed_at": NOW.isoformat(), "statement_until": until, "statement": None, "period_over": False})
+    hearing = row(
+        "hearing",
+        [matter("M1", mode="commitment", verification="proposed")],
+        hearing={
+            "grounds": "复核不符",
+            "matters": ["M1"],
+            "proposed_at": NOW.isoformat(),
+            "statement_until": until,
+            "statement": None,
+            "period_over": False,
+        },
+    )
     assert offered(APPLICANT, hearing) == {"statement", "complaints"}
     assert "revocation" not in offered(SUPERVISOR, hearing)  # the statement period runs
     stated = row("hearing", hearing.matters, hearing={**(hearing.hearing or {}), "statement": "并非虚假"})
@@ -125,7 +167,14 @@ def test_next_step_in_plain_words() -> None:
     by = datetime(2026, 6, 25, 6, 30, tzinfo=timezone.utc)
     step = next_step(row("rectifying", [matter(mode="commitment", verification="rectifying", rectify_by=by.isoformat())]), NOW)
     assert step.yours and "请在2026年6月25日 14:30前对「证明M1」整改到位" in step.text and step.by == by
-    hearing = {"grounds": "复核不符", "matters": ["M1"], "proposed_at": NOW.isoformat(), "statement_until": by.isoformat(), "statement": None, "period_over": False}
+    hearing = {
+        "grounds": "复核不符",
+        "matters": ["M1"],
+        "proposed_at": NOW.isoformat(),
+        "statement_until": by.isoformat(),
+        "statement": None,
+        "period_over": False,
+    }
     step = next_step(row("hearing", hearing=hearing), NOW)
     assert step.yours and "陈述、申辩" in step.text and "复核不符" in step.text
     step = next_step(row("hearing", hearing={**hearing, "statement": "说明"}), NOW)

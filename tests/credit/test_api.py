@@ -27,7 +27,9 @@ OFFICER = auth("credit_officer")
 def add_records(case: Harness, *records: tuple[str, str, datetime]) -> None:
     with Session(case.engine) as s:
         for n, (applicant, kind, at) in enumerate(records):
-            s.add(CreditRecord(business_id=f"r{n}-{applicant}", applicant_id=applicant, kind=kind, severity="", note="测试", at=at))
+            s.add(
+                CreditRecord(business_id=f"r{n}-{applicant}", applicant_id=applicant, kind=kind, severity="", note="测试", at=at)
+            )
         s.commit()
 
 
@@ -45,8 +47,15 @@ async def rules_body(http: Client) -> dict[str, Any]:
 async def test_rules_are_readable_and_versioned(http: Client) -> None:
     rules = (await http.get("/credit/rules", headers=auth("caseworker"))).json()
     assert rules["version"] == 1 and rules["created_by"] == "system"
-    assert [(g["code"], g["label"]) for g in rules["grades"]] == [("D", "严重失信"), ("C", "较重失信"), ("B", "一般失信"), ("A", "守信")]
-    assert rules["kinds"]["revoked"].items() >= {"severity": "serious", "publication_months": 36, "repair_after_months": 12}.items()
+    assert [(g["code"], g["label"]) for g in rules["grades"]] == [
+        ("D", "严重失信"),
+        ("C", "较重失信"),
+        ("B", "一般失信"),
+        ("A", "守信"),
+    ]
+    assert (
+        rules["kinds"]["revoked"].items() >= {"severity": "serious", "publication_months": 36, "repair_after_months": 12}.items()
+    )
     assert rules["kinds"]["revoked"]["label"] == "虚假承诺致撤销行政决定"
     assert rules["grades"][-1]["method_label"] == "数据核查"
     assert (await http.get("/credit/rules")).status_code == 401
@@ -82,7 +91,10 @@ async def test_a_rule_change_regrades_and_is_logged(http: Client, case: Harness)
     stale = await http.put("/credit/rules", json=(await rules_body(http)) | {"source": "改", "base_version": 1}, headers=OFFICER)
     assert stale.status_code == 409 and "第2版" in stale.json()["detail"]
     versions = (await http.get("/credit/rules/versions", headers=OFFICER)).json()
-    assert [(v["version"], v["created_by"], v["note"]) for v in versions] == [(2, "dev-credit_officer", "整改到位亦按一般失信"), (1, "system", "系统初始规则")]
+    assert [(v["version"], v["created_by"], v["note"]) for v in versions] == [
+        (2, "dev-credit_officer", "整改到位亦按一般失信"),
+        (1, "system", "系统初始规则"),
+    ]
     assert len((await http.get("/credit/grade-changes", headers=OFFICER)).json()) == 1
 
 
@@ -98,7 +110,9 @@ async def test_malformed_rules_are_422(http: Client) -> None:
     ):
         answer = await http.put("/credit/rules", json=broken, headers=OFFICER)
         assert answer.status_code == 422, broken
-    missing = await http.put("/credit/rules", json=body | {"kinds": {k: v for k, v in body["kinds"].items() if k != "revoked"}}, headers=OFFICER)
+    missing = await http.put(
+        "/credit/rules", json=body | {"kinds": {k: v for k, v in body["kinds"].items() if k != "revoked"}}, headers=OFFICER
+    )
     assert "缺少 ['revoked']" in missing.text
     assert [v["version"] for v in (await http.get("/credit/rules/versions", headers=OFFICER)).json()] == [1]
 

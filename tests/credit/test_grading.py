@@ -22,13 +22,13 @@ PERSON, COMPANY = resident_id(11), credit_code(11)
 
 
 def record(applicant: str, kind: str, at: datetime, n: int = 1) -> CreditRecord:
-    return CreditRecord(
-        business_id=f"{applicant}:{kind}:{n}", applicant_id=applicant, kind=kind, severity="", note="测试", at=at
-    )
+    return CreditRecord(business_id=f"{applicant}:{kind}:{n}", applicant_id=applicant, kind=kind, severity="", note="测试", at=at)
 
 
 def changes(session: Session, applicant: str) -> list[tuple[str | None, str, int, str]]:
-    rows = session.exec(select(CreditGradeChange).where(CreditGradeChange.applicant_id == applicant).order_by(CreditGradeChange.id))  # type: ignore[arg-type]
+    rows = session.exec(
+        select(CreditGradeChange).where(CreditGradeChange.applicant_id == applicant).order_by(CreditGradeChange.id)
+    )  # type: ignore[arg-type]
     return [(c.old_grade, c.new_grade, c.rule_version, c.cause) for c in rows]
 
 

@@ -100,9 +100,18 @@ def test_an_event_is_written_and_rolled_back_with_its_record(engine: Engine) -> 
     assert sorted(found) == ["case-1:revoked:-", "case-2:revoked:-"]
     payload = found["case-1:revoked:-"].payload
     assert payload["applicant"] == {"id": PERSON, "kind": "person"}
-    assert payload["record"] == {"id": "case-1:revoked:-", "kind": "revoked", "label": "虚假承诺致撤销行政决定",
-                                 "severity": "serious", "severity_label": "严重失信"}
-    assert (payload["source_case"], payload["actor"], payload["basis"]) == ("case-1", "sv-1", "《中华人民共和国行政许可法》第六十九条")
+    assert payload["record"] == {
+        "id": "case-1:revoked:-",
+        "kind": "revoked",
+        "label": "虚假承诺致撤销行政决定",
+        "severity": "serious",
+        "severity_label": "严重失信",
+    }
+    assert (payload["source_case"], payload["actor"], payload["basis"]) == (
+        "case-1",
+        "sv-1",
+        "《中华人民共和国行政许可法》第六十九条",
+    )
     assert payload["at"].startswith("2026-03-01T00:01")
 
 
@@ -142,8 +151,10 @@ async def test_receiver_down_then_up_each_event_delivered_once(pushing: Harness,
     assert len(receiver.posts_of(keys[0])) >= 4  # the same key on every retry: 503s, then 201
     assert all(r.last_error is None for r in rows(pushing.engine).values())
     assert receiver.events[keys[0]]["record"]["kind"] == "revoked"
-    sys.stdout.write(f"\n[outbox] receiver down then up: {len(keys)} events, {len(receiver.posts)} POSTs, "
-                     f"{len(receiver.stored)} stored, {sum(p.status == 503 for p in receiver.posts)} answered 503\n")
+    sys.stdout.write(
+        f"\n[outbox] receiver down then up: {len(keys)} events, {len(receiver.posts)} POSTs, "
+        f"{len(receiver.stored)} stored, {sum(p.status == 503 for p in receiver.posts)} answered 503\n"
+    )
 
     # a new event while the workflow idles: the wake signal delivers it at once
     more = write(pushing.engine, 6)
@@ -181,7 +192,9 @@ async def test_a_refused_event_is_held_and_the_others_go_on(pushing: Harness, re
 async def test_the_delivery_continues_as_new_and_keeps_delivering(engine: Engine, receiver: Receiver) -> None:
     """On a dev server of its own: the time-skipping test server, once a workflow has continued as
     new there, no longer skips time for the tests after it."""
-    inp = DeliveryInput(batch_size=1, idle_seconds=0.2, rounds_per_run=2, post_timeout_seconds=POST_TIMEOUT, first_retry_seconds=0.2)
+    inp = DeliveryInput(
+        batch_size=1, idle_seconds=0.2, rounds_per_run=2, post_timeout_seconds=POST_TIMEOUT, first_retry_seconds=0.2
+    )
     settings = Settings(credit_platform_url=receiver.url, credit_platform_timeout=POST_TIMEOUT)
     async with await dev_env() as env:
         client = env.client
@@ -244,7 +257,11 @@ async def test_worker_killed_mid_delivery_every_event_stored_once(tmp_path: Path
             receiver.hold = 0
             assert Counter(receiver.stored) == Counter(keys[:1]) and not delivered(engine, keys[:1])
             second = worker_process(tmp_path, address, "tq-kill", receiver)
-            await eventually(lambda: delivered(engine, keys), within=90, what=f"delivery after restart: {(tmp_path / 'worker.log').read_text()[-3000:]}")
+            await eventually(
+                lambda: delivered(engine, keys),
+                within=90,
+                what=f"delivery after restart: {(tmp_path / 'worker.log').read_text()[-3000:]}",
+            )
         finally:
             for proc in (first, second):
                 if proc and proc.poll() is None:
@@ -256,7 +273,9 @@ async def test_worker_killed_mid_delivery_every_event_stored_once(tmp_path: Path
                         proc.wait()
         assert Counter(receiver.stored) == Counter(keys)  # each event stored exactly once
         assert [p.status for p in receiver.posts_of(keys[0])] == [201, 409]  # sent again, same key
-        sys.stdout.write(f"\n[outbox] worker killed mid-POST: {len(keys)} events, {len(receiver.posts)} POSTs, {len(receiver.stored)} stored\n")
+        sys.stdout.write(
+            f"\n[outbox] worker killed mid-POST: {len(keys)} events, {len(receiver.posts)} POSTs, {len(receiver.stored)} stored\n"
+        )
         handle = env.client.get_workflow_handle(DELIVERY_WORKFLOW_ID)
         await end(handle)
         history = await handle.fetch_history()
@@ -267,7 +286,9 @@ async def test_worker_killed_mid_delivery_every_event_stored_once(tmp_path: Path
 # ---- the export, when nothing is pushed ---------------------------------------------------------
 
 
-def test_export_writes_new_events_as_json_lines_and_marks_them(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_writes_new_events_as_json_lines_and_marks_them(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import cli
     from config import get_settings
 
@@ -295,4 +316,7 @@ def test_export_writes_new_events_as_json_lines_and_marks_them(engine: Engine, t
     finally:
         get_settings.cache_clear()
     with Session(engine) as session:
-        assert session.exec(select(func.count()).select_from(CreditOutbox).where(col(CreditOutbox.delivered_at).is_not(None))).one() == 0
+        assert (
+            session.exec(select(func.count()).select_from(CreditOutbox).where(col(CreditOutbox.delivered_at).is_not(None))).one()
+            == 0
+        )

@@ -30,4 +30,6 @@ async def test_termination_record_carries_basis_period_actor_and_event(case: Har
         assert event.payload["basis"] == record.basis
         grade = s.get(ApplicantGrade, APPLICANT.id)
         assert grade is not None and grade.grade == "C"
-        assert [c.new_grade for c in s.exec(select(CreditGradeChange).where(CreditGradeChange.applicant_id == APPLICANT.id))] == ["C"]
+        assert [c.new_grade for c in s.exec(select(CreditGradeChange).where(CreditGradeChange.applicant_id == APPLICANT.id))] == [
+            "C"
+        ]

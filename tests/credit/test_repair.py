@@ -6,10 +6,9 @@ history made here replays (the `case` fixture)."""
 
 from __future__ import annotations
 
-import uuid
-
 import asyncio
 import time
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -34,16 +33,27 @@ def auth(role: str, who: str = PERSON) -> dict[str, str]:
 
 async def apply(http: Client, case: Harness, records: list[str], key: str | None = None, who: str = PERSON) -> httpx.Response:
     headers = auth("applicant", who) | ({"Idempotency-Key": key} if key else {})
-    r = await http.post(f"/applicants/{who}/credit/repairs", json={"record_ids": records, "evidence": "已履行全部义务，附整改报告及信用承诺书"}, headers=headers)
+    r = await http.post(
+        f"/applicants/{who}/credit/repairs",
+        json={"record_ids": records, "evidence": "已履行全部义务，附整改报告及信用承诺书"},
+        headers=headers,
+    )
     if r.status_code == 201:
         case.handles.append(case.env.client.get_workflow_handle(r.json()["workflow_id"]))
     return r
 
 
 async def open_case(http: Client, app_id: str) -> dict[str, Any]:
-    r = await http.post("/applications", headers=auth("caseworker"), json={
-        "application_id": app_id, "applicant": {"id": PERSON, "name": "张三", "kind": "person"},
-        "service": "测试行政事项", "matters": [AFTER]})
+    r = await http.post(
+        "/applications",
+        headers=auth("caseworker"),
+        json={
+            "application_id": app_id,
+            "applicant": {"id": PERSON, "name": "张三", "kind": "person"},
+            "service": "测试行政事项",
+            "matters": [AFTER],
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -60,8 +70,12 @@ def events(case: Harness) -> dict[str, CreditOutbox]:
         return {e.event_id: e for e in session.exec(select(CreditOutbox))}
 
 
-async def decision(http: Client, repair_id: str, approve: bool, reason: str, role: str = "credit_officer", who: str = PERSON) -> httpx.Response:
-    return await http.post(f"/credit/repairs/{repair_id}/decision", json={"approve": approve, "reason": reason}, headers=auth(role, who))
+async def decision(
+    http: Client, repair_id: str, approve: bool, reason: str, role: str = "credit_officer", who: str = PERSON
+) -> httpx.Response:
+    return await http.post(
+        f"/credit/repairs/{repair_id}/decision", json={"approve": approve, "reason": reason}, headers=auth(role, who)
+    )
 
 
 async def result(case: Harness, workflow_id: str) -> str:
@@ -150,8 +164,9 @@ async def test_an_application_before_the_minimum_period_is_refused_with_the_date
 async def test_wrong_roles_are_refused_and_the_history_stays_untouched(http: Client, case: Harness) -> None:
     revoked = seed(case, "revoked", months_ago=13)
     seed(case, "revoked", months_ago=13, n=2, who=OTHER)
-    on_behalf = await http.post(f"/applicants/{PERSON}/credit/repairs", json={"record_ids": [revoked], "evidence": "代为申请"},
-                                headers=auth("caseworker"))
+    on_behalf = await http.post(
+        f"/applicants/{PERSON}/credit/repairs", json={"record_ids": [revoked], "evidence": "代为申请"}, headers=auth("caseworker")
+    )
     assert on_behalf.status_code == 403 and "本人" in on_behalf.json()["detail"]
     assert (await apply(http, case, [revoked], who=OTHER)).status_code == 422  # not the other applicant's record
     repair = (await apply(http, case, [revoked])).json()
@@ -170,7 +185,9 @@ async def test_wrong_roles_are_refused_and_the_history_stays_untouched(http: Cli
         assert refused.status_code == 403 and "本人" in refused.json()["detail"]
     assert kept(await handle.fetch_history()) == before
 
-    withdrawn = await http.post(f"/credit/repairs/{repair['id']}/withdraw", json={"reason": "材料准备不全，撤回后重新申请"}, headers=auth("applicant"))
+    withdrawn = await http.post(
+        f"/credit/repairs/{repair['id']}/withdraw", json={"reason": "材料准备不全，撤回后重新申请"}, headers=auth("applicant")
+    )
     assert withdrawn.status_code == 200, withdrawn.text
     assert withdrawn.json()["status"] == "withdrawn" and withdrawn.json()["decided_by"] == PERSON  # the pseudonym resolved
     assert await result(case, repair["workflow_id"]) == "withdrawn"
@@ -205,7 +222,10 @@ async def test_the_deadline_passing_marks_the_repair_overdue_and_keeps_it_queued
     assert approved.status_code == 200 and approved.json()["status"] == "approved" and approved.json()["overdue"] is True
     assert record(case, revoked).repaired
     with Session(case.engine) as session:
-        assert session.exec(select(CreditOutbox).where(col(CreditOutbox.kind) == "repaired")).one().event_id == f"repair:{repair['id']}"
+        assert (
+            session.exec(select(CreditOutbox).where(col(CreditOutbox.kind) == "repaired")).one().event_id
+            == f"repair:{repair['id']}"
+        )
 
 
 async def test_simultaneous_applications_for_one_record_make_one_repair(http: Client, case: Harness) -> None:

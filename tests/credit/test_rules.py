@@ -113,7 +113,9 @@ def test_counts_in_a_condition() -> None:
 
 
 def test_a_rule_change_of_severity_regrades() -> None:
-    kinds = RULES.model_dump()["kinds"] | {"untrue_rectified": {"severity": "general", "publication_months": 3, "repair_after_months": 0}}
+    kinds = RULES.model_dump()["kinds"] | {
+        "untrue_rectified": {"severity": "general", "publication_months": 3, "repair_after_months": 0}
+    }
     rules = _variant(kinds=kinds, version=2)
     assert grade([Rec("m", "untrue_rectified", ago(1))], rules, NOW).grade == "C"
 
@@ -138,7 +140,11 @@ def test_default_rules_cover_every_kind_with_the_order_of_law() -> None:
 
 MALFORMED = [
     ("a kind missing", lambda d: d["kinds"].pop("revoked"), "缺少"),
-    ("an unknown kind", lambda d: d["kinds"].update(lied={"severity": "minor", "publication_months": 1, "repair_after_months": 0}), "未知"),
+    (
+        "an unknown kind",
+        lambda d: d["kinds"].update(lied={"severity": "minor", "publication_months": 1, "repair_after_months": 0}),
+        "未知",
+    ),
     ("a probability over 1", lambda d: d["grades"][0]["sampling"].update(high=1.5), "less than or equal to 1"),
     ("a risk level missing", lambda d: d["grades"][0]["sampling"].pop("low"), "low"),
     ("an unknown method", lambda d: d["grades"][0].update(method="telepathy"), "on_site"),

@@ -123,7 +123,13 @@ def test_a_case_letter_in_two_copies_with_its_particulars(case_pdf: tuple[Letter
     assert text.count(whole) == 2  # each copy has the whole letter as notified
     assert first in text and second in text and text.index(first) < text.index(second)
     assert text.index(first) < text.index(whole) < text.index(second)
-    for value in ["湛河区某某餐饮有限公司", "企业登记住所（经营场所）证明（ZHQ-T-001）", "2026年3月2日", "第4版清单，本事项第3版", letter.sha256]:
+    for value in [
+        "湛河区某某餐饮有限公司",
+        "企业登记住所（经营场所）证明（ZHQ-T-001）",
+        "2026年3月2日",
+        "第4版清单，本事项第3版",
+        letter.sha256,
+    ]:
         assert text.count(squeeze(value)) >= 2, value  # in both copies
     assert hashlib.sha256(letter.text.encode()).hexdigest() == letter.sha256
 
@@ -147,7 +153,9 @@ def test_markup_in_a_name_stays_text_and_fetches_nothing() -> None:
 
 
 def test_lines_become_headings_only_where_the_letter_has_them() -> None:
-    text = render_letter(letter_templates().get_template("commitment_letter.txt.j2"), next(m for m in TEST_MATTERS if m.code == AFTER))
+    text = render_letter(
+        letter_templates().get_template("commitment_letter.txt.j2"), next(m for m in TEST_MATTERS if m.code == AFTER)
+    )
     kinds = {b.text: b.kind for b in blocks(text)}
     assert kinds["证明事项告知承诺书（格式文本）"] == "title"
     assert kinds["一、告知"] == kinds["二、申请人声明"] == "section"

@@ -19,9 +19,16 @@ pytestmark = pytest.mark.slow
 
 
 async def open_case(http: httpx.AsyncClient, application_id: str) -> dict[str, str]:
-    opened = await http.post("/applications", headers=CASEWORKER, json={
-        "application_id": application_id, "applicant": {"id": COMPANY, "name": "湛河测试商贸有限公司", "kind": "company"},
-        "service": "食品经营许可", "matters": [AFTER, DURING]})
+    opened = await http.post(
+        "/applications",
+        headers=CASEWORKER,
+        json={
+            "application_id": application_id,
+            "applicant": {"id": COMPANY, "name": "湛河测试商贸有限公司", "kind": "company"},
+            "service": "食品经营许可",
+            "matters": [AFTER, DURING],
+        },
+    )
     assert opened.status_code == 201, opened.text
     return {m["code"]: m["letter_sha256"] for m in opened.json()["matters"]}
 
@@ -31,7 +38,9 @@ def kept(case: Harness) -> dict[str, Letter]:
         return {letter.sha256: letter for letter in session.exec(select(Letter))}
 
 
-async def test_the_first_reader_has_it_rendered_and_kept_and_later_readers_get_the_kept_pdf(http: httpx.AsyncClient, case: Harness) -> None:
+async def test_the_first_reader_has_it_rendered_and_kept_and_later_readers_get_the_kept_pdf(
+    http: httpx.AsyncClient, case: Harness
+) -> None:
     letters = await open_case(http, "store-1")
     assert all(letter.pdf is None for letter in kept(case).values())  # the opening renders no PDF
     url = f"/applications/store-1/letters/{AFTER}"

@@ -24,10 +24,23 @@ def seed(case: Harness, kind: str, months_ago: int, n: int = 1, who: str = PERSO
     at = add_months(datetime.now(timezone.utc), -months_ago)
     business_id = f"old-{n}:{kind}:-"
     with Session(case.engine) as session:
-        outbox.insert_records(session, [{
-            "business_id": business_id, "applicant_id": who, "application_id": f"old-{n}", "matter_code": None,
-            "kind": kind, "severity": severity, "note": "测试", "at": at, "actor_id": "sv-1", "basis": "测试依据",
-        }])
+        outbox.insert_records(
+            session,
+            [
+                {
+                    "business_id": business_id,
+                    "applicant_id": who,
+                    "application_id": f"old-{n}",
+                    "matter_code": None,
+                    "kind": kind,
+                    "severity": severity,
+                    "note": "测试",
+                    "at": at,
+                    "actor_id": "sv-1",
+                    "basis": "测试依据",
+                }
+            ],
+        )
         session.commit()
     return business_id
 

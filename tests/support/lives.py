@@ -14,15 +14,21 @@ from tests.support.refusals import refused_saying
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
+)
+from workflows.types import (
     CloseInput,
     CommitInput,
     ComplaintInput,
     DecisionInput,
-    DispositionAction as D,
     DispositionInput,
     RevocationDecisionInput,
     StatementInput,
     VerificationInput,
+)
+from workflows.types import (
+    DispositionAction as D,
+)
+from workflows.types import (
     VerificationState as V,
 )
 
@@ -63,12 +69,15 @@ async def revoked_after_missed_rectification(case: Harness) -> None:
     view = await case.until(handle, lambda v: v.status == S.hearing and v.hearing and v.hearing.statement_until)
     assert case.matter(view, AFTER).verification == V.proposed
     assert view.closed_at is None and credit_kinds(case) == []  # nothing revoked by the timer
-    await refused_saying(handle, W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "逾期未整改", "湛司撤字〔2026〕1号"),
-                         "陈述申辩期")
+    await refused_saying(
+        handle, W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "逾期未整改", "湛司撤字〔2026〕1号"), "陈述申辩期"
+    )
     view = await handle.execute_update(W.state_case, StatementInput(APPLICANT, "因疫情未能按期整改，请求宽限"))
     assert view.hearing and view.hearing.statement
     await refused_saying(handle, W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "逾期未整改"), "文号")
-    await refused_saying(handle, W.decide_revocation, RevocationDecisionInput(CASEWORKER, True, "逾期未整改", "x"), "负责人", "Forbidden")
+    await refused_saying(
+        handle, W.decide_revocation, RevocationDecisionInput(CASEWORKER, True, "逾期未整改", "x"), "负责人", "Forbidden"
+    )
     view = await handle.execute_update(
         W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "申辩理由不成立", "湛司撤字〔2026〕1号")
     )
@@ -80,11 +89,16 @@ async def revoked_after_missed_rectification(case: Harness) -> None:
     assert credit_kinds(case) == ["revoked"]
     # a referral after the revocation, then the supervisor closes the follow-up
     view = await handle.execute_update(
-        W.dispose, DispositionInput(SUPERVISOR, D.refer, "涉嫌伪造", decision_no="湛司移字〔2026〕2号", receiving_organ="平顶山市公安局湛河分局")
+        W.dispose,
+        DispositionInput(
+            SUPERVISOR, D.refer, "涉嫌伪造", decision_no="湛司移字〔2026〕2号", receiving_organ="平顶山市公安局湛河分局"
+        ),
     )
     assert view.referred and view.decisions[-1].receiving_organ == "平顶山市公安局湛河分局"
     assert credit_kinds(case) == ["referred_pending", "revoked"]
-    await refused_saying(handle, W.dispose, DispositionInput(SUPERVISOR, D.refer, "再次", decision_no="x", receiving_organ="y"), "已移送")
+    await refused_saying(
+        handle, W.dispose, DispositionInput(SUPERVISOR, D.refer, "再次", decision_no="x", receiving_organ="y"), "已移送"
+    )
     view = await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "后续处理完毕"))
     assert view.closed_at is not None
     assert await case.outcome(handle) == S.revoked

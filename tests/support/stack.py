@@ -33,12 +33,27 @@ class Stack:
     def __enter__(self) -> Stack:
         api_port = self.api.rsplit(":", 1)[1]
         self.proc = subprocess.Popen(
-            [sys.executable, "scripts/run_dev.py", "--data-dir", str(self.data), "--api-port", api_port,
-             "--temporal-port", str(self.ports[0]), "--ui-port", str(self.ports[1])],
+            [
+                sys.executable,
+                "scripts/run_dev.py",
+                "--data-dir",
+                str(self.data),
+                "--api-port",
+                api_port,
+                "--temporal-port",
+                str(self.ports[0]),
+                "--ui-port",
+                str(self.ports[1]),
+            ],
             cwd=ROOT,
             # every client here shares one address: it stands for many sources, so no per-source limit
-            env={"PATH": "/usr/bin:/bin", "SAMPLING_PROBABILITY": "1.0", "HOME": str(self.data),
-                 "COMPLAINT_RATE_PER_SOURCE": "0/60", **self.env},
+            env={
+                "PATH": "/usr/bin:/bin",
+                "SAMPLING_PROBABILITY": "1.0",
+                "HOME": str(self.data),
+                "COMPLAINT_RATE_PER_SOURCE": "0/60",
+                **self.env,
+            },
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -74,9 +89,22 @@ class Stack:
     def retention_days(self) -> float:
         """The namespace's retention as `temporal operator namespace describe` reports it."""
         described = subprocess.run(
-            [str(Path(sys.executable).parent / "temporal"), "operator", "namespace", "describe", "-n", "default",
-             "--address", f"127.0.0.1:{self.ports[0]}", "--output", "json"],
-            capture_output=True, text=True, timeout=30, check=True,
+            [
+                str(Path(sys.executable).parent / "temporal"),
+                "operator",
+                "namespace",
+                "describe",
+                "-n",
+                "default",
+                "--address",
+                f"127.0.0.1:{self.ports[0]}",
+                "--output",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
         )
         ttl = json.loads(described.stdout)["config"]["workflowExecutionRetentionTtl"]
         return int(ttl.removesuffix("s")) / 86400
@@ -88,7 +116,8 @@ class Stack:
 
 def pick(catalogue: list[dict[str, Any]], stage: str) -> str:
     return next(
-        m["code"] for m in catalogue
+        m["code"]
+        for m in catalogue
         if m["commitment_allowed"] and not m["verification_exempt"] and m["verification_stage"] == stage
     )
 

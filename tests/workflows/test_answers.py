@@ -14,15 +14,21 @@ from tests.support.harness import Harness
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
+)
+from workflows.types import (
     CloseInput,
     CommitInput,
     ComplaintInput,
     DecisionInput,
-    DispositionAction as D,
     DispositionInput,
     RevocationDecisionInput,
     StatementInput,
     VerificationInput,
+)
+from workflows.types import (
+    DispositionAction as D,
+)
+from workflows.types import (
     VerificationState as V,
 )
 
@@ -48,7 +54,9 @@ async def test_each_answer_carries_its_full_effect(case: Harness) -> None:
     proposed = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销"))
     assert proposed.status == S.hearing and proposed.hearing and proposed.hearing.statement_until  # the period computed
     await handle.execute_update(W.state_case, StatementInput(APPLICANT, "申辩"))
-    decided = await handle.execute_update(W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "撤销", "湛撤〔2026〕9号"))
+    decided = await handle.execute_update(
+        W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "撤销", "湛撤〔2026〕9号")
+    )
     assert decided.status == S.revoked and decided.credit_grade == "D"  # as the archive now stands
     assert decided.closed_at is None and decided.follow_up_until is not None
     revoked = await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "无后续处理"))
@@ -80,8 +88,11 @@ async def test_a_life_reads_and_projects_inside_workflow_tasks(case: Harness) ->
 
     events = (await handle.fetch_history()).events
     kinds = Counter(EventType.Name(e.event_type).removeprefix("EVENT_TYPE_") for e in events)
-    scheduled = [e.activity_task_scheduled_event_attributes.activity_type.name for e in events
-                 if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED]
+    scheduled = [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    ]
     assert scheduled == ["record_credits"], kinds
     assert kinds["MARKER_RECORDED"] >= 8, kinds  # opening, projections, calendar, the patch
     # one timer per deadline the case waited for: the due date, the verifier's deadline after

@@ -12,7 +12,8 @@ from db.models import CreditRecord, Matter
 from tests.support.factories import AFTER, APPLICANT, CASEWORKER, applicant
 from tests.support.harness import Harness
 from workflows.application import ApplicationWorkflow as W
-from workflows.types import CommitInput, CreditAssessment, DecisionInput, VerificationState as V
+from workflows.types import CommitInput, CreditAssessment, DecisionInput
+from workflows.types import VerificationState as V
 
 
 def set_risk(case: Harness, code: str, level: str) -> None:
@@ -26,8 +27,16 @@ def set_risk(case: Harness, code: str, level: str) -> None:
 
 def minor_record(case: Harness, applicant_id: str) -> None:
     with Session(case.engine) as s:
-        s.add(CreditRecord(business_id=f"old:{applicant_id}", applicant_id=applicant_id, kind="untrue_rectified",
-                           severity="minor", note="承诺不实，已按期整改到位", at=datetime.now(timezone.utc)))
+        s.add(
+            CreditRecord(
+                business_id=f"old:{applicant_id}",
+                applicant_id=applicant_id,
+                kind="untrue_rectified",
+                severity="minor",
+                note="承诺不实，已按期整改到位",
+                at=datetime.now(timezone.utc),
+            )
+        )
         s.commit()
 
 
@@ -61,8 +70,16 @@ async def test_minor_record_raises_the_chance_and_verifies_on_site(case: Harness
 
 
 async def test_the_grade_at_approval_decides_the_draw(case: Harness) -> None:
-    worse = CreditAssessment(grade="D", barred=True, clean=False, reason="有严重不良信用记录", label="严重失信",
-                             rule_version=2, sampling={"low": 1.0, "medium": 1.0, "high": 1.0}, method="on_site")
+    worse = CreditAssessment(
+        grade="D",
+        barred=True,
+        clean=False,
+        reason="有严重不良信用记录",
+        label="严重失信",
+        rule_version=2,
+        sampling={"low": 1.0, "medium": 1.0, "high": 1.0},
+        method="on_site",
+    )
     handle, opened, view = await approved(case, who_n=3, credit=worse)
     assert opened.credit_grade == "A"
     m = case.matter(view, AFTER)

@@ -13,16 +13,22 @@ from tests.support.refusals import refused_saying as refused
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
+)
+from workflows.types import (
     CancelInput,
     CommitInput,
     ComplaintInput,
     DecisionInput,
-    DispositionAction as D,
     DispositionInput,
     RectificationInput,
     RevocationDecisionInput,
     StatementInput,
     VerificationInput,
+)
+from workflows.types import (
+    DispositionAction as D,
+)
+from workflows.types import (
     VerificationState as V,
 )
 
@@ -53,7 +59,9 @@ async def test_statement_period_lapses_not_revoked_then_penalty_alone(case: Harn
     )
     assert view.status == S.verifying and case.matter(view, AFTER).verification == V.untrue
     await refused(handle, W.dispose, DispositionInput(SUPERVISOR, D.penalize, "虚假承诺"), "文号")
-    view = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.penalize, "虚假承诺，罚款", decision_no="湛税罚〔2026〕3号"))
+    view = await handle.execute_update(
+        W.dispose, DispositionInput(SUPERVISOR, D.penalize, "虚假承诺，罚款", decision_no="湛税罚〔2026〕3号")
+    )
     assert view.penalized and case.matter(view, AFTER).verification == V.disposed and view.status == S.approved
     assert credit_kinds(case) == ["penalized"]
     assert await case.outcome(handle, skip_days=100) == S.sanctioned
@@ -80,7 +88,9 @@ async def test_untrue_reverification_proposes_revocation(case: Harness) -> None:
     assert credit_kinds(case) == []
     await case.skip(20)  # three working days, even across a Golden Week
     await case.until(handle, lambda v: bool(v.hearing and v.hearing.period_over))
-    view = await handle.execute_update(W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "整改不到位", "湛撤〔2026〕4号"))
+    view = await handle.execute_update(
+        W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "整改不到位", "湛撤〔2026〕4号")
+    )
     assert view.status == S.revoked
     await case.skip(91)  # the follow-up period ends by itself
     assert await case.outcome(handle) == S.revoked
@@ -129,7 +139,10 @@ async def test_referral_after_termination_then_follow_up_ends(case: Harness) -> 
     assert view.status == S.terminated and view.closed_at is None and view.decisions[-1].kind == "terminate"
     assert credit_kinds(case) == ["terminated"]
     view = await handle.execute_update(
-        W.dispose, DispositionInput(SUPERVISOR, D.refer, "伪造证明", decision_no="湛移〔2026〕5号", receiving_organ="平顶山市公安局湛河分局")
+        W.dispose,
+        DispositionInput(
+            SUPERVISOR, D.refer, "伪造证明", decision_no="湛移〔2026〕5号", receiving_organ="平顶山市公安局湛河分局"
+        ),
     )
     assert view.referred and case.matter(view, DURING).verification == V.disposed
     await refused(handle, W.dispose, DispositionInput(SUPERVISOR, D.rectify, "整改", deadline_days=5), "只能作出")

@@ -11,29 +11,35 @@ from sqlmodel import Session
 from temporalio.testing import WorkflowEnvironment
 
 from db.models import CreditRecord
-from tests.support.replay import replay_all, stop_all
-
 from tests.support.factories import AFTER, APPLICANT, CASEWORKER, DURING, EXCLUDED, PUBLIC, SUPERVISOR, VERIFIER, applicant
 from tests.support.harness import Harness
 from tests.support.refusals import refused
+from tests.support.replay import replay_all, stop_all
 from worker import build_worker
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     Actor,
-    ApplicationStatus as S,
     CancelInput,
     CommitInput,
     ComplaintInput,
     DecisionInput,
-    DispositionAction as D,
     DispositionInput,
     MatterMode,
     ProofInput,
     Role,
     VerificationInput,
-    VerificationState as V,
     WithdrawInput,
 )
+from workflows.types import (
+    ApplicationStatus as S,
+)
+from workflows.types import (
+    DispositionAction as D,
+)
+from workflows.types import (
+    VerificationState as V,
+)
+
 
 async def test_withdrawal_before_decision_then_proof(case: Harness) -> None:
     handle, _ = await case.open([AFTER])
@@ -138,8 +144,16 @@ async def test_start_is_idempotent(case: Harness) -> None:
 
 async def test_serious_bad_record_bars_commitment(case: Harness) -> None:
     with Session(case.engine) as session:
-        session.add(CreditRecord(business_id="platform:1", applicant_id="app-7", kind="serious_dishonesty",
-                                 severity="serious", note="信用平台归集：严重失信", at=datetime.now(timezone.utc)))
+        session.add(
+            CreditRecord(
+                business_id="platform:1",
+                applicant_id="app-7",
+                kind="serious_dishonesty",
+                severity="serious",
+                note="信用平台归集：严重失信",
+                at=datetime.now(timezone.utc),
+            )
+        )
         session.commit()
     handle, view = await case.open([AFTER], who=applicant(7))
     assert view.credit_grade == "D" and "严重不良信用记录" in (view.barred_reason or "")

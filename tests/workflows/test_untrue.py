@@ -14,17 +14,23 @@ from tests.support.refusals import refused as refused_update
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
+)
+from workflows.types import (
+    CloseInput,
     CommitInput,
     ComplaintInput,
     DecisionInput,
-    DispositionAction as D,
     DispositionInput,
-    CloseInput,
     ProofInput,
     RectificationInput,
     RevocationDecisionInput,
     StatementInput,
     VerificationInput,
+)
+from workflows.types import (
+    DispositionAction as D,
+)
+from workflows.types import (
     VerificationState as V,
 )
 
@@ -76,8 +82,14 @@ async def test_revoke_and_refer(case: Harness) -> None:
     handle = await approved_with_untrue_finding(case)
     view = await handle.execute_update(
         W.dispose,
-        DispositionInput(SUPERVISOR, D.revoke, "伪造经营场所，涉嫌犯罪", also=[D.refer],
-                         decision_no="湛移〔2026〕1号", receiving_organ="平顶山市公安局湛河分局"),
+        DispositionInput(
+            SUPERVISOR,
+            D.revoke,
+            "伪造经营场所，涉嫌犯罪",
+            also=[D.refer],
+            decision_no="湛移〔2026〕1号",
+            receiving_organ="平顶山市公安局湛河分局",
+        ),
     )
     assert view.status == S.hearing and view.referred and not view.penalized  # the referral is made, the revocation proposed
     assert credit_kinds(case) == ["referred_pending"]  # not serious before any judicial finding
@@ -93,10 +105,14 @@ async def test_penalize_with_rectification(case: Harness) -> None:
     handle = await approved_with_untrue_finding(case, [AFTER, AFTER2])
     view = await handle.execute_update(
         W.dispose,
-        DispositionInput(SUPERVISOR, D.rectify, "限期整改并处罚款", deadline_days=20, also=[D.penalize], decision_no="湛罚〔2026〕1号"),
+        DispositionInput(
+            SUPERVISOR, D.rectify, "限期整改并处罚款", deadline_days=20, also=[D.penalize], decision_no="湛罚〔2026〕1号"
+        ),
     )
     assert view.penalized and view.status == S.rectifying
-    await refused_update(handle, W.dispose, DispositionInput(SUPERVISOR, D.penalize, "再罚", decision_no="湛罚〔2026〕2号"))  # only once
+    await refused_update(
+        handle, W.dispose, DispositionInput(SUPERVISOR, D.penalize, "再罚", decision_no="湛罚〔2026〕2号")
+    )  # only once
     await handle.execute_update(W.submit_rectification, RectificationInput(APPLICANT, AFTER, "整改材料"))
     await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, True, "复核到位"))
     await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER2, True, "属实"))
@@ -107,7 +123,9 @@ async def test_penalize_with_rectification(case: Harness) -> None:
 async def test_penalty_follows_while_rectification_runs(case: Harness) -> None:
     handle = await approved_with_untrue_finding(case)
     await handle.execute_update(W.dispose, DispositionInput(CASEWORKER, D.rectify, "限期整改", deadline_days=10))
-    view = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.penalize, "整改期间另处罚款", decision_no="湛罚〔2026〕3号"))
+    view = await handle.execute_update(
+        W.dispose, DispositionInput(SUPERVISOR, D.penalize, "整改期间另处罚款", decision_no="湛罚〔2026〕3号")
+    )
     assert view.penalized and view.status == S.rectifying
     await case.skip(11)  # the deadline passes without evidence: revocation proposed, not made
     view = await case.until(handle, lambda v: v.status == S.hearing)
@@ -122,9 +140,7 @@ async def test_revoke_racing_the_untrue_finding_is_refused_cleanly(case: Harness
     await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
     await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "符合条件"))
     await handle.execute_update(W.complain, ComplaintInput(PUBLIC, "举报"))
-    finding = asyncio.create_task(
-        handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, False, "不实"))
-    )
+    finding = asyncio.create_task(handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, False, "不实")))
     revoke = asyncio.create_task(handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "撤销")))
     await finding
     try:

@@ -19,13 +19,19 @@ with workflow.unsafe.imports_passed_through():
     from workflows.types import (
         Actor,
         AdverseDecision,
-        ApplicationStatus as S,
         CaseState,
-        DispositionAction as D,
         DispositionInput,
         MatterCase,
         OpenApplicationInput,
         TimelineEntry,
+    )
+    from workflows.types import (
+        ApplicationStatus as S,
+    )
+    from workflows.types import (
+        DispositionAction as D,
+    )
+    from workflows.types import (
         VerificationState as V,
     )
 
@@ -60,7 +66,14 @@ class CaseBase:
     def _event(self, actor_id: str, role: str, action: str, summary: str) -> None:
         c = self.case
         c.events.append(
-            TimelineEntry(c.event_base + len(c.events) + 1, workflow.now(), actor_id, str(role), action, f"{say.speaker(actor_id, role)}：{summary}")
+            TimelineEntry(
+                c.event_base + len(c.events) + 1,
+                workflow.now(),
+                actor_id,
+                str(role),
+                action,
+                f"{say.speaker(actor_id, role)}：{summary}",
+            )
         )
 
     # ---- the status ------------------------------------------------------------------------
@@ -124,8 +137,16 @@ class CaseBase:
 
     # ---- decisions on record ----------------------------------------------------------------
 
-    def _decided(self, kind: str, actor: Actor, reason: str, basis: str, decision_no: str | None = None,
-                 receiving_organ: str | None = None, remedies: bool = True) -> str:
+    def _decided(
+        self,
+        kind: str,
+        actor: Actor,
+        reason: str,
+        basis: str,
+        decision_no: str | None = None,
+        receiving_organ: str | None = None,
+        remedies: bool = True,
+    ) -> str:
         """An adverse decision on record, with its basis and the applicant's remedies; returns
         the words the timeline adds."""
         told = self.case.procedure.remedies if remedies else ""

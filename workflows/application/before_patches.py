@@ -28,9 +28,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.types import (
         ApplicationStatus as S,
+    )
+    from workflows.types import (
         ApplicationView,
         AssessCreditInput,
-        DispositionAction as D,
         DispositionInput,
         LoadMattersInput,
         MatterCase,
@@ -38,6 +39,11 @@ with workflow.unsafe.imports_passed_through():
         MatterMode,
         OpenApplicationInput,
         VerificationInput,
+    )
+    from workflows.types import (
+        DispositionAction as D,
+    )
+    from workflows.types import (
         VerificationState as V,
     )
 
@@ -95,7 +101,9 @@ class BeforePatches(Notice):
         m.findings = inp.findings
         if inp.truthful:
             m.verification = V.rectified if m.verification == V.reverifying else V.true
-            self._by(actor, "verify", f"「{m.name}」{'整改复核通过' if m.verification == V.rectified else '核查属实'}：{inp.findings}")
+            self._by(
+                actor, "verify", f"「{m.name}」{'整改复核通过' if m.verification == V.rectified else '核查属实'}：{inp.findings}"
+            )
             self._mutated()
             return await self._changed()
         if self.case.status in BEFORE_DECISION:

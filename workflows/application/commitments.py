@@ -19,8 +19,10 @@ with workflow.unsafe.imports_passed_through():
         MatterMode,
         ProofInput,
         Role,
-        VerificationState as V,
         WithdrawInput,
+    )
+    from workflows.types import (
+        VerificationState as V,
     )
 
 

@@ -19,13 +19,19 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rules import BEFORE_DECISION, DISPOSITION_LABELS, FINAL_STATUSES
     from workflows.types import (
         ApplicationStatus as S,
+    )
+    from workflows.types import (
         ApplicationView,
-        DispositionAction as D,
         DispositionInput,
         MatterCase,
         RecomputeInput,
         ScheduleInput,
         VerificationSchedule,
+    )
+    from workflows.types import (
+        DispositionAction as D,
+    )
+    from workflows.types import (
         VerificationState as V,
     )
 
@@ -130,7 +136,9 @@ class Deadlines(Hearings):
         by = workflow.now() + timedelta(days=inp.deadline_days)
         for m in awaiting:
             m.verification, m.rectify_by = V.rectifying, by
-        self._by(inp.actor, "rectify", say.rectification_ordered(DISPOSITION_LABELS[D.rectify], inp.deadline_days, by, inp.reason))
+        self._by(
+            inp.actor, "rectify", say.rectification_ordered(DISPOSITION_LABELS[D.rectify], inp.deadline_days, by, inp.reason)
+        )
 
     @workflow.update
     async def recompute_deadlines(self, inp: RecomputeInput) -> ApplicationView:

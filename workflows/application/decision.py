@@ -15,12 +15,16 @@ with workflow.unsafe.imports_passed_through():
     from workflows import guards
     from workflows.types import (
         ApplicationStatus as S,
+    )
+    from workflows.types import (
         ApplicationView,
         CancelInput,
         DecisionInput,
         MatterCase,
         MatterMode,
         Role,
+    )
+    from workflows.types import (
         VerificationState as V,
     )
 
@@ -87,7 +91,9 @@ class Decision(BeforePatches):
         m.sampling_probability, m.risk_level = chance, level
         m.verification_method = credit.method or None
         m.verification = V.scheduled if m.sampled else V.sampled_out
-        self._system("sampling", say.sampled(m, credit, RISK_LEVELS.get(level, level), METHOD_LABELS.get(credit.method, ""), fixed))
+        self._system(
+            "sampling", say.sampled(m, credit, RISK_LEVELS.get(level, level), METHOD_LABELS.get(credit.method, ""), fixed)
+        )
 
     @workflow.update
     async def cancel(self, inp: CancelInput) -> ApplicationView:

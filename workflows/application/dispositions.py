@@ -13,8 +13,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rules import DISPOSITION_LABELS, MAX_RECTIFY_DAYS, conflict
     from workflows.types import (
         ApplicationView,
-        DispositionAction as D,
         DispositionInput,
+    )
+    from workflows.types import (
+        DispositionAction as D,
+    )
+    from workflows.types import (
         VerificationState as V,
     )
 
@@ -44,7 +48,9 @@ class Dispositions(BeforePatches):
                 credits.append(("penalized", None, f"{reason}（{inp.decision_no}）"))
             elif action == D.refer:
                 c.referred = True
-                words = self._decided("refer", actor, reason, c.procedure.referral_basis, inp.decision_no, inp.receiving_organ, remedies=False)
+                words = self._decided(
+                    "refer", actor, reason, c.procedure.referral_basis, inp.decision_no, inp.receiving_organ, remedies=False
+                )
                 self._by(actor, "refer", say.referred(inp.receiving_organ, reason, words))
                 credits.append(("referred_pending", None, f"{reason}（{inp.decision_no}，移送{inp.receiving_organ}）"))
         self._mutated()

@@ -57,9 +57,7 @@ class Effects(CaseBase):
             # replays the counter from the reset point but not the clock.
             c.projections += 1
             seq = int(workflow.now().timestamp() * 1_000_000) * 1000 + c.projections % 1000
-            await self._call(
-                ProjectionActivities.project_application, ProjectionInput(self._view(), new, seq, self._projected)
-            )
+            await self._call(ProjectionActivities.project_application, ProjectionInput(self._view(), new, seq, self._projected))
             self._projected += len(new)
 
     def _search(self) -> None:
@@ -74,13 +72,17 @@ class Effects(CaseBase):
             ESCALATED.name: (ESCALATED, escalated),
         }
         updates = [  # a deadline that passes without a next one stays: see workflows/search.py
-            key.value_set(value) for name, (key, value) in wanted.items() if value is not None and self._searched.get(name) != value
+            key.value_set(value)
+            for name, (key, value) in wanted.items()
+            if value is not None and self._searched.get(name) != value
         ]
         if updates:
             workflow.upsert_search_attributes(updates)
             self._searched = {name: value for name, (_, value) in wanted.items()}
         due = f"；下一期限 {china_time(deadline)}" if deadline else ""
-        workflow.set_current_details(f"{STATUS_LABELS[self.case.status]}（{self._inp.service}）{due}{'；已督办' if escalated else ''}")
+        workflow.set_current_details(
+            f"{STATUS_LABELS[self.case.status]}（{self._inp.service}）{due}{'；已督办' if escalated else ''}"
+        )
 
     def _view(self) -> ApplicationView:
         c = self.case

@@ -28,6 +28,7 @@ def speaker(actor_id: str, role: str) -> str:
 
 # ---- opening and notification ------------------------------------------------------------
 
+
 def opened(service: str, matters: int) -> str:
     return f"受理申请「{service}」，涉及证明事项{matters}项"
 
@@ -55,6 +56,7 @@ def notified(names: list[str]) -> str:
 
 # ---- the applicant's choice per matter -----------------------------------------------------
 
+
 def committed_on_paper(name: str, letter_sha256: str | None, scan_sha256: str | None) -> str:
     return f"录入申请人在窗口书面签署的「{name}」告知承诺书（承诺书摘要 {(letter_sha256 or '')[:12]}，扫描件摘要 {(scan_sha256 or '')[:12]}）"
 
@@ -72,6 +74,7 @@ def withdrawn(name: str, reason: str) -> str:
 
 
 # ---- the decision ------------------------------------------------------------------------
+
 
 def approved(reason: str) -> str:
     return f"作出准予决定。理由：{reason}"
@@ -110,6 +113,7 @@ def sampled(m: MatterCase, credit: CreditAssessment, level_label: str, method: s
 
 
 # ---- deadlines -----------------------------------------------------------------------------
+
 
 def scheduled(m: MatterCase) -> str:
     provisional = f"（暂定：{m.calendar_note}）" if m.provisional_deadline else ""
@@ -150,6 +154,7 @@ def deadline_moved(m: MatterCase) -> str:
 
 # ---- complaints and verification ----------------------------------------------------------
 
+
 def complaint(text: str, contact: bool, before_decision: bool, names: list[str]) -> str:
     effect = "决定前须先行核查" if before_decision else "核查即时到期"
     left = "（投诉人留有联系方式）" if contact else ""
@@ -178,6 +183,7 @@ def rectification_submitted(name: str, evidence: str) -> str:
 
 # ---- measures on an untrue promise ---------------------------------------------------------
 
+
 def rectification_ordered(label: str, days: int, by: datetime, reason: str) -> str:
     return f"{label}，限{days}日内（{china_time(by)}前）整改。理由：{reason}"
 
@@ -204,6 +210,7 @@ def reverification_failed_grounds(name: str, findings: str) -> str:
 
 
 # ---- the hearing (陈述、申辩) ----------------------------------------------------------------
+
 
 def revocation_proposed(grounds: str, revoke_basis: str, until: datetime | None, statement_basis: str) -> str:
     return (
@@ -234,6 +241,7 @@ def follow_up_closed(reason: str) -> str:
 
 
 # ---- the end ---------------------------------------------------------------------------------
+
 
 def closed(status: ApplicationStatus) -> str:
     return f"办结：{STATUS_LABELS[status]}"

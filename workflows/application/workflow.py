@@ -33,7 +33,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.opening import OpeningActivities
     from workflows.case import closing_status, ready_to_close
     from workflows.rules import BEFORE_DECISION, FINAL_STATUSES, FOLLOW_UP
-    from workflows.types import ApplicationStatus as S, ApplicationView, CaseState, MatterMode, OpenApplicationInput, OpenedCase
+    from workflows.types import ApplicationStatus as S
+    from workflows.types import ApplicationView, CaseState, MatterMode, OpenApplicationInput, OpenedCase
 
 
 @workflow.defn
@@ -54,8 +55,16 @@ class ApplicationWorkflow(Commitments, Decision, Verification, Dispositions):
         self._searched = {}
         self._continuable = self._follows(CONTINUABLE)
         self._graded = self._follows(GRADED)
-        self.case.patches = [p for p, on in ((LEGAL, self._legal), (SEARCHABLE, self._searchable),
-                                             (CONTINUABLE, self._continuable), (GRADED, self._graded)) if on]
+        self.case.patches = [
+            p
+            for p, on in (
+                (LEGAL, self._legal),
+                (SEARCHABLE, self._searchable),
+                (CONTINUABLE, self._continuable),
+                (GRADED, self._graded),
+            )
+            if on
+        ]
 
     def _follows(self, patch: str) -> bool:
         """A case-wide patch, asked at the start of every run (the marker is a command of each

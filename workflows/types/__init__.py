@@ -5,11 +5,44 @@ breaking recorded histories. Names and ID numbers never go into workflow ids or 
 messages; they travel only inside payloads.
 """
 
-from workflows.types.enums import Role, ApplicationStatus, MatterMode, VerificationState, DispositionAction
-from workflows.types.parties import Actor, Applicant, MatterEntry, Procedure, CreditAssessment
-from workflows.types.state import MatterCase, Hearing, AdverseDecision, TimelineEntry, ApplicationView, CaseState, OpenApplicationInput
-from workflows.types.activities import LoadMattersInput, AssessCreditInput, RenderLettersInput, LetterRef, OpenedCase, ScheduleInput, VerificationSchedule, CreditRecordInput, RecordCreditsInput, ProjectionInput
-from workflows.types.actions import CommitInput, ProofInput, WithdrawInput, DecisionInput, ComplaintInput, VerificationInput, DispositionInput, StatementInput, RevocationDecisionInput, CloseInput, RectificationInput, RecomputeInput, CancelInput
+from workflows.types.actions import (
+    CancelInput,
+    CloseInput,
+    CommitInput,
+    ComplaintInput,
+    DecisionInput,
+    DispositionInput,
+    ProofInput,
+    RecomputeInput,
+    RectificationInput,
+    RevocationDecisionInput,
+    StatementInput,
+    VerificationInput,
+    WithdrawInput,
+)
+from workflows.types.activities import (
+    AssessCreditInput,
+    CreditRecordInput,
+    LetterRef,
+    LoadMattersInput,
+    OpenedCase,
+    ProjectionInput,
+    RecordCreditsInput,
+    RenderLettersInput,
+    ScheduleInput,
+    VerificationSchedule,
+)
+from workflows.types.enums import ApplicationStatus, DispositionAction, MatterMode, Role, VerificationState
+from workflows.types.parties import Actor, Applicant, CreditAssessment, MatterEntry, Procedure
+from workflows.types.state import (
+    AdverseDecision,
+    ApplicationView,
+    CaseState,
+    Hearing,
+    MatterCase,
+    OpenApplicationInput,
+    TimelineEntry,
+)
 
 __all__ = [
     "Role",

@@ -10,20 +10,17 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
-revision: str = '0002'
-down_revision: str | None = '0001'
+revision: str = "0002"
+down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('application', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('projection_seq', sa.BigInteger(), nullable=False, server_default='0'))
-
+    with op.batch_alter_table("application", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("projection_seq", sa.BigInteger(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('application', schema=None) as batch_op:
-        batch_op.drop_column('projection_seq')
-
+    with op.batch_alter_table("application", schema=None) as batch_op:
+        batch_op.drop_column("projection_seq")
