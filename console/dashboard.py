@@ -1,5 +1,5 @@
 """The assessment dashboard (考评统计): the API's own figures (figures/counting.py, the
-query checked by api/routes/statistics.py) as headline numbers and server-made SVG charts —
+query checked by services/statistics.py, as the API checks it) as headline numbers and server-made SVG charts —
 what a supervisor and an auditor look at first: how cases end, commitment against proof,
 verification done on time, the untrue rate, by department and by month."""
 
@@ -13,13 +13,13 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlmodel import Session
 
-from api.routes.statistics import XLSX, checked_query
 from console.charts import Bar, Part, bars, columns, percent, stacked
 from console.forms import refusal_message
 from console.nav import DASHBOARD_ROLES
 from console.web import error_page, page, signed_in, to_login
 from figures import counting
-from figures.workbook import workbook
+from services import statistics
+from services.statistics import XLSX
 from workflows.rules import ROLE_LABELS
 
 router = APIRouter(include_in_schema=False)
@@ -150,7 +150,7 @@ def dashboard(request: Request) -> Response:
     with Session(request.app.state.engine) as db:
         departments = sorted(counting.known_departments(db))
         try:
-            query = checked_query(db, asked["from"], asked["to"], asked["department"], None)
+            query = statistics.checked(db, asked["from"], asked["to"], asked["department"])
         except HTTPException as err:
             return page(
                 request,
@@ -187,8 +187,8 @@ def dashboard_xlsx(request: Request) -> Response:
     asked = {k: request.query_params.get(k) or None for k in ("from", "to", "department")}
     with Session(request.app.state.engine) as db:
         try:
-            query = checked_query(db, asked["from"], asked["to"], asked["department"], None)
+            query = statistics.checked(db, asked["from"], asked["to"], asked["department"])
         except HTTPException as err:
             return error_page(request, refusal_message(err), err.status_code, user)
-        content = workbook(counting.report(db, query), query)
-    return Response(content, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="chengnuo-statistics.xlsx"'})
+        content, name = statistics.workbook_of(db, query)
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -10,9 +10,9 @@ from urllib.parse import quote
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from api.routes.statistics import ROLES as STATISTICS_ROLES
 from db.models import CatalogueRevision, CreditRepair
 from services.repairs import OFFICE
+from services.statistics import ROLES as STATISTICS_ROLES
 from workflows.repair_types import RepairStatus
 from workflows.revision_rules import BUREAU, READERS, STEPS
 from workflows.types import Actor, Role

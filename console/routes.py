@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from api import claims, schemas
 from api.claims import ClaimTaken
 from api.deps import Db, actor_for
-from api.routes.public import pdf_response
+from api.files import pdf_response
 from console import archive, complaints, dashboard, repairs, revisions
 from console import session as sessions
 from console.actions import allowed_actions, grouped

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from api.deps import CurrentActor, SessionDep, reader
-from api.routes.public import PDF_FILE, pdf_response
+from api.files import PDF_FILE, pdf_response
 from services import cases
 
 router = APIRouter(prefix="/applications", tags=["applications"])

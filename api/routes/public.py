@@ -18,6 +18,7 @@ from sqlmodel import Session
 from activities.catalogue import public_time_limit_basis, service_department, service_time_limit
 from activities.procedure import procedure_data
 from api.deps import SessionDep
+from api.files import PDF_FILE, pdf_response
 from api.routes.matters import in_force, list_matters, with_letter
 from db.models import Matter
 from letters.render import letter_html, letter_pdf, render_page
@@ -29,7 +30,6 @@ HTML_PAGE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "页面（HTML）"},
     404: {"content": {"text/html": {}}, "description": "未找到（HTML 页面）"},
 }
-PDF_FILE: dict[int | str, dict[str, Any]] = {200: {"content": {"application/pdf": {}}, "description": "PDF，内嵌中文字体"}}
 Search = Annotated[str, Query(max_length=200)]
 
 
@@ -86,12 +86,6 @@ def page(html: str, status_code: int = 200) -> HTMLResponse:
 def not_found_page(err: HTTPException) -> HTMLResponse:
     """A 404 for a person reading pages: the reason, in Chinese, and the way back to the catalogue."""
     return page(render_page("not_found.html", message=err.detail), status_code=404)
-
-
-def pdf_response(pdf: bytes, filename: str) -> Response:
-    """A PDF to open in the browser or save, named in UTF-8 (RFC 6266 / RFC 5987)."""
-    disposition = f"inline; filename=\"letter.pdf\"; filename*=UTF-8''{quote(filename, safe='')}"
-    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
 
 
 @router.get("/catalogue", response_class=HTMLResponse, responses=HTML_PAGE)

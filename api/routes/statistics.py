@@ -5,7 +5,6 @@ here only the query is checked and the answer shaped. The period is the applicat
 time (UTC+8), both days included.
 """
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Response
@@ -13,15 +12,12 @@ from fastapi import Query as Param
 from pydantic import BaseModel, Field, create_model
 
 from api.deps import CurrentActor, SessionDep
-from api.errors import unprocessable
 from figures import counting
 from figures.definitions import FIGURES, Query
-from figures.workbook import workbook
+from services import statistics
+from services.statistics import ROLES, XLSX
 from workflows.rules import ROLE_LABELS
-from workflows.types import Actor, Role
-
-ROLES = frozenset({Role.auditor, Role.supervisor, Role.admin})
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from workflows.types import Actor
 
 
 def statistics_reader(actor: CurrentActor) -> Actor:
@@ -88,27 +84,11 @@ Department = Annotated[str | None, Param(min_length=1, max_length=200, descripti
 MatterCode = Annotated[str | None, Param(min_length=1, max_length=100, description="只统计该证明事项及涉及它的申请")]
 
 
-def _day(text: str | None, name: str) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise unprocessable(f"日期无效：{text}（应为 YYYY-MM-DD）", ("query", name), "date_parsing") from None
-
-
 def checked_query(
     session: SessionDep, date_from: From = None, date_to: To = None, department: Department = None, matter: MatterCode = None
 ) -> Query:
-    """The query, or 422: a date that is not a day, from after to, a department or matter not in the catalogue."""
-    query = Query(_day(date_from, "from"), _day(date_to, "to"), department, matter)
-    if query.date_from and query.date_to and query.date_from > query.date_to:
-        raise unprocessable(f"起始日 {query.date_from} 晚于截止日 {query.date_to}", ("query", "to"))
-    if department is not None and department not in counting.known_departments(session):
-        raise unprocessable(f"清单中没有部门「{department}」", ("query", "department"))
-    if matter is not None and not counting.known_matter(session, matter):
-        raise unprocessable(f"证明事项 {matter} 不在清单中", ("query", "matter"))
-    return query
+    """The query, or 422 (services/statistics.py `checked`)."""
+    return statistics.checked(session, date_from, date_to, department, matter)
 
 
 QueryDep = Annotated[Query, Depends(checked_query)]
@@ -131,10 +111,5 @@ def get_statistics(session: SessionDep, query: QueryDep) -> dict[str, Any]:
 def get_statistics_xlsx(session: SessionDep, query: QueryDep) -> Response:
     """The same figures as an .xlsx (openpyxl): a summary sheet, one sheet per breakdown with
     Chinese column headers, the query in a header row and a totals row, and the definitions."""
-    content = workbook(counting.report(session, query), query)
-    period = "-".join(d.isoformat() for d in (query.date_from, query.date_to) if d) or "all"
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="chengnuo-statistics-{period}.xlsx"'},
-    )
+    content, name = statistics.workbook_of(session, query)
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
