@@ -142,14 +142,16 @@ def reconcile_now() -> None:
 
 @namespace_app.command("setup")
 def namespace_setup() -> None:
-    """Register the search attributes and keep closed cases TEMPORAL_RETENTION_DAYS (the prestart
-    step of `make run` and compose, after Temporal serves and before the worker starts)."""
+    """Register the search attributes, keep closed cases TEMPORAL_RETENTION_DAYS and archive them
+    every ARCHIVE_EVERY_MINUTES (the prestart step of `make run` and compose, after Temporal serves
+    and before the worker starts)."""
     import asyncio
     from datetime import timedelta
 
     from temporalio.client import Client
 
     from ops.namespace import keep_closed_cases
+    from ops.schedules import keep_archiving
     from workflows import search
 
     settings = get_settings()
@@ -157,12 +159,14 @@ def namespace_setup() -> None:
     async def run() -> tuple[timedelta, timedelta]:
         client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
         await search.register(client, settings.temporal_namespace)
+        await keep_archiving(client, settings.task_queue, timedelta(minutes=settings.archive_every_minutes))
         return await keep_closed_cases(client, settings.temporal_namespace, settings.temporal_retention_days)
 
     before, after = asyncio.run(run())
     console.print(
         f"namespace {settings.temporal_namespace}: 已结案件历史保留 / closed cases kept {after.days} 天 / days"
-        f"{'' if before == after else f' (was {before / timedelta(days=1):g})'}"
+        f"{'' if before == after else f' (was {before / timedelta(days=1):g})'}; "
+        f"归档 / archived to {settings.archive_dir} every {settings.archive_every_minutes} min"
     )
 
 

@@ -22,6 +22,12 @@ class Settings(BaseSettings):
         description="Days Temporal keeps a closed case's history, the audit record (ten years with their leap days); "
         "set on the namespace by `chengnuo namespace setup`, the prestart step of `make run` and compose",
     )
+    archive_dir: str = Field(
+        "data/archive",
+        description="The archive of closed cases' histories (a folder each, read-only once written; "
+        "docs/OPERATIONS.md: on write-once storage); served when Temporal no longer has a case",
+    )
+    archive_every_minutes: int = Field(60, ge=1, description="How often the archive Schedule exports the cases closed since")
     task_queue: str = Field(TASK_QUEUE, description="Task queue of the application workflows")
     workflow_cache_size: int = Field(
         1000,

@@ -11,6 +11,7 @@ import signal
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -19,6 +20,7 @@ from temporalio.converter import DataConverter
 from temporalio.worker import Replayer, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.archive import ArchiveActivities
 from activities.calendar import CalendarActivities
 from activities.catalogue import CatalogueActivities
 from activities.credit import CreditActivities
@@ -37,12 +39,13 @@ from security.codec import data_converter
 from security.keys import keyring
 from workflows import DATA_CONVERTER, search
 from workflows.application import ApplicationWorkflow
+from workflows.archiver import ArchiveWorkflow
 from workflows.delivery import CreditDeliveryWorkflow, ensure_running
 from workflows.delivery_types import DeliveryInput
 from workflows.repair import CreditRepairWorkflow
 from workflows.revision import CatalogueRevisionWorkflow
 
-WORKFLOWS = [CatalogueRevisionWorkflow, ApplicationWorkflow, CreditDeliveryWorkflow, CreditRepairWorkflow]
+WORKFLOWS = [CatalogueRevisionWorkflow, ApplicationWorkflow, CreditDeliveryWorkflow, CreditRepairWorkflow, ArchiveWorkflow]
 
 # The sandbox still refuses non-deterministic calls (clock, random, I/O) in workflow code, but
 # takes every module as already imported instead of importing the workflow's module graph
@@ -59,8 +62,8 @@ def replayer(converter: DataConverter = DATA_CONVERTER) -> Replayer:
 
 def activities(engine: Engine, settings: Settings | None = None) -> list[Callable[..., Any]]:
     """Every activity, bound to its dependencies (the credit platform's from `settings`)."""
-    sessions = session_factory(engine)
-    delivery = DeliveryActivities(sessions, Platform.of(settings or get_settings()))
+    sessions, settings = session_factory(engine), settings or get_settings()
+    delivery = DeliveryActivities(sessions, Platform.of(settings))
     repair = RepairActivities(sessions)
     catalogue, credit = CatalogueActivities(sessions), CreditActivities(sessions)
     letters = LetterActivities(sessions, letter_templates())
@@ -78,6 +81,7 @@ def activities(engine: Engine, settings: Settings | None = None) -> list[Callabl
         delivery.deliver_credit_events,
         repair.apply_repair,
         repair.project_repair,
+        ArchiveActivities(Path(settings.archive_dir)).archive_closed,
     ]
 
 

@@ -4,13 +4,15 @@ routes over services/cases.py."""
 # No `from __future__ import annotations`: FastAPI must see the real body types of action_route.
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 
 from api import schemas
 from api.deps import CurrentActor, DbDep, OptionalActor, PseudonymsDep, SessionDep, SettingsDep, TemporalDep, reader
 from api.limits import limit_complaints
+from audit import archive
 from db.queries import Listing, applications, paged
 from services import cases
 from workflows.types import ApplicationStatus
@@ -90,11 +92,15 @@ def get_timeline(application_id: str, session: SessionDep, actor: CurrentActor) 
 
 
 @router.get("/{application_id}/history", dependencies=[Depends(reader("history"))])
-async def get_history(application_id: str, db: DbDep, temporal: TemporalDep) -> dict[str, Any]:
-    """The case's Temporal event history, as JSON, for audit and replay."""
+async def get_history(application_id: str, db: DbDep, temporal: TemporalDep, settings: SettingsDep) -> dict[str, Any]:
+    """The case's Temporal event history, as JSON, for audit and replay: from the archive once
+    Temporal no longer keeps it (`archived`: true)."""
     wf_id = await db(lambda s: cases.case_row(application_id, s).workflow_id)
-    history = await temporal(temporal.client.get_workflow_handle(wf_id).fetch_history())
-    return {"workflow_id": history.workflow_id, **history.to_json_dict()}
+    history = await temporal(archive.history_or_archived(temporal.client, Path(settings.archive_dir), wf_id))
+    if history is None:
+        raise HTTPException(404, f"申请 {application_id} 的工作流历史不在 Temporal 中，也不在归档中")
+    archived = archive.archived(Path(settings.archive_dir), wf_id)
+    return {"workflow_id": history.workflow_id, "archived": archived, **history.to_json_dict()}
 
 
 # ---- actions: each is one Update; the workflow's validator decides 403/409 -----------------

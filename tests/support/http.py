@@ -41,10 +41,10 @@ async def track(case: Harness, client: httpx.AsyncClient) -> None:
 
 
 @asynccontextmanager
-async def api_client(case: Harness) -> AsyncIterator[httpx.AsyncClient]:
+async def api_client(case: Harness, **settings_given: Any) -> AsyncIterator[httpx.AsyncClient]:
     """The API in process, on the test server with this test's worker and read model (every
-    matter drawn: SAMPLING_PROBABILITY=1)."""
-    settings = Settings(task_queue=case.task_queue, chengnuo_env="development", sampling_probability=1.0)
+    matter drawn: SAMPLING_PROBABILITY=1; other settings as given)."""
+    settings = Settings(task_queue=case.task_queue, chengnuo_env="development", sampling_probability=1.0, **settings_given)
     app = create_app(settings, case.env.client, case.engine)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
