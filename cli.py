@@ -7,6 +7,8 @@ chengnuo keys rotate [FILE]
 chengnuo reconcile
 chengnuo credit export [--out FILE] [--all]
 chengnuo namespace setup
+chengnuo reproject CASE… | --all
+chengnuo backup create FILE --passphrase-file KEY;  chengnuo backup restore FILE --passphrase-file KEY
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from audit.cli import audit_app
 from config import get_settings
@@ -37,6 +39,11 @@ credit_app = typer.Typer(help="credit events for the credit platform (信用信�
 app.add_typer(credit_app, name="credit")
 namespace_app = typer.Typer(help="the Temporal namespace: search attributes and retention", no_args_is_help=True)
 app.add_typer(namespace_app, name="namespace")
+backup_app = typer.Typer(
+    help="encrypted backups of the application database (pg_dump, gpg) and their restore", no_args_is_help=True
+)
+app.add_typer(backup_app, name="backup")
+PassphraseFile = Annotated[Path, typer.Option("--passphrase-file", help="the backup passphrase, kept apart from the backups")]
 console = Console()
 
 
@@ -138,6 +145,69 @@ def reconcile_now() -> None:
 
     marked = asyncio.run(run())
     console.print(f"{len(marked)} 件标记为异常终止 / marked aborted: {', '.join(marked) or '—'}")
+
+
+@app.command("reproject")
+def reproject_cmd(
+    cases: Annotated[list[str] | None, typer.Argument(help="application ids")] = None,
+    all_cases: Annotated[bool, typer.Option("--all", help="every case the read model or Temporal knows")] = False,
+) -> None:
+    """Rebuild cases' read-model rows from their histories (Temporal, or the archive): a row lost
+    or changed by hand, a restore that lost the last hours."""
+    import asyncio
+
+    from temporalio.client import Client
+
+    from audit.reproject import reproject
+    from db.models import Application
+    from security.codec import data_converter
+    from security.keys import keyring
+
+    settings = get_settings()
+    engine = settings_engine(settings)
+    init_db(engine)
+
+    async def run() -> dict[str, int]:
+        converter = data_converter(keyring(settings))
+        client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, data_converter=converter)
+        wanted = list(cases or [])
+        if all_cases:
+            with Session(engine) as s:
+                wanted += [a for a in s.exec(select(Application.application_id)) if a not in wanted]
+            wanted += [
+                w.id.removeprefix("application-") async for w in client.list_workflows("WorkflowType = 'ApplicationWorkflow'")
+            ]
+        root = Path(settings.archive_dir)
+        return {c: await reproject(client, engine, root, c, converter) for c in dict.fromkeys(wanted)}
+
+    done = asyncio.run(run())
+    missing = [c for c, n in done.items() if not n]
+    console.print(
+        f"{len(done) - len(missing)} 件已重建 / rebuilt" + (f"; 无历史 / no history: {', '.join(missing)}" if missing else "")
+    )
+    if missing:
+        raise typer.Exit(1)
+
+
+@backup_app.command("create")
+def backup_create(out: Annotated[Path, typer.Argument(help="the backup file to write")], passphrase_file: PassphraseFile) -> None:
+    """pg_dump of DATABASE_URL, encrypted with gpg (AES-256) as it streams."""
+    from ops.backup import backup
+
+    size = backup(get_settings().database_url, out, passphrase_file)
+    console.print(f"{out}: {size:,} bytes")
+
+
+@backup_app.command("restore")
+def backup_restore(
+    backup_file: Annotated[Path, typer.Argument(help="a file `backup create` wrote")], passphrase_file: PassphraseFile
+) -> None:
+    """Restore a backup into DATABASE_URL (its tables replaced); then `chengnuo reproject --all`
+    brings back what happened after the backup was taken."""
+    from ops.backup import restore
+
+    restore(get_settings().database_url, backup_file, passphrase_file)
+    console.print(f"{backup_file}: restored")
 
 
 @namespace_app.command("setup")
