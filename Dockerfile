@@ -20,14 +20,14 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
     && rm -rf /var/lib/apt/lists/*
 
-RUN pip install . \
+RUN pip install --constraint requirements.lock . \
     && groupadd --system --gid 10001 chengnuo \
     && useradd --system --uid 10001 --gid chengnuo --home-dir /app --shell /usr/sbin/nologin chengnuo \
     && mkdir -p /app/data \
     && chown chengnuo:chengnuo /app/data \
     && rm -rf build ./*.egg-info
 
-USER chengnuo
+USER 10001:10001
 
 ENV CHENGNUO_ENV=production
 

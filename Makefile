@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: help install lock run worker api test test-fast chaos lint bench bench-scale clean-data
+.PHONY: help install lock deploy-check run worker api test test-fast chaos lint bench bench-scale clean-data
 
 help:
 	@echo "承诺 Chengnuo — make targets:"
@@ -21,6 +21,7 @@ help:
 	@echo "  make test-fast   the inner loop: the suite without the slow, e2e, chaos and browser tests (under two minutes)"
 	@echo "  make chaos       fault tests (tests/chaos) with 64 clients for \$$CHAOS_SECONDS (default 180 s), figures printed"
 	@echo "  make lint        ruff check (imports sorted) + ruff format --check + mypy (strict for workflows/, api/, services/)"
+	@echo "  make deploy-check the compose file through the Compose v2 parser (pinned images, none deprecated) and the Dockerfile through hadolint"
 	@echo "  make bench       whole lives over HTTP at 32 clients against a bare Temporal twin, as ratios"
 	@echo "  make bench-scale the read model at 100,000 cases: workbenches, lists, a case page, a year's figures (p50/p95; SQLite and PostgreSQL);"
 	@echo "                   then 2,000 running cases on a real stack: the rate and each process's memory"
@@ -39,6 +40,9 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $@
 
 install: $(STAMP)
+
+deploy-check: $(STAMP)
+	$(PY) scripts/deploy_check.py
 
 lock: $(STAMP)
 	$(VENV)/bin/pip-compile -q --extra dev --strip-extras --no-emit-index-url -o requirements.lock pyproject.toml

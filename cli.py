@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from audit.cli import audit_app
 from config import get_settings
-from db.migrate import init_db
+from db.migrate import prepare
 from db.session import settings_engine
 from security import keys as payload_keys
 from security import tokens as api_tokens
@@ -49,7 +49,7 @@ console = Console()
 
 def _session() -> Session:
     engine = settings_engine(get_settings())
-    init_db(engine)
+    prepare(engine, get_settings().production)
     return Session(engine)
 
 
@@ -140,7 +140,7 @@ def reconcile_now() -> None:
             settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(keyring(settings))
         )
         engine = settings_engine(settings)
-        init_db(engine)
+        prepare(engine, get_settings().production)
         return await reconcile(client, engine)
 
     marked = asyncio.run(run())
@@ -165,7 +165,7 @@ def reproject_cmd(
 
     settings = get_settings()
     engine = settings_engine(settings)
-    init_db(engine)
+    prepare(engine, get_settings().production)
 
     async def run() -> dict[str, int]:
         converter = data_converter(keyring(settings))

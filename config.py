@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 from pydantic import Field
@@ -11,7 +12,11 @@ from workflows import TASK_QUEUE
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore")
+    # secrets from files (compose `secrets:`): CHENGNUO_SECRETS_DIR=/run/secrets reads a setting
+    # from the file of its name (database_url, payload_keys, pseudonym_key); the environment wins
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="ignore", secrets_dir=os.environ.get("CHENGNUO_SECRETS_DIR") or None
+    )
 
     database_url: str = Field("sqlite:///./data/chengnuo.db", description="Read model; PostgreSQL by postgresql://…")
     temporal_address: str = Field("127.0.0.1:7233", description="Temporal frontend host:port")
@@ -95,6 +100,10 @@ class Settings(BaseSettings):
         default_factory=lambda: ["http://127.0.0.1:8233", "http://localhost:8233"],
         description="Origins of the Temporal Web UI allowed to call the codec server",
     )
+
+    @property
+    def production(self) -> bool:
+        return self.chengnuo_env == "production"
 
     @property
     def dev_tokens_enabled(self) -> bool:

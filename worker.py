@@ -32,7 +32,7 @@ from activities.reconcile import reconcile
 from activities.repair import RepairActivities
 from activities.revisions import RevisionActivities
 from config import Settings, get_settings
-from db.migrate import init_db
+from db.migrate import prepare
 from db.session import session_factory, settings_engine
 from letters.store import render_pending
 from security.codec import data_converter
@@ -105,7 +105,7 @@ async def main() -> None:
     logging.basicConfig(level=logging.INFO)
     settings = get_settings()
     engine = settings_engine(settings)
-    init_db(engine)
+    prepare(engine, production=settings.production)
     client = await Client.connect(
         settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(keyring(settings))
     )

@@ -34,7 +34,7 @@ from api.temporal import Temporal
 from config import Settings, get_settings
 from console import routes as console
 from console.static_files import console_static
-from db.migrate import init_db
+from db.migrate import prepare
 from db.session import settings_engine
 from security.codec import data_converter
 from security.keys import keyring
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings or get_settings()
         app.state.engine = engine or settings_engine(app.state.settings)
-        init_db(app.state.engine)
+        prepare(app.state.engine, production=app.state.settings.production)
         app.state.pseudonyms = pseudonyms(app.state.settings)
         client = temporal or await Client.connect(
             app.state.settings.temporal_address,

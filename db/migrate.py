@@ -1,18 +1,24 @@
 """Bring the read model's schema to the newest Alembic revision and load the starter catalogue.
 
-`python -m db.migrate` is the prestart step (`make run` and docker-compose run it before the
-worker and the API); both also call `init_db` at start, which finds nothing left to do.
+`python -m db.migrate` is the prestart step (`make run` and compose's one-shot `migrate` job run
+it before the worker and the API), under a PostgreSQL advisory lock so two never migrate at
+once. In production the API and the workers do not migrate: they refuse to start on a schema
+behind the code (`prepare`); in development they migrate themselves, under the same lock.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -76,6 +82,54 @@ def load_catalogue(engine: Engine) -> None:
                     raise
 
 
+MIGRATION_LOCK = 0x4368656E676E756F  # "Chengnuo": the advisory lock every migration takes
+
+
+class SchemaBehind(Exception):
+    """The database is not at the code's newest revision: run the migrate job first."""
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """One migration at a time across processes and machines (PostgreSQL); SQLite is one file
+    of one machine, and its writes are serialized anyway."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # no transaction held while waiting
+        conn.execute(text("select pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        try:
+            yield
+        finally:
+            conn.execute(text("select pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+
+
+def migrate(engine: Engine) -> None:
+    """The migrate job: the schema, the catalogue, the rules, under the lock."""
+    with migration_lock(engine):
+        init_db(engine)
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def prepare(engine: Engine, production: bool) -> None:
+    """At the start of the API or a worker: in production, only check that the migrate job ran
+    (a replica never migrates); in development, migrate (under the lock)."""
+    if not production:
+        migrate(engine)
+        return
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    found = current_revisions(engine)
+    if found != heads:
+        raise SchemaBehind(
+            f"the database is at revision {', '.join(sorted(found)) or 'none'}, the code needs {', '.join(sorted(heads))}: "
+            "run the migrate job first (`python -m db.migrate`; compose's `migrate` service)"
+        )
+
+
 def init_db(engine: Engine) -> None:
     upgrade(engine)
     load_catalogue(engine)
@@ -95,4 +149,4 @@ if __name__ == "__main__":
         engine = settings_engine(get_settings())
     except SQLiteInProduction as refused:
         sys.exit(str(refused))
-    init_db(engine)
+    migrate(engine)
