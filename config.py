@@ -32,6 +32,11 @@ class Settings(BaseSettings):
         description="The archive of closed cases' histories (a folder each, read-only once written; "
         "docs/OPERATIONS.md: on write-once storage); served when Temporal no longer has a case",
     )
+    worker_metrics_address: str = Field(
+        "127.0.0.1:9464",
+        description="Where each worker serves its Prometheus metrics (the Temporal SDK's: workflow tasks, "
+        "failures incl. non-determinism, activities, polls); empty: none",
+    )
     archive_every_minutes: int = Field(60, ge=1, description="How often the archive Schedule exports the cases closed since")
     task_queue: str = Field(TASK_QUEUE, description="Task queue of the application workflows")
     workflow_cache_size: int = Field(

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine
 from temporalio.client import Client
 from temporalio.converter import DataConverter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Replayer, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -35,6 +36,7 @@ from config import Settings, get_settings
 from db.migrate import prepare
 from db.session import session_factory, settings_engine
 from letters.store import render_pending
+from ops.logs import json_logs
 from security.codec import data_converter
 from security.keys import keyring
 from workflows import DATA_CONVERTER, search
@@ -101,13 +103,28 @@ def build_worker(client: Client, engine: Engine, task_queue: str, settings: Sett
     )
 
 
+def runtime(settings: Settings) -> Runtime | None:
+    """The SDK's runtime with its Prometheus endpoint at WORKER_METRICS_ADDRESS (None: none)."""
+    if not settings.worker_metrics_address:
+        return None
+    try:
+        return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=settings.worker_metrics_address)))
+    except Exception as err:  # the port taken: the worker runs, without metrics, and says so
+        logging.getLogger("chengnuo.worker").warning("no metrics at %s: %s", settings.worker_metrics_address, err)
+        return None
+
+
 async def main() -> None:
     logging.basicConfig(level=logging.INFO)
+    json_logs()
     settings = get_settings()
     engine = settings_engine(settings)
     prepare(engine, production=settings.production)
     client = await Client.connect(
-        settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(keyring(settings))
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(keyring(settings)),
+        runtime=runtime(settings) or Runtime.default(),
     )
     await search.register(client, settings.temporal_namespace)
     async with build_worker(client, engine, settings.task_queue, settings, max_cached_workflows=settings.workflow_cache_size):

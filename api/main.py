@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -14,6 +15,7 @@ from temporalio.client import Client
 from api import schemas
 from api.errors import EXCEPTION_HANDLERS
 from api.limits import BodySizeLimit, CleanUrl, SecurityHeaders
+from api.observability import Observed, metrics, watch
 from api.routes import (
     admin,
     applicants,
@@ -36,6 +38,7 @@ from console import routes as console
 from console.static_files import console_static
 from db.migrate import prepare
 from db.session import settings_engine
+from ops.logs import json_logs
 from security.codec import data_converter
 from security.keys import keyring
 from security.pseudonyms import pseudonyms
@@ -49,6 +52,8 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
         app.state.settings = settings or get_settings()
         app.state.engine = engine or settings_engine(app.state.settings)
         prepare(app.state.engine, production=app.state.settings.production)
+        json_logs()
+        watch(app.state.engine, Path(app.state.settings.archive_dir))
         app.state.pseudonyms = pseudonyms(app.state.settings)
         client = temporal or await Client.connect(
             app.state.settings.temporal_address,
@@ -66,6 +71,8 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
         exception_handlers=EXCEPTION_HANDLERS,  # 422 in the documented shape, 500 without a traceback
         responses=schemas.ERROR_RESPONSES,  # the errors any route may answer, documented for clients (and the fuzz test)
     )
+
+    app.add_route("/metrics", metrics, include_in_schema=False)  # Prometheus (docs/OPERATIONS.md: alerts)
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:
@@ -91,6 +98,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
     app.add_middleware(CleanUrl)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(Observed)  # outermost: every answer counted and timed, its request id in the logs
     return app
 
 

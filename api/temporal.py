@@ -15,6 +15,7 @@ from temporalio.client import (
 from temporalio.service import RPCError
 
 from api.errors import busy, http_error, no_answer
+from api.observability import count_temporal
 from config import Settings
 
 T = TypeVar("T")
@@ -45,15 +46,21 @@ class Temporal:
             close = getattr(call, "close", None)
             if close:
                 close()  # never started: no "coroutine was never awaited"
+            count_temporal("busy")
             raise busy("服务繁忙，请稍后重试") from None
         try:
-            return await asyncio.wait_for(call, self._timeout)
+            answer = await asyncio.wait_for(call, self._timeout)
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
+            count_temporal("no_answer")
             raise no_answer() from None
         except (WorkflowUpdateFailedError, RPCError) as err:
-            raise http_error(err) from None
+            refusal = http_error(err)
+            count_temporal("refused" if refusal.status_code in (403, 409) else "gone" if refusal.status_code == 404 else "error")
+            raise refusal from None
         finally:
             self._slots.release()
+        count_temporal("ok")
+        return answer
 
     async def update_with_start(self, update: Any, start: WithStartWorkflowOperation[Any, Any]) -> Any:
         """An Update sent together with the start of its workflow: a retried request (say after

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 import stat
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from audit.history import MANIFEST, Selection, file_name, parse_history
 from audit.verify import verify
 from workflows import DATA_CONVERTER
 
+LAST_PASS = ".last-pass"  # when the last pass ended, what it exported, what it found archived
 CLOSED_CASES = "WorkflowType = 'ApplicationWorkflow' AND ExecutionStatus != 'Running'"
 READ_ONLY_FILE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 READ_ONLY_DIR = READ_ONLY_FILE | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
@@ -110,6 +112,8 @@ async def archive_closed(
             done.exported.append(w.id)
             if len(done.exported) >= limit:
                 break
+    stamp = root / LAST_PASS  # for the archive-lag alert (api/observability.py)
+    stamp.write_text(f"{time.time():.0f} {len(done.exported)} {done.already}\n", encoding="utf-8")
     return done
 
 

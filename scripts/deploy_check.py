@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DEPRECATED = ("temporalio/auto-setup", "temporalio/web")  # superseded upstream: server + admin-tools, ui
-PINNED = re.compile(r":\d+(\.\d+)+$")  # a version, not latest or a major alone
+PINNED = re.compile(r":v?\d+(\.\d+)+$")  # a version, not latest or a major alone
 
 
 def compose() -> list[str]:
