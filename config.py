@@ -32,6 +32,12 @@ class Settings(BaseSettings):
         description="The archive of closed cases' histories (a folder each, read-only once written; "
         "docs/OPERATIONS.md: on write-once storage); served when Temporal no longer has a case",
     )
+    worker_graceful_seconds: float = Field(
+        10,
+        ge=0,
+        description="On stop, how long a worker lets running activities finish before cancelling them (within "
+        "compose's stop_grace_period of 30 s and `make run`'s 12 s)",
+    )
     worker_metrics_address: str = Field(
         "127.0.0.1:9464",
         description="Where each worker serves its Prometheus metrics (the Temporal SDK's: workflow tasks, "

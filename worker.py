@@ -11,6 +11,7 @@ import signal
 import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +128,14 @@ async def main() -> None:
         runtime=runtime(settings) or Runtime.default(),
     )
     await search.register(client, settings.temporal_namespace)
-    async with build_worker(client, engine, settings.task_queue, settings, max_cached_workflows=settings.workflow_cache_size):
+    async with build_worker(
+        client,
+        engine,
+        settings.task_queue,
+        settings,
+        max_cached_workflows=settings.workflow_cache_size,
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_seconds),
+    ):
         logging.info("worker polling task queue %s at %s", settings.task_queue, settings.temporal_address)
         if settings.credit_platform_url:  # the credit push: one workflow per namespace, already running is fine
             await ensure_running(client, settings.task_queue, delivery_input(settings))

@@ -30,7 +30,10 @@ def json_logs(logger: str = "chengnuo", level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         JsonFormatter(
-            "{asctime}{levelname}{name}{message}{request_id}{application_id}", style="{", rename_fields={"asctime": "time"}
+            "{asctime}{levelname}{name}{message}{request_id}{application_id}",
+            style="{",
+            rename_fields={"asctime": "time"},
+            json_ensure_ascii=False,  # Chinese as Chinese
         )
     )
     handler.addFilter(WithIds())
