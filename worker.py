@@ -38,6 +38,7 @@ from db.migrate import prepare
 from db.session import session_factory, settings_engine
 from letters.store import render_pending
 from ops.logs import json_logs
+from ops.tracing import export_spans, interceptors
 from security.codec import data_converter
 from security.keys import keyring
 from workflows import DATA_CONVERTER, search
@@ -118,6 +119,7 @@ def runtime(settings: Settings) -> Runtime | None:
 async def main() -> None:
     logging.basicConfig(level=logging.INFO)
     json_logs()
+    export_spans("chengnuo-worker")
     settings = get_settings()
     engine = settings_engine(settings)
     prepare(engine, production=settings.production)
@@ -126,6 +128,7 @@ async def main() -> None:
         namespace=settings.temporal_namespace,
         data_converter=data_converter(keyring(settings)),
         runtime=runtime(settings) or Runtime.default(),
+        interceptors=interceptors(),  # traces: the workers of this client continue the API's
     )
     await search.register(client, settings.temporal_namespace)
     async with build_worker(

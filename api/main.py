@@ -39,6 +39,7 @@ from console.static_files import console_static
 from db.migrate import prepare
 from db.session import settings_engine
 from ops.logs import json_logs
+from ops.tracing import export_spans, interceptors
 from security.codec import data_converter
 from security.keys import keyring
 from security.pseudonyms import pseudonyms
@@ -55,10 +56,12 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None,
         json_logs()
         watch(app.state.engine, Path(app.state.settings.archive_dir))
         app.state.pseudonyms = pseudonyms(app.state.settings)
+        export_spans("chengnuo-api")
         client = temporal or await Client.connect(
             app.state.settings.temporal_address,
             namespace=app.state.settings.temporal_namespace,
             data_converter=data_converter(keyring(app.state.settings)),
+            interceptors=interceptors(),
         )
         app.state.temporal = Temporal(client, app.state.settings)
         yield

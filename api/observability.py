@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
+from opentelemetry.trace import SpanKind
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -34,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from audit.archive import LAST_PASS
 from db.models import Application, CreditOutbox
 from ops.logs import application_id, request_id
+from ops.tracing import tracer
 
 CASE_IN_PATH = re.compile(r"^/(?:applications|cases)/([^/]+)")
 
@@ -115,14 +117,18 @@ class Observed:
                 message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
             await send(message)
 
-        try:
-            await self.app(scope, receive, answer)
-        finally:
-            route = route_of(scope)
-            REQUESTS.labels(scope["method"], route, str(status)).inc()
-            LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
-            request_id.reset(tokens[0])
-            application_id.reset(tokens[1])
+        with tracer.start_as_current_span(f"{scope['method']} {scope.get('path', '')}", kind=SpanKind.SERVER) as span:
+            try:
+                await self.app(scope, receive, answer)
+            finally:
+                route = route_of(scope)
+                span.update_name(f"{scope['method']} {route}")  # the template: spans grouped by route
+                span.set_attributes({"http.status_code": status, "chengnuo.request_id": rid,
+                                     "chengnuo.application_id": application_id.get()})  # fmt: skip
+                REQUESTS.labels(scope["method"], route, str(status)).inc()
+                LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+                request_id.reset(tokens[0])
+                application_id.reset(tokens[1])
 
 
 def count_temporal(outcome: str) -> None:
