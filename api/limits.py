@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import random
 import re
 import threading
 import time
@@ -29,12 +30,16 @@ from typing import Annotated
 from urllib.parse import unquote_to_bytes
 
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, col, select
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import OptionalActor
 from api.errors import validation_error
 from config import Settings
+from db.models import RateBucket
+from db.writes import insert_ignore
 from workflows.types import Role
 
 Clock = Callable[[], float]
@@ -228,21 +233,58 @@ class TokenBuckets:
         return len(self._buckets)
 
 
-class ComplaintLimits:
-    """The two limits on tokenless complaints: per case and per source."""
+def shared_wait(engine: Engine, buckets: list[tuple[str, Rate]], now: float) -> float:
+    """Take a token from each bucket, all or none, in the database every API process shares (the
+    rows locked for the transaction): 0, or the seconds until every bucket has one."""
+    wanted = [(key, rate) for key, rate in buckets if not rate.unlimited]
+    if not wanted:
+        return 0.0
+    with Session(engine) as session:
+        insert_ignore(session, RateBucket, [{"key": k, "tokens": float(r.count), "at": now} for k, r in wanted])
+        rows = {
+            b.key: b
+            for b in session.exec(select(RateBucket).where(col(RateBucket.key).in_([k for k, _ in wanted])).with_for_update())
+        }
+        waits = []
+        for key, rate in wanted:
+            row = rows[key]
+            row.tokens = min(float(rate.count), row.tokens + max(now - row.at, 0.0) * rate.count / rate.seconds)
+            row.at = now
+            waits.append(0.0 if row.tokens >= 1 else (1 - row.tokens) * rate.seconds / rate.count)
+        if max(waits) > 0:
+            session.rollback()
+            return max(waits)
+        for row in rows.values():
+            row.tokens -= 1
+            session.add(row)
+        if random.random() < 0.01:  # buckets full again are the same as none: prune now and then
+            session.execute(delete(RateBucket).where(col(RateBucket.at) < now - 86_400))
+        session.commit()
+    return 0.0
 
-    def __init__(self, per_case: Rate, per_source: Rate, trusted_proxy: bool = False, clock: Clock = time.monotonic) -> None:
+
+class ComplaintLimits:
+    """The two limits on tokenless complaints: per case and per source. With `engine`, the buckets
+    live in the database and every API process shares them (production runs several); without,
+    in this process's memory."""
+
+    def __init__(
+        self, per_case: Rate, per_source: Rate, trusted_proxy: bool = False, clock: Clock = time.monotonic,
+        engine: Engine | None = None,
+    ) -> None:  # fmt: skip
         self.per_case = TokenBuckets(per_case, clock)
         self.per_source = TokenBuckets(per_source, clock)
         self.trusted_proxy = trusted_proxy
+        self.engine = engine
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock = time.monotonic) -> ComplaintLimits:
+    def from_settings(cls, settings: Settings, clock: Clock = time.monotonic, engine: Engine | None = None) -> ComplaintLimits:
         return cls(
             Rate.parse(settings.complaint_rate_per_case),
             Rate.parse(settings.complaint_rate_per_source),
             settings.trusted_proxy,
             clock,
+            engine,
         )
 
     def source(self, request: Request) -> str:
@@ -258,7 +300,11 @@ class ComplaintLimits:
 
     def admit(self, application_id: str, source: str) -> None:
         """Take a token from both buckets, or none and 429 with Retry-After if either is empty."""
-        wait = max(self.per_case.wait(application_id), self.per_source.wait(source))
+        if self.engine is not None:
+            buckets = [(f"case:{application_id}", self.per_case.rate), (f"source:{source}", self.per_source.rate)]
+            wait = shared_wait(self.engine, buckets, time.time())
+        else:
+            wait = max(self.per_case.wait(application_id), self.per_source.wait(source))
         if wait > 0:
             seconds = max(1, math.ceil(wait))
             raise HTTPException(
@@ -266,8 +312,9 @@ class ComplaintLimits:
                 f"投诉过于频繁，请 {seconds} 秒后再试 / Too many complaints, retry after {seconds} s",
                 headers={"Retry-After": str(seconds)},
             )
-        self.per_case.take(application_id)
-        self.per_source.take(source)
+        if self.engine is None:
+            self.per_case.take(application_id)
+            self.per_source.take(source)
 
 
 def complaint_limits(request: Request) -> ComplaintLimits:
@@ -275,16 +322,16 @@ def complaint_limits(request: Request) -> ComplaintLimits:
     clock) in `app.state.complaint_limits` before that."""
     state = request.app.state
     limits: ComplaintLimits | None = getattr(state, "complaint_limits", None)
-    if limits is None:
-        limits = state.complaint_limits = ComplaintLimits.from_settings(state.settings)
+    if limits is None:  # in the database: shared by every API process
+        limits = state.complaint_limits = ComplaintLimits.from_settings(state.settings, engine=state.engine)
     return limits
 
 
-async def limit_complaints(
+def limit_complaints(
     application_id: str, request: Request, actor: OptionalActor, limits: Annotated[ComplaintLimits, Depends(complaint_limits)]
 ) -> None:
-    """The public's complaints, per case and per source; anyone with a token is not limited.
-    (async: it runs on the event loop, one request at a time.)"""
+    """The public's complaints, per case and per source; anyone with a token is not limited (a
+    plain function: FastAPI runs it in its thread pool, off the event loop, for the database)."""
     if actor.role == Role.public:
         limits.admit(application_id, limits.source(request))
 

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from api import schemas
 from api.deps import PUBLIC_ACTOR, Db
@@ -85,7 +86,7 @@ async def send_complaint(request: Request) -> Response:
         return complaint_form(request, values, f"填写有误：{validation_message(err)}", 422)
     state = request.app.state
     try:
-        await limit_complaints(case_id, request, PUBLIC_ACTOR, complaint_limits(request))
+        await run_in_threadpool(limit_complaints, case_id, request, PUBLIC_ACTOR, complaint_limits(request))
         answer = await perform(
             ACTIONS["complaints"], case_id, body, PUBLIC_ACTOR, Db(state.engine), state.temporal, state.pseudonyms
         )

@@ -413,3 +413,12 @@ class ClaimLog(SQLModel, table=True):
     holder_id: str | None = None
     note: str | None = None
     at: datetime = At()
+
+
+class RateBucket(SQLModel, table=True):
+    """A token bucket of a limit shared by every API process (api/limits.py): `tokens` as they
+    stood at `at` (seconds since the epoch)."""
+
+    key: str = Field(primary_key=True)
+    tokens: float
+    at: float = Field(index=True)
