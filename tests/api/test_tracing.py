@@ -4,8 +4,10 @@ client sends, the workflow's handling of it and the activities it runs share one
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import httpx
+import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -23,20 +25,25 @@ from tests.support.http import auth, body
 from tests.support.replay import replay_all, stop_all
 from worker import build_worker
 
-SPANS = InMemorySpanExporter()
 
-
-def traced() -> None:
-    """The process's tracer provider, recording in memory (set once: OpenTelemetry allows one)."""
-    if not isinstance(trace.get_tracer_provider(), TracerProvider):
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    """The spans of this test, in memory; the process's provider is set once (OpenTelemetry allows
+    one), and this test's processor is shut after it, so later tests' spans are not kept."""
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
         provider = TracerProvider()
-        provider.add_span_processor(SimpleSpanProcessor(SPANS))
         trace.set_tracer_provider(provider)
+    exporter = InMemorySpanExporter()
+    processor = SimpleSpanProcessor(exporter)
+    provider.add_span_processor(processor)
+    yield exporter
+    processor.shutdown()
 
 
-async def test_a_request_is_traced_through_its_workflow_to_its_activities(env: WorkflowEnvironment, engine: Engine) -> None:
-    traced()
-    SPANS.clear()
+async def test_a_request_is_traced_through_its_workflow_to_its_activities(
+    env: WorkflowEnvironment, engine: Engine, spans: InMemorySpanExporter
+) -> None:
     client = Client(
         env.client.service_client, namespace=env.client.namespace, data_converter=CONVERTER, interceptors=interceptors()
     )
@@ -54,10 +61,10 @@ async def test_a_request_is_traced_through_its_workflow_to_its_activities(env: W
         await stop_all(case)
     await replay_all(case)
 
-    spans = SPANS.get_finished_spans()
-    ours = [s for s in spans if s.instrumentation_scope and s.instrumentation_scope.name == "chengnuo"]
+    finished = spans.get_finished_spans()
+    ours = [s for s in finished if s.instrumentation_scope and s.instrumentation_scope.name == "chengnuo"]
     [request] = [s for s in ours if s.name == "POST /applications"]
-    same = {s.name for s in spans if s.context.trace_id == request.context.trace_id}
+    same = {s.name for s in finished if s.context and request.context and s.context.trace_id == request.context.trace_id}
     assert any(n.startswith(("StartWorkflow", "StartUpdateWithStartWorkflow", "UpdateWithStartWorkflow")) for n in same), same
     assert any(n.startswith("RunWorkflow:ApplicationWorkflow") for n in same), same  # in the worker
     assert any(n.startswith(("RunActivity:", "StartActivity:")) for n in same), same  # and its activities
