@@ -16,6 +16,7 @@ each first waiting for the stack to be serving again.
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import os
 import re
@@ -339,8 +340,15 @@ def test_64_concurrent_clients_for_a_while(serving: Watched) -> None:
             await asyncio.gather(*(client() for _ in range(SOAK_CLIENTS)))
 
     begun = time.monotonic()
-    with HealthPoller(stack.api) as health:
-        run(load)
+    # the suite's heap so far left out of the load's garbage collections: a full collection over
+    # it would pause this process (the poller's thread too) for seconds, a pause of the test's own
+    gc.collect()
+    gc.freeze()
+    try:
+        with HealthPoller(stack.api) as health:
+            run(load)
+    finally:
+        gc.unfreeze()
     took = time.monotonic() - begun
 
     lost = {a: tally.failed.get(a, "not driven to its end") for a in started if a not in tally.lives}
