@@ -4,6 +4,9 @@ every case as before; then a row deleted by hand comes back with `reproject`."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -147,3 +150,32 @@ async def test_backup_drop_restore_and_reproject(env: WorkflowEnvironment, scrat
         await stop_all(case)
     await replay_all(case)
     restored.dispose()
+
+
+def test_the_commands_back_up_and_restore(scratch: str, tmp_path: Path) -> None:
+    """`chengnuo backup create` and `chengnuo backup restore`, as an administrator types them."""
+    engine = seeded_engine(scratch)
+    with engine.connect() as conn:
+        matters = conn.execute(text("select count(*) from matter")).scalar_one()
+    engine.dispose()
+    assert matters > 0
+    key, file = tmp_path / "backup.pass", tmp_path / "nightly.pgdump.gpg"
+    key.write_text("a passphrase kept apart", encoding="utf-8")
+    cli = str(Path(sys.executable).parent / "chengnuo")
+    env = {k: v for k, v in os.environ.items() if k != "CHENGNUO_ENV"} | {"DATABASE_URL": scratch}
+    made = subprocess.run([cli, "backup", "create", str(file), "--passphrase-file", str(key)], env=env, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert made.returncode == 0 and "bytes" in made.stdout, made.stdout + made.stderr
+    recreate(scratch)
+    wrong = tmp_path / "wrong.pass"
+    wrong.write_text("not the passphrase", encoding="utf-8")
+    refused = subprocess.run([cli, "backup", "restore", str(file), "--passphrase-file", str(wrong)], env=env,
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert refused.returncode != 0  # a wrong passphrase restores nothing
+    restored = subprocess.run([cli, "backup", "restore", str(file), "--passphrase-file", str(key)], env=env,
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert restored.returncode == 0 and "restored" in restored.stdout, restored.stdout + restored.stderr
+    after = make_engine(scratch)
+    with after.connect() as conn:
+        assert conn.execute(text("select count(*) from matter")).scalar_one() == matters
+    after.dispose()
