@@ -25,8 +25,7 @@ from audit.cli import audit_app
 from config import get_settings
 from db.migrate import prepare
 from db.session import settings_engine
-from security import keys as payload_keys
-from security import tokens as api_tokens
+from security import keys as payload_keys, tokens as api_tokens
 from workflows.types import Role
 
 app = typer.Typer(help="承诺 Chengnuo administration", no_args_is_help=True)

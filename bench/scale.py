@@ -38,8 +38,7 @@ from db.session import make_engine
 from figures import counting
 from figures.definitions import Query
 from workflows.rules import STATUS_LABELS
-from workflows.types import Actor, MatterCase, Role
-from workflows.types import ApplicationStatus as S
+from workflows.types import Actor, ApplicationStatus as S, MatterCase, Role
 
 DEPARTMENTS = [f"湛河区第{n + 1}局" for n in range(10)]
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)

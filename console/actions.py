@@ -14,9 +14,7 @@ from activities.projection import view_of
 from db.models import Application
 from workflows import guards
 from workflows.rules import DISPOSITION_LABELS
-from workflows.types import Actor, ApplicationView, MatterCase, Role
-from workflows.types import DispositionAction as D
-from workflows.types import VerificationState as V
+from workflows.types import Actor, ApplicationView, DispositionAction as D, MatterCase, Role, VerificationState as V
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,7 @@ from db.queries import PER_PAGE, Page, paged, urgent, visible
 from workflows.case import CHINA
 from workflows.guards import statement_open
 from workflows.rules import FINAL_STATUSES, FOLLOW_UP, READS
-from workflows.types import Actor, Role
-from workflows.types import ApplicationStatus as S
-from workflows.types import VerificationState as V
+from workflows.types import Actor, ApplicationStatus as S, Role, VerificationState as V
 
 COMPLAINT_DAYS = 30  # complaints shown: those of the last month
 

@@ -23,8 +23,7 @@ from api import claims, schemas
 from api.claims import ClaimTaken
 from api.deps import Db, actor_for
 from api.files import pdf_response
-from console import archive, complaints, dashboard, repairs, revisions
-from console import session as sessions
+from console import archive, complaints, dashboard, repairs, revisions, session as sessions
 from console.actions import allowed_actions, grouped
 from console.forms import body_from_form, refusal_message, validation_message
 from console.queues import Ask, calendar, queues_for

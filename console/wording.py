@@ -15,9 +15,7 @@ from activities.projection import hearing_of
 from db.models import Application
 from workflows.case import CHINA
 from workflows.guards import statement_open
-from workflows.types import ApplicationStatus as S
-from workflows.types import MatterMode
-from workflows.types import VerificationState as V
+from workflows.types import ApplicationStatus as S, MatterMode, VerificationState as V
 
 
 def moment(value: Any) -> datetime | None:

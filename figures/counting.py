@@ -32,8 +32,7 @@ from figures.definitions import (
 )
 from workflows.case import CHINA_OFFSET
 from workflows.rules import FINAL_STATUSES
-from workflows.types import ApplicationStatus as S
-from workflows.types import MatterMode
+from workflows.types import ApplicationStatus as S, MatterMode
 
 A = Application.__table__  # type: ignore[attr-defined]
 M = CaseMatter.__table__  # type: ignore[attr-defined]

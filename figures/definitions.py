@@ -30,8 +30,7 @@ from typing import Any
 
 from workflows.case import CHINA
 from workflows.rules import STATUS_LABELS
-from workflows.types import ApplicationStatus as S
-from workflows.types import VerificationState as V
+from workflows.types import ApplicationStatus as S, VerificationState as V
 
 # A matter's verification has a result (the first finding is in; a re-verification after
 # rectification belongs to the same verification).

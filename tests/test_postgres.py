@@ -26,21 +26,17 @@ from worker import build_worker
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
-)
-from workflows.types import (
     AssessCreditInput,
     CloseInput,
     CommitInput,
     ComplaintInput,
     CreditRecordInput,
     DecisionInput,
+    DispositionAction as D,
     DispositionInput,
     RevocationDecisionInput,
     StatementInput,
     VerificationInput,
-)
-from workflows.types import (
-    DispositionAction as D,
 )
 
 pytestmark = on_postgres

@@ -10,9 +10,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 
 from workflows.rules import BEFORE_DECISION, FINAL_STATUSES
-from workflows.types import ApplicationStatus as S
-from workflows.types import MatterCase, MatterMode
-from workflows.types import VerificationState as V
+from workflows.types import ApplicationStatus as S, MatterCase, MatterMode, VerificationState as V
 
 SETTLED = frozenset({V.none, V.exempt, V.sampled_out, V.true, V.rectified, V.disposed})
 AWAITING_VERIFIER = (V.due, V.reverifying, V.pending)  # pending: 事中, with a deadline since organ-decisions

@@ -30,19 +30,13 @@ from workflows.rules import (
 )
 from workflows.types import (
     Actor,
+    ApplicationStatus as S,
     ApplicationView,
+    DispositionAction as D,
     Hearing,
     MatterCase,
     MatterMode,
     Role,
-)
-from workflows.types import (
-    ApplicationStatus as S,
-)
-from workflows.types import (
-    DispositionAction as D,
-)
-from workflows.types import (
     VerificationState as V,
 )
 

@@ -32,13 +32,11 @@ with workflow.unsafe.imports_passed_through():
         EntryChange,
         PublishInput,
         ReviewInput,
+        RevisionStatus as R,
         RevisionStep,
         RevisionStepInput,
         RevisionView,
         StartRevisionInput,
-    )
-    from workflows.catalogue_types import (
-        RevisionStatus as R,
     )
     from workflows.revision_rules import FINAL, STEP_LABELS, check_step, invalid
     from workflows.rules import conflict

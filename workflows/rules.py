@@ -11,16 +11,12 @@ from temporalio.exceptions import ApplicationError
 
 from workflows.types import (
     Actor,
+    ApplicationStatus as S,
     CreditAssessment,
     DispositionAction,
     MatterEntry,
     MatterMode,
     Role,
-)
-from workflows.types import (
-    ApplicationStatus as S,
-)
-from workflows.types import (
     VerificationState as V,
 )
 

@@ -7,8 +7,7 @@ time (UTC+8), both days included.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Response
-from fastapi import Query as Param
+from fastapi import APIRouter, Depends, HTTPException, Query as Param, Response
 from pydantic import BaseModel, Field, create_model
 
 from api.deps import CurrentActor, SessionDep

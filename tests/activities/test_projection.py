@@ -15,15 +15,11 @@ from tests.support.factories import AFTER, OTHER, applicant
 from tests.support.projections import late_older_lean_projection_ignored, thrown_away_task_overwritten
 from workflows.types import (
     AdverseDecision,
+    ApplicationStatus as S,
     ApplicationView,
     MatterCase,
     ProjectionInput,
     TimelineEntry,
-)
-from workflows.types import (
-    ApplicationStatus as S,
-)
-from workflows.types import (
     VerificationState as V,
 )
 

@@ -37,18 +37,12 @@ from tests.support.postgres import on_postgres
 from workflows.types import (
     AdverseDecision,
     Applicant,
+    ApplicationStatus as S,
     ApplicationView,
     MatterCase,
+    MatterMode as M,
     ProjectionInput,
     TimelineEntry,
-)
-from workflows.types import (
-    ApplicationStatus as S,
-)
-from workflows.types import (
-    MatterMode as M,
-)
-from workflows.types import (
     VerificationState as V,
 )
 

@@ -13,8 +13,7 @@ from tests.catalogue.support import change, publish_through, start
 from tests.support.factories import AFTER, APPLICANT, CASEWORKER, CONVERTER
 from tests.support.harness import Harness
 from workflows.application import ApplicationWorkflow as A
-from workflows.types import CommitInput, DecisionInput, OpenedCase
-from workflows.types import VerificationState as V
+from workflows.types import CommitInput, DecisionInput, OpenedCase, VerificationState as V
 
 
 async def opened_with(handle: WorkflowHandle[Any, Any]) -> OpenedCase:

@@ -18,12 +18,24 @@ from tests.support.harness import Harness
 from tests.support.refusals import refused
 from worker import replayer
 from workflows.application import ApplicationWorkflow as A
-from workflows.catalogue_types import EditRevisionInput, EntryComment, PublishInput, ReviewInput, RevisionStepInput
-from workflows.catalogue_types import RevisionStatus as R
+from workflows.catalogue_types import (
+    EditRevisionInput,
+    EntryComment,
+    PublishInput,
+    ReviewInput,
+    RevisionStatus as R,
+    RevisionStepInput,
+)
 from workflows.revision import CatalogueRevisionWorkflow as W
-from workflows.types import Actor, CommitInput, DecisionInput, LoadMattersInput, Role
-from workflows.types import ApplicationStatus as S
-from workflows.types import VerificationState as V
+from workflows.types import (
+    Actor,
+    ApplicationStatus as S,
+    CommitInput,
+    DecisionInput,
+    LoadMattersInput,
+    Role,
+    VerificationState as V,
+)
 
 
 def versions(case: Harness) -> list[CatalogueVersion]:

@@ -15,8 +15,7 @@ from api.limits import ComplaintLimits, Rate
 from db.models import Complaint, CreditRepair, Matter
 from tests.catalogue.support import DEPT, add, start
 from tests.support.console import browser, csrf, sign_in, track
-from tests.support.credit import PERSON as CREDIT_PERSON
-from tests.support.credit import seed
+from tests.support.credit import PERSON as CREDIT_PERSON, seed
 from tests.support.factories import AFTER
 from tests.support.harness import Harness
 from tests.support.http import COMPANY, Client

@@ -8,8 +8,7 @@ import pytest
 from stdnum.cn import uscc
 
 from credit.identity import kind_of, resident_id, validate
-from tests.support.factories import credit_code
-from tests.support.factories import resident_id as make_resident_id
+from tests.support.factories import credit_code, resident_id as make_resident_id
 
 AGRICULTURAL = "N2410411MA0000003" + uscc.calc_check_digit("N2410411MA0000003")
 

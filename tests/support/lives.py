@@ -14,21 +14,15 @@ from tests.support.refusals import refused_saying
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
-)
-from workflows.types import (
     CloseInput,
     CommitInput,
     ComplaintInput,
     DecisionInput,
+    DispositionAction as D,
     DispositionInput,
     RevocationDecisionInput,
     StatementInput,
     VerificationInput,
-)
-from workflows.types import (
-    DispositionAction as D,
-)
-from workflows.types import (
     VerificationState as V,
 )
 

@@ -13,8 +13,7 @@ from activities.projection import ProjectionActivities
 from db.models import Application, CaseEvent
 from db.session import session_factory
 from tests.support.factories import applicant
-from workflows.types import ApplicationStatus as S
-from workflows.types import ApplicationView, ProjectionInput, TimelineEntry
+from workflows.types import ApplicationStatus as S, ApplicationView, ProjectionInput, TimelineEntry
 
 
 def lean(status: S, seq: int, before: int, actions: list[str], **view: object) -> ProjectionInput:

@@ -16,20 +16,14 @@ from tests.support.replay import runs
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
-)
-from workflows.types import (
     CommitInput,
     ComplaintInput,
     DecisionInput,
+    DispositionAction as D,
     DispositionInput,
     OpenApplicationInput,
     RectificationInput,
     VerificationInput,
-)
-from workflows.types import (
-    DispositionAction as D,
-)
-from workflows.types import (
     VerificationState as V,
 )
 

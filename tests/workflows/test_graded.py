@@ -12,8 +12,7 @@ from db.models import CreditRecord, Matter
 from tests.support.factories import AFTER, APPLICANT, CASEWORKER, applicant
 from tests.support.harness import Harness
 from workflows.application import ApplicationWorkflow as W
-from workflows.types import CommitInput, CreditAssessment, DecisionInput
-from workflows.types import VerificationState as V
+from workflows.types import CommitInput, CreditAssessment, DecisionInput, VerificationState as V
 
 
 def set_risk(case: Harness, code: str, level: str) -> None:

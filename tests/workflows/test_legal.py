@@ -13,22 +13,16 @@ from tests.support.refusals import refused_saying as refused
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
-)
-from workflows.types import (
     CancelInput,
     CommitInput,
     ComplaintInput,
     DecisionInput,
+    DispositionAction as D,
     DispositionInput,
     RectificationInput,
     RevocationDecisionInput,
     StatementInput,
     VerificationInput,
-)
-from workflows.types import (
-    DispositionAction as D,
-)
-from workflows.types import (
     VerificationState as V,
 )
 

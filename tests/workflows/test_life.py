@@ -13,6 +13,7 @@ from tests.support.harness import Harness
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     Actor,
+    ApplicationStatus as S,
     CommitInput,
     ComplaintInput,
     DecisionInput,
@@ -20,11 +21,6 @@ from workflows.types import (
     RecomputeInput,
     Role,
     VerificationInput,
-)
-from workflows.types import (
-    ApplicationStatus as S,
-)
-from workflows.types import (
     VerificationState as V,
 )
 

@@ -19,25 +19,19 @@ from worker import build_worker
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     Actor,
+    ApplicationStatus as S,
     CancelInput,
     CommitInput,
     ComplaintInput,
     DecisionInput,
+    DispositionAction as D,
     DispositionInput,
     MatterMode,
     ProofInput,
     Role,
     VerificationInput,
-    WithdrawInput,
-)
-from workflows.types import (
-    ApplicationStatus as S,
-)
-from workflows.types import (
-    DispositionAction as D,
-)
-from workflows.types import (
     VerificationState as V,
+    WithdrawInput,
 )
 
 

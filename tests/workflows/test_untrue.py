@@ -14,23 +14,17 @@ from tests.support.refusals import refused as refused_update
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
-)
-from workflows.types import (
     CloseInput,
     CommitInput,
     ComplaintInput,
     DecisionInput,
+    DispositionAction as D,
     DispositionInput,
     ProofInput,
     RectificationInput,
     RevocationDecisionInput,
     StatementInput,
     VerificationInput,
-)
-from workflows.types import (
-    DispositionAction as D,
-)
-from workflows.types import (
     VerificationState as V,
 )
 

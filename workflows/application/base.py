@@ -19,19 +19,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.types import (
         Actor,
         AdverseDecision,
+        ApplicationStatus as S,
         CaseState,
+        DispositionAction as D,
         DispositionInput,
         MatterCase,
         OpenApplicationInput,
         TimelineEntry,
-    )
-    from workflows.types import (
-        ApplicationStatus as S,
-    )
-    from workflows.types import (
-        DispositionAction as D,
-    )
-    from workflows.types import (
         VerificationState as V,
     )
 

@@ -28,10 +28,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.types import (
         ApplicationStatus as S,
-    )
-    from workflows.types import (
         ApplicationView,
         AssessCreditInput,
+        DispositionAction as D,
         DispositionInput,
         LoadMattersInput,
         MatterCase,
@@ -39,11 +38,6 @@ with workflow.unsafe.imports_passed_through():
         MatterMode,
         OpenApplicationInput,
         VerificationInput,
-    )
-    from workflows.types import (
-        DispositionAction as D,
-    )
-    from workflows.types import (
         VerificationState as V,
     )
 

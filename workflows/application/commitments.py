@@ -19,10 +19,8 @@ with workflow.unsafe.imports_passed_through():
         MatterMode,
         ProofInput,
         Role,
-        WithdrawInput,
-    )
-    from workflows.types import (
         VerificationState as V,
+        WithdrawInput,
     )
 
 

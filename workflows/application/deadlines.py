@@ -19,19 +19,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rules import BEFORE_DECISION, DISPOSITION_LABELS, FINAL_STATUSES
     from workflows.types import (
         ApplicationStatus as S,
-    )
-    from workflows.types import (
         ApplicationView,
+        DispositionAction as D,
         DispositionInput,
         MatterCase,
         RecomputeInput,
         ScheduleInput,
         VerificationSchedule,
-    )
-    from workflows.types import (
-        DispositionAction as D,
-    )
-    from workflows.types import (
         VerificationState as V,
     )
 

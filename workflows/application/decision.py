@@ -15,16 +15,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows import guards
     from workflows.types import (
         ApplicationStatus as S,
-    )
-    from workflows.types import (
         ApplicationView,
         CancelInput,
         DecisionInput,
         MatterCase,
         MatterMode,
         Role,
-    )
-    from workflows.types import (
         VerificationState as V,
     )
 

@@ -13,12 +13,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rules import DISPOSITION_LABELS, MAX_RECTIFY_DAYS, conflict
     from workflows.types import (
         ApplicationView,
-        DispositionInput,
-    )
-    from workflows.types import (
         DispositionAction as D,
-    )
-    from workflows.types import (
+        DispositionInput,
         VerificationState as V,
     )
 

@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rules import conflict
     from workflows.types import (
         Actor,
+        ApplicationStatus as S,
         ApplicationView,
         CloseInput,
         Hearing,
@@ -21,11 +22,6 @@ with workflow.unsafe.imports_passed_through():
         RevocationDecisionInput,
         ScheduleInput,
         StatementInput,
-    )
-    from workflows.types import (
-        ApplicationStatus as S,
-    )
-    from workflows.types import (
         VerificationState as V,
     )
 

@@ -15,15 +15,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rules import BEFORE_DECISION
     from workflows.types import (
         ApplicationStatus as S,
-    )
-    from workflows.types import (
         ApplicationView,
         ComplaintInput,
         MatterMode,
         RectificationInput,
         VerificationInput,
-    )
-    from workflows.types import (
         VerificationState as V,
     )
 

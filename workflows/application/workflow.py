@@ -33,8 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.opening import OpeningActivities
     from workflows.case import closing_status, ready_to_close
     from workflows.rules import BEFORE_DECISION, FINAL_STATUSES, FOLLOW_UP
-    from workflows.types import ApplicationStatus as S
-    from workflows.types import ApplicationView, CaseState, MatterMode, OpenApplicationInput, OpenedCase
+    from workflows.types import ApplicationStatus as S, ApplicationView, CaseState, MatterMode, OpenApplicationInput, OpenedCase
 
 
 @workflow.defn
