@@ -13,7 +13,6 @@ written again. docs/OPERATIONS.md says how to put the folder on write-once stora
 from __future__ import annotations
 
 import asyncio
-import json
 import shutil
 import stat
 import time
@@ -124,14 +123,20 @@ async def archive_closed(
     return done
 
 
-def archived_history(root: Path, workflow_id: str) -> WorkflowHistory | None:
-    """The case's last run as archived, if its folder is complete and intact (None otherwise)."""
+def archived_runs(root: Path, workflow_id: str) -> list[WorkflowHistory]:
+    """Every run of the case as archived, the first first, if its folder is complete and intact
+    (none otherwise: files that no longer match their manifest are not the case's record)."""
     folder = folder_of(root, workflow_id)
     if not archived(root, workflow_id) or not verify(folder).ok:
-        return None
-    files = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["files"]
-    last = [name for name, entry in sorted(files.items()) if entry.get("status") != "continued-as-new"] or sorted(files)
-    return parse_history(workflow_id, (folder / last[-1]).read_bytes())
+        return []
+    runs = [parse_history(workflow_id, p.read_bytes()) for p in folder.glob("*.json") if p.name != MANIFEST]
+    return sorted(runs, key=lambda h: h.events[0].event_time.ToDatetime())
+
+
+def archived_history(root: Path, workflow_id: str) -> WorkflowHistory | None:
+    """The case's last run as archived (None: not archived, or not intact)."""
+    runs = archived_runs(root, workflow_id)
+    return runs[-1] if runs else None
 
 
 async def history_or_archived(client: Client, root: Path, workflow_id: str) -> WorkflowHistory | None:

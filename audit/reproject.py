@@ -19,7 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.projection import ProjectionActivities, workflow_id
 from audit import archive
-from audit.history import MANIFEST, history_bytes, parse_history
+from audit.history import history_bytes
 from audit.replay import AuditReplayer, Source
 from db.session import session_factory
 from workflows.types import ProjectionInput
@@ -41,11 +41,7 @@ async def runs_of(client: Client, root: Path, application_id: str) -> list[Workf
             raise
     while runs and (previous := runs[0].events[0].workflow_execution_started_event_attributes.continued_execution_run_id):
         runs.insert(0, await client.get_workflow_handle(wid, run_id=previous).fetch_history())
-    if runs or not archive.archived(root, wid):
-        return runs
-    folder = archive.folder_of(root, wid)
-    histories = [parse_history(wid, p.read_bytes()) for p in sorted(folder.glob("*.json")) if p.name != MANIFEST]
-    return sorted(histories, key=lambda h: h.events[0].event_time.ToDatetime())
+    return runs or archive.archived_runs(root, wid)
 
 
 async def projections(histories: list[WorkflowHistory], converter: DataConverter) -> list[ProjectionInput]:
