@@ -2,7 +2,7 @@
 
 GET /complaints/new?case=<申请编号> shows the form; POST /complaints/new sends it through the
 API's own tokenless complaint (`perform(ACTIONS["complaints"], …)` as `PUBLIC_ACTOR`, after the
-same per-case and per-source limit, `api.limits.limit_complaints`). The form carries a signed
+same per-case and per-source limit, `api.ratelimits.limit_complaints`). The form carries a signed
 token instead of a session's CSRF token: `<issued>.<HMAC-SHA256 of it>` under a key of its own
 (derived from the pseudonym key like the session's), valid for FORM_TTL_S — a form not made by
 this site, or too old, is refused.
@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import schemas
 from api.deps import PUBLIC_ACTOR, Db
-from api.limits import complaint_limits, limit_complaints
+from api.ratelimits import complaint_limits, limit_complaints
 from console.forms import body_from_form, refusal_message, validation_message
 from console.web import page
 from security.pseudonyms import Pseudonyms

@@ -416,7 +416,7 @@ class ClaimLog(SQLModel, table=True):
 
 
 class RateBucket(SQLModel, table=True):
-    """A token bucket of a limit shared by every API process (api/limits.py): `tokens` as they
+    """A token bucket of a limit shared by every API process (api/ratelimits.py): `tokens` as they
     stood at `at` (seconds since the epoch)."""
 
     key: str = Field(primary_key=True)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, R
 
 from api import schemas
 from api.deps import CurrentActor, DbDep, OptionalActor, PseudonymsDep, SessionDep, SettingsDep, TemporalDep, reader
-from api.limits import limit_complaints
+from api.ratelimits import limit_complaints
 from audit import archive
 from db.queries import Listing, applications, paged
 from services import cases
@@ -127,7 +127,7 @@ def action_route(action: cases.Action) -> None:
     act.__doc__ = action.update.__doc__ or f"{action.path} (an Update with a validator)"
     limits = (
         [Depends(limit_complaints)] if action.public else None
-    )  # the tokenless public: per case and per source (api/limits.py)
+    )  # the tokenless public: per case and per source (api/ratelimits.py)
     router.post(
         f"/{{application_id}}/{action.path}", response_model=schemas.ApplicationOut | schemas.Received, dependencies=limits
     )(act)

@@ -14,8 +14,9 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 
-from api.limits import BodySizeLimit, ComplaintLimits, Rate, TokenBuckets
+from api.limits import BodySizeLimit
 from api.main import create_app
+from api.ratelimits import ComplaintLimits, Rate, TokenBuckets
 from config import Settings
 from tests.support.harness import Harness
 from tests.support.http import auth, body, track

@@ -10,7 +10,7 @@ import pytest
 from fastapi import HTTPException
 from sqlalchemy import Engine
 
-from api.limits import ComplaintLimits, Rate
+from api.ratelimits import ComplaintLimits, Rate
 from tests.support.postgres import on_postgres
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import Session, select
 from temporalio.client import WorkflowHandle
 
-from api.limits import ComplaintLimits, Rate
+from api.ratelimits import ComplaintLimits, Rate
 from db.models import Complaint, CreditRepair, Matter
 from tests.catalogue.support import DEPT, add, start
 from tests.support.console import browser, csrf, sign_in, track
