@@ -1,4 +1,5 @@
-"""The console's pages: sign-in, work queues, the case page with its action forms, opening a case.
+"""The console's pages: work queues, the case page with its action forms, opening a case (sign-in
+is console/signin.py).
 
 Every action goes through the same service as the API (services/cases.py: `open_case`,
 `perform`, the readers) with the signed-in person's identity; the workflow accepts or refuses
@@ -21,34 +22,21 @@ from sqlmodel import Session, col, select
 
 from api import claims, schemas
 from api.claims import ClaimTaken
-from api.deps import Db, actor_for
+from api.deps import Db
 from api.files import pdf_response
-from console import archive, complaints, dashboard, repairs, revisions, session as sessions
+from console import archive, complaints, dashboard, repairs, revisions, signin
 from console.actions import allowed_actions, grouped
 from console.forms import body_from_form, refusal_message, validation_message
 from console.queues import Ask, calendar, queues_for
-from console.web import SignedIn, now, page, refused_csrf, signed_form, signed_in, to_login
+from console.web import SignedIn, now, page, signed_form, signed_in, to_login
 from console.wording import next_step, working_days_left
-from credit.identity import normalise
 from db.models import Application, CaseEvent, Letter, Matter
 from services import cases
-from workflows.rules import READS, ROLE_LABELS, in_scope
+from workflows.rules import READS, in_scope
 from workflows.types import Actor, Role, VerificationState
 
 router = APIRouter(tags=["console"], include_in_schema=False)
 
-# the roles a person may sign in as with a development token, in the picker's order
-DEV_ROLES = (
-    Role.caseworker,
-    Role.verifier,
-    Role.supervisor,
-    Role.applicant,
-    Role.auditor,
-    Role.admin,
-    Role.credit_officer,
-    Role.bureau,
-    Role.department,
-)
 TEMPORAL_UI = os.environ.get("TEMPORAL_UI_URL", "http://127.0.0.1:8233").rstrip("/")
 ACTION_DONE = {
     "commit": "承诺已签署",
@@ -65,66 +53,6 @@ ACTION_DONE = {
     "close": "本案已办结",
     "open": "申请已受理",
 }
-
-
-# ---- sign-in -------------------------------------------------------------------------------
-
-
-@router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request) -> HTMLResponse:
-    """The sign-in form; its own session (no token yet) carries the form's CSRF token."""
-    s = sessions.read(request)
-    if s is None or s.signed_in:
-        s = sessions.new_session()
-    response = login_form(request, s)
-    sessions.write(request, response, s)
-    return response
-
-
-def login_form(request: Request, s: sessions.ConsoleSession, error: str = "", status_code: int = 200) -> HTMLResponse:
-    dev = request.app.state.settings.dev_tokens_enabled
-    roles = [(r.value, ROLE_LABELS[r]) for r in DEV_ROLES]
-    return page(request, "login.html", {"csrf": s.csrf, "dev": dev, "roles": roles, "error": error}, status_code)
-
-
-@router.post("/login", response_class=HTMLResponse)
-async def login(request: Request) -> Response:
-    """Sign in with a development identity (role, and an applicant's ID number) or a token."""
-    form = await request.form()
-    s = sessions.read(request)
-    if not sessions.csrf_ok(s, form.get("csrf")):
-        fresh = sessions.new_session()
-        response = login_form(request, fresh, "表单已失效，请重新登录。", 403)
-        sessions.write(request, response, fresh)
-        return response
-    assert s is not None
-    settings = request.app.state.settings
-    token = str(form.get("token") or "").strip()
-    role = str(form.get("role") or "")
-    if not token and settings.dev_tokens_enabled and role in {r.value for r in DEV_ROLES}:
-        if role == Role.applicant:
-            number = normalise(str(form.get("applicant_id") or ""))
-            if not number:
-                return login_form(request, s, "以申请人身份登录，请填写本人的身份证件号码或统一社会信用代码。", 422)
-            token = f"dev-applicant:{number}"
-        else:
-            token = f"dev-{role}"
-    actor = actor_for(token, settings, request.app.state.engine) if token else None
-    if actor is None or actor.role == Role.public:
-        return login_form(request, s, "登录失败：令牌无效、已过期或已被吊销。", 401)
-    done = RedirectResponse("/", status_code=303)
-    sessions.write(request, done, sessions.new_session(token))  # a new CSRF token with the new identity
-    return done
-
-
-@router.post("/logout")
-async def logout(request: Request) -> Response:
-    form = await request.form()
-    if not sessions.csrf_ok(sessions.read(request), form.get("csrf")):
-        return refused_csrf(request, signed_in(request))
-    response = to_login()
-    sessions.clear(response)
-    return response
 
 
 @router.get("/console/font/NotoSansSC-Regular.otf", include_in_schema=False)
@@ -394,5 +322,5 @@ def letter_pdf(request: Request, user: SignedIn, application_id: str, matter: st
         return page(request, "error.html", {"message": refusal_message(err)}, err.status_code, user)
 
 
-for _pages in (complaints, repairs, archive, revisions, dashboard):  # each a router of its own pages
+for _pages in (signin, complaints, repairs, archive, revisions, dashboard):  # each a router of its own pages
     router.include_router(_pages.router)
