@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from workflows.types import Procedure
+from workflows.types import Procedure, TerminationGround
 
 PROCEDURE_FILE = Path(__file__).parent / "data" / "procedure.json"
 
@@ -22,5 +22,11 @@ def procedure_data() -> dict[str, Any]:
 
 def procedure() -> Procedure:
     """The part a case keeps in its history."""
-    data = procedure_data()
+    data = dict(procedure_data())
+    data["termination_grounds"] = [TerminationGround(**g) for g in data.get("termination_grounds", [])]
     return Procedure(**{f.name: data[f.name] for f in fields(Procedure) if f.name in data})
+
+
+def termination_grounds() -> dict[str, TerminationGround]:
+    """The grounds of 终止办理 in force, by id (the API refuses any other with a 422)."""
+    return {g.id: g for g in procedure().termination_grounds}

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from activities.procedure import termination_grounds
 from credit import identity
 from workflows.repair_types import RepairStatus
 from workflows.rules import MAX_RECTIFY_DAYS
@@ -220,8 +221,22 @@ class RectificationBody(BaseModel):
     evidence: Text
 
 
+def known_ground(value: str | None) -> str | None:
+    """A ground of 终止办理 from the procedure's list (activities/data/procedure.json)."""
+    grounds = termination_grounds()
+    if value is not None and value not in grounds:
+        raise ValueError(f"终止事由须为以下之一 / ground must be one of: {', '.join(grounds)}")
+    return value
+
+
 class CancelBody(BaseModel):
+    """The applicant withdraws; the office ends the case (终止办理) on a ground, with its number."""
+
     reason: Text
+    ground: Annotated[Code | None, AfterValidator(known_ground)] = None
+    """The office's 终止办理: a ground of GET /termination-grounds."""
+    decision_no: DecisionNo | None = None
+    """终止办理决定书文号."""
 
 
 class ActionOut(BaseModel):

@@ -30,6 +30,7 @@ OUTCOMES = (  # (figure, tone): how the cases opened in the period stand
     ("no_finding", "teal"),
     ("rectified", "amber"),
     ("sanctioned", "red"),
+    ("granted", "green"),
     ("rejected", "grey"),
     ("terminated", "grey"),
     ("revoked", "red"),

@@ -134,6 +134,7 @@ def _final(row: Application) -> str:
         S.rectified: "已办结：承诺不实的情形已整改到位。",
         S.no_finding: "已办结：监管期满，未发现承诺不实。",
         S.sanctioned: "已办结：不实承诺已依法处理。",
+        S.granted: "已办结：本机关已作出准予决定；您各事项均提交了证明，无需核查。",
         S.rejected: f"本机关决定不予批准（理由：{row.decision_reason or ''}）。{remedies}",
         S.terminated: f"本申请已终止办理。{remedies}",
         S.revoked: f"本机关已撤销行政决定。{remedies}",

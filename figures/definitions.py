@@ -39,7 +39,17 @@ DONE = frozenset({V.true, V.untrue, V.rectifying, V.reverifying, V.rectified, V.
 UNTRUE = frozenset({V.untrue, V.rectifying, V.reverifying, V.rectified, V.revoked, V.proposed, V.disposed})
 # Fallen due, result not yet in (事中 awaiting the verifier, or 事后 due).
 AWAITING = frozenset({V.pending, V.due})
-OUTCOME_STATUSES = (S.fulfilled, S.no_finding, S.rectified, S.sanctioned, S.rejected, S.terminated, S.revoked, S.cancelled)
+OUTCOME_STATUSES = (
+    S.fulfilled,
+    S.no_finding,
+    S.rectified,
+    S.sanctioned,
+    S.granted,
+    S.rejected,
+    S.terminated,
+    S.revoked,
+    S.cancelled,
+)
 UNKNOWN_DEPARTMENT = "未知部门"
 
 
@@ -88,6 +98,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure("no_finding", STATUS_LABELS[S.no_finding] + "（件）", "申请当前状态为监管期满未发现承诺不实的件数"),
     Figure("rectified", STATUS_LABELS[S.rectified] + "（件）", "申请当前状态为整改到位办结的件数"),
     Figure("sanctioned", STATUS_LABELS[S.sanctioned] + "（件）", "申请当前状态为不实承诺已依法处理办结（处罚或移送）的件数"),
+    Figure("granted", STATUS_LABELS[S.granted] + "（件）", "申请当前状态为已批准办结、各事项均提交证明未作承诺的件数"),
     Figure("rejected", STATUS_LABELS[S.rejected] + "（件）", "申请当前状态为不予批准的件数"),
     Figure("terminated", STATUS_LABELS[S.terminated] + "（件）", "申请当前状态为终止办理的件数（事中核查不实，或承办机关终止）"),
     Figure("revoked", STATUS_LABELS[S.revoked] + "（件）", "申请当前状态为撤销行政决定的件数"),

@@ -348,7 +348,7 @@ ACTIONS: dict[str, Action] = {
             W.submit_rectification,
             lambda b, a: RectificationInput(a, b.matter, b.evidence),
         ),
-        Action("cancel", schemas.CancelBody, W.cancel, lambda b, a: CancelInput(a, b.reason)),
+        Action("cancel", schemas.CancelBody, W.cancel, lambda b, a: CancelInput(a, b.reason, b.ground, b.decision_no)),
         Action("statement", schemas.StatementBody, W.state_case, lambda b, a: StatementInput(a, b.text)),
         Action(
             "revocation",

@@ -176,12 +176,18 @@ async def test_pseudonyms_and_kept_texts_on_postgres(pg_case: Harness) -> None:
             headers={"Authorization": "Bearer dev-verifier"},
             json={"matter": DURING, "truthful": False, "findings": "协查回函：经营场所不符"},
         )
-        assert found.status_code == 200 and found.json()["status"] == "terminated"
+        assert found.status_code == 200 and found.json()["status"] == "reviewing"  # the organ decides
+        ended = await http.post(
+            "/applications/pg-pseudo-1/cancel",
+            headers=staff,
+            json={"reason": "事中核查承诺不实", "ground": "untrue_commitment", "decision_no": "湛终〔2026〕3号"},
+        )
+        assert ended.status_code == 200 and ended.json()["status"] == "terminated"
         timeline = " ".join(e["summary"] for e in (await http.get("/applications/pg-pseudo-1/timeline", headers=staff)).json())
     assert "协查回函：经营场所不符" in timeline and person in timeline
     with Session(pg_case.engine) as s:
         assert len(list(s.exec(select(ApplicantIdentity)))) == 1
-        assert [t.text for t in s.exec(select(CaseText))] == ["协查回函：经营场所不符"]
+        assert [t.text for t in s.exec(select(CaseText))] == ["协查回函：经营场所不符", "事中核查承诺不实"]
         record = s.exec(select(CreditRecord).where(CreditRecord.applicant_id == person)).one()
         assert "协查回函" in record.note and s.get(CreditOutbox, record.business_id) is not None
         assert s.get(ApplicantGrade, person) is not None

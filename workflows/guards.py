@@ -37,6 +37,7 @@ from workflows.types import (
     MatterCase,
     MatterMode,
     Role,
+    TerminationGround,
     VerificationState as V,
 )
 
@@ -109,7 +110,14 @@ def withdraw(case: ApplicationView, actor: Actor, now: datetime, code: str) -> M
     m = _acting_on("withdraw", case, actor, code)
     if m.mode != MatterMode.commitment:
         raise conflict(f"「{m.name}」没有可撤回的承诺")
+    if m.verification == V.untrue:
+        raise conflict(f"「{m.name}」事中核查发现承诺不实，待本机关作出终止办理决定，不能撤回承诺")
     return m
+
+
+def _awaiting_termination(case: ApplicationView) -> list[str]:
+    """Matters found untrue by 事中核查, awaiting the organ's 终止办理 (organ-terminates)."""
+    return [m.name for m in case.matters if m.verification == V.untrue] if case.status in BEFORE_DECISION else []
 
 
 def routine_check(case: ApplicationView, m: MatterCase, legal: bool = True) -> bool:
@@ -143,6 +151,8 @@ def rectification(case: ApplicationView, actor: Actor, now: datetime, code: str)
 
 def decision(case: ApplicationView, actor: Actor, now: datetime, approve: bool = False) -> None:
     who("decision", case, actor)
+    if untrue := _awaiting_termination(case):
+        raise conflict(f"事中核查发现「{'、'.join(untrue)}」承诺不实，应作出终止办理决定")
     pending = [m.name for m in case.matters if m.verification == V.pending]
     if approve and pending:
         raise conflict(f"事中核查尚未完成：{'、'.join(pending)}")
@@ -154,6 +164,18 @@ def complaint(case: ApplicationView, actor: Actor, now: datetime) -> None:
 
 def cancel(case: ApplicationView, actor: Actor, now: datetime) -> None:
     who("cancel", case, actor)
+    if actor.role == Role.applicant and (untrue := _awaiting_termination(case)):
+        raise conflict(f"事中核查发现「{'、'.join(untrue)}」承诺不实，待本机关作出终止办理决定，不能撤回申请")
+
+
+def termination(case: ApplicationView, ground: TerminationGround | None, ground_id: str | None, decision_no: str | None) -> None:
+    """What the office's 终止办理 must carry (organ-terminates): a ground of the case's list and a number."""
+    if ground is None:
+        raise conflict(f"终止办理须选择终止事由（{ground_id or '未选择'}不在本案适用的终止事由目录中）")
+    if not decision_no:
+        raise conflict("终止办理决定须注明决定书文号")
+    if ground.finding and not _awaiting_termination(case):
+        raise conflict(f"「{ground.label}」须有事中核查发现承诺不实的结论")
 
 
 def recompute(case: ApplicationView, actor: Actor, now: datetime) -> None:

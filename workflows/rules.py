@@ -21,7 +21,7 @@ from workflows.types import (
 )
 
 FINAL_STATUSES = frozenset(
-    {S.fulfilled, S.rectified, S.rejected, S.terminated, S.revoked, S.cancelled, S.no_finding, S.sanctioned}
+    {S.fulfilled, S.rectified, S.rejected, S.terminated, S.revoked, S.cancelled, S.no_finding, S.sanctioned, S.granted}
 )
 BEFORE_DECISION = frozenset({S.notified, S.reviewing})
 AFTER_APPROVAL = frozenset({S.approved, S.verifying, S.rectifying, S.hearing})
@@ -32,7 +32,7 @@ FOLLOW_UP = frozenset({S.terminated, S.revoked})
 ALLOWED_TRANSITIONS: dict[S, frozenset[S]] = {
     S.opening: frozenset({S.notified}),
     S.notified: frozenset({S.reviewing, S.cancelled, S.terminated}),
-    S.reviewing: frozenset({S.notified, S.approved, S.rejected, S.cancelled, S.terminated}),
+    S.reviewing: frozenset({S.notified, S.approved, S.rejected, S.cancelled, S.terminated, S.granted}),
     S.approved: frozenset({S.verifying, S.fulfilled, S.rectified, S.no_finding, S.sanctioned}),
     S.verifying: frozenset({S.approved, S.rectifying, S.revoked, S.hearing}),
     S.rectifying: frozenset({S.verifying, S.approved, S.revoked, S.hearing}),
@@ -53,7 +53,7 @@ ACTIONS: dict[str, tuple[frozenset[Role], frozenset[S]]] = {
     "verification": (frozenset({Role.verifier}), BEFORE_DECISION | AFTER_APPROVAL),
     "disposition": (frozenset({Role.caseworker, Role.supervisor}), frozenset({S.verifying, S.rectifying, S.hearing}) | FOLLOW_UP),
     "rectification": (frozenset({Role.applicant}), frozenset({S.rectifying})),
-    "cancel": (frozenset({Role.applicant, Role.caseworker}), BEFORE_DECISION),
+    "cancel": (frozenset({Role.applicant, Role.caseworker, Role.supervisor}), BEFORE_DECISION),  # the office: 终止办理
     "recompute": (frozenset({Role.admin}), AFTER_APPROVAL),
     "statement": (frozenset({Role.applicant}), frozenset({S.hearing})),
     "revocation": (frozenset({Role.supervisor}), frozenset({S.hearing})),
@@ -86,6 +86,7 @@ STATUS_LABELS: dict[S, str] = {
     S.hearing: "拟撤销，陈述申辩中",
     S.no_finding: "监管期满未发现承诺不实",
     S.sanctioned: "不实承诺已依法处理办结",
+    S.granted: "已批准办结（未适用承诺）",
     S.aborted: "工作流异常终止（待人工处理）",
 }
 ROLE_LABELS: dict[Role, str] = {

@@ -7,16 +7,17 @@ Registered after every other router: `/catalogue/{code}` never hides a fixed `/c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from activities.catalogue import public_time_limit_basis, service_department, service_time_limit
-from activities.procedure import procedure_data
+from activities.procedure import procedure_data, termination_grounds
 from api.deps import SessionDep
 from api.files import PDF_FILE, pdf_response
 from api.routes.matters import in_force, list_matters, with_letter
@@ -105,6 +106,23 @@ def catalogue_page(session: SessionDep, q: Search = "", department: Search = "",
             services=sorted({s for m in matters for s in m.services or []}),
         )
     )
+
+
+class GroundOut(BaseModel):
+    """A ground on which the office ends a case before its decision (终止办理)."""
+
+    id: str
+    label: str
+    basis: str
+    finding: bool
+    """It needs an untrue finding of 事中核查 on the case, and writes a credit record."""
+
+
+@router.get("/termination-grounds")
+def list_termination_grounds() -> list[GroundOut]:
+    """The grounds of 终止办理 in force, each with its legal basis (send its id as `ground` to
+    POST /applications/{id}/cancel)."""
+    return [GroundOut(**asdict(g)) for g in termination_grounds().values()]
 
 
 @router.get("/catalogue/{code}", response_class=HTMLResponse, responses=HTML_PAGE)

@@ -9,20 +9,17 @@ from sqlmodel import Session, select
 from credit.rules import publication_until
 from credit.store import current_rules
 from db.models import ApplicantGrade, CreditGradeChange, CreditOutbox, CreditRecord
-from tests.support.factories import APPLICANT, DURING, VERIFIER
+from tests.support.factories import APPLICANT, CASEWORKER, DURING
 from tests.support.harness import Harness
-from workflows.application import ApplicationWorkflow as W
-from workflows.types import CommitInput, VerificationInput
+from tests.support.lives import terminated_on_finding
 
 
 async def test_termination_record_carries_basis_period_actor_and_event(case: Harness) -> None:
-    handle, _ = await case.open([DURING])
-    await handle.execute_update(W.commit, CommitInput(APPLICANT, DURING))
-    await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, DURING, False, "协查回函：不符"))
+    await terminated_on_finding(case, DURING)
     with Session(case.engine) as s:
         record = s.exec(select(CreditRecord).where(CreditRecord.applicant_id == APPLICANT.id)).one()
         assert record.kind == "terminated" and record.severity == "general"
-        assert record.actor_id == VERIFIER.id and "协查回函：不符" in record.note
+        assert record.actor_id == CASEWORKER.id and "协查回函：不符" in record.note and "湛终〔2026〕1号" in record.note
         assert "终止办理" in record.basis and "纳入信用记录" in record.basis
         assert record.publication_until == publication_until(current_rules(s), "terminated", record.at)
         event = s.get(CreditOutbox, record.business_id)

@@ -14,6 +14,7 @@ from tests.support.refusals import refused_saying
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
+    CancelInput,
     CloseInput,
     CommitInput,
     ComplaintInput,
@@ -46,6 +47,33 @@ async def approved_with_untrue_finding(case: Harness, matters: list[str] | None 
     )
     assert view.status == S.verifying and case.matter(view, matters[0]).verification == V.untrue
     return handle
+
+
+CEASED = {"ground": "applicant_ceased", "decision_no": "湛终〔2026〕9号"}
+"""The office's 终止办理 on a ground that needs no finding (CancelInput keywords)."""
+
+
+async def terminated_on_finding(case: Harness, code: str, findings: str = "协查回函：不符") -> Any:
+    """A 事中 check finds the promise untrue; it awaits the organ, which decides 终止办理 with a
+    number and the ground's basis (organ-terminates). Returns the handle and the case then."""
+    handle, _ = await case.open([code])
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, code))
+    view = await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, code, False, findings))
+    assert view.status == S.reviewing and case.matter(view, code).verification == V.untrue and not view.decisions
+    assert credit_kinds(case) == []  # the verifier's finding is not the organ's decision
+    view = await handle.execute_update(
+        W.cancel, CancelInput(CASEWORKER, "事中核查承诺不实", "untrue_commitment", "湛终〔2026〕1号")
+    )
+    assert view.status == S.terminated and view.closed_at is None  # follow-up measures may come
+    [decision] = view.decisions
+    assert (decision.kind, decision.ground, decision.decision_no, decision.actor_id) == (
+        "terminate",
+        "untrue_commitment",
+        "湛终〔2026〕1号",
+        CASEWORKER.id,
+    )
+    assert "国办发〔2020〕42号" in decision.basis and decision.remedies
+    return handle, view
 
 
 def actions(rows: list[Any]) -> list[str]:

@@ -22,6 +22,7 @@ from workflows.types import (
     DispositionAction as D,
     DispositionInput,
     OpenApplicationInput,
+    ProofInput,
     RectificationInput,
     VerificationInput,
     VerificationState as V,
@@ -87,7 +88,13 @@ async def test_a_continued_run_keeps_the_case_wide_patches_of_its_first_run(case
     assert len(histories) >= 2
     started = histories[1].events[0].workflow_execution_started_event_attributes
     [carried] = await case.env.client.data_converter.decode(started.input.payloads, [OpenApplicationInput])
-    assert carried.resume.patches == ["organ-decisions", "search-attributes", "continue-as-new", "graded-measures"]
+    assert carried.resume.patches == [
+        "organ-decisions",
+        "search-attributes",
+        "continue-as-new",
+        "graded-measures",
+        "organ-terminates",
+    ]
 
     async def decided(patches: list[str], suffix: str) -> str:
         """The sampling entry of the same case resumed (as a run after a deploy) with these patches."""
@@ -103,3 +110,16 @@ async def test_a_continued_run_keeps_the_case_wide_patches_of_its_first_run(case
     assert "抽查概率" in graded and "信用规则第" in graded  # by the grade's chance for the risk level
     before = await decided(["organ-decisions", "search-attributes", "continue-as-new"], "before")
     assert "抽查概率" not in before and ("抽中概率" in before or "全部核查" in before)  # the one chance of before
+
+    async def proven(patches: list[str] | None, suffix: str) -> S:
+        """The status of the same case resumed with these patches, approved with its matter proven."""
+        resume = replace(carried.resume, patches=patches, complained=False)
+        inp = replace(carried, application_id=f"{carried.application_id}-{suffix}", resume=resume)
+        again = await case.env.client.start_workflow(W.run, inp, id=workflow_id(inp.application_id), task_queue=case.task_queue)
+        case.handles.append(again)
+        await again.execute_update(W.submit_proof, ProofInput(APPLICANT, AFTER, "房产证"))
+        return (await again.execute_update(W.decide, DecisionInput(CASEWORKER, True, "证明齐全"))).status
+
+    assert await proven(carried.resume.patches, "terminates") == S.granted  # closed at the decision
+    # carried before `patches` existed: opened before organ-terminates, it stays supervised
+    assert await proven(None, "unlisted") == S.approved

@@ -8,7 +8,14 @@ from typing import Any
 
 from tests.support.factories import AFTER, APPLICANT, CASEWORKER, DURING, EXEMPT, PUBLIC, SUPERVISOR, VERIFIER
 from tests.support.harness import Harness
-from tests.support.lives import actions, approved_with_untrue_finding, credit_kinds, revoked_after_missed_rectification
+from tests.support.lives import (
+    CEASED,
+    actions,
+    approved_with_untrue_finding,
+    credit_kinds,
+    revoked_after_missed_rectification,
+    terminated_on_finding,
+)
 from tests.support.refusals import refused_saying as refused
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
@@ -127,10 +134,7 @@ async def test_honest_closing(case: Harness) -> None:
 
 
 async def test_referral_after_termination_then_follow_up_ends(case: Harness) -> None:
-    handle, _ = await case.open([DURING])
-    await handle.execute_update(W.commit, CommitInput(APPLICANT, DURING))
-    view = await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, DURING, False, "证书系伪造"))
-    assert view.status == S.terminated and view.closed_at is None and view.decisions[-1].kind == "terminate"
+    handle, view = await terminated_on_finding(case, DURING, "证书系伪造")
     assert credit_kinds(case) == ["terminated"]
     view = await handle.execute_update(
         W.dispose,
@@ -178,7 +182,7 @@ async def test_labels_by_who_ended_it(case: Harness) -> None:
     view = await withdrawn.execute_update(W.cancel, CancelInput(APPLICANT, "不再需要"))
     assert view.status == S.cancelled and view.closed_at is not None
     ended, _ = await case.open([AFTER])
-    view = await ended.execute_update(W.cancel, CancelInput(CASEWORKER, "申请人逾期未补正材料"))
+    view = await ended.execute_update(W.cancel, CancelInput(CASEWORKER, "申请人已死亡", **CEASED))
     assert view.status == S.terminated and view.closed_at is not None and view.follow_up_until is None
     assert view.decisions[-1].kind == "terminate"
     assert "终止办理" in (await case.timeline(ended))[-2].summary

@@ -13,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from db.models import CreditRecord
 from tests.support.factories import AFTER, APPLICANT, CASEWORKER, DURING, EXCLUDED, PUBLIC, SUPERVISOR, VERIFIER, applicant
 from tests.support.harness import Harness
+from tests.support.lives import CEASED
 from tests.support.refusals import refused
 from tests.support.replay import replay_all, stop_all
 from worker import build_worker
@@ -44,8 +45,9 @@ async def test_withdrawal_before_decision_then_proof(case: Harness) -> None:
     await refused(handle, W.commit, CommitInput(APPLICANT, AFTER))
     view = await handle.execute_update(W.submit_proof, ProofInput(APPLICANT, AFTER, "房产证复印件"))
     assert view.status == S.reviewing
-    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "证明齐全"))
-    assert await case.outcome(handle, skip_days=100) == S.no_finding  # no promise was made, none verified
+    view = await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "证明齐全"))
+    assert view.status == S.granted and view.closed_at is not None  # no promise made: nothing to supervise
+    assert await case.outcome(handle) == S.granted
 
 
 async def test_withdrawal_after_decision_refused(case: Harness) -> None:
@@ -81,7 +83,7 @@ async def test_excluded_matter_needs_proof(case: Harness) -> None:
     assert m.letter_sha256 is None and case.matter(view, AFTER).letter_sha256
     message = await refused(handle, W.commit, CommitInput(APPLICANT, EXCLUDED))
     assert "不能以承诺方式办理" in message
-    await handle.execute_update(W.cancel, CancelInput(CASEWORKER, "test over"))
+    await handle.execute_update(W.cancel, CancelInput(CASEWORKER, "test over", **CEASED))
 
 
 async def test_wrong_roles_and_states_leave_no_trace(case: Harness) -> None:

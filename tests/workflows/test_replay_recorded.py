@@ -13,7 +13,9 @@ deadlines). The `-v5-search` ones carry `search-attributes` too, and are encrypt
 tests' key (tests/support/factories.py). The `-v6-continue` ones carry `continue-as-new` too: a case
 continued as new twice (one file per run; the later runs start from the carried state) and an
 ordinary life. The `-v7-graded` ones carry `graded-measures` too: the grade at opening and at
-approval under the credit rules, the chance by grade and risk level. A change that would break a running case fails here: guard it with
+approval under the credit rules, the chance by grade and risk level. The `-v8-terminates` ones
+carry `organ-terminates` too: a 事中 finding awaiting the organ's 终止办理 (on a ground, with a
+number), a referral after it, and a case with nothing promised closed at its approval. A change that would break a running case fails here: guard it with
 `workflow.patched(...)` and record the new histories beside the old ones.
 """
 

@@ -9,11 +9,12 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from tests.support.factories import AFTER, AFTER2, APPLICANT, CASEWORKER, DURING, PUBLIC, SUPERVISOR, VERIFIER
 from tests.support.harness import Harness
-from tests.support.lives import approved_with_untrue_finding, credit_kinds
-from tests.support.refusals import refused as refused_update
+from tests.support.lives import CEASED, approved_with_untrue_finding, credit_kinds, terminated_on_finding
+from tests.support.refusals import refused as refused_update, refused_saying
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
     ApplicationStatus as S,
+    CancelInput,
     CloseInput,
     CommitInput,
     ComplaintInput,
@@ -26,6 +27,7 @@ from workflows.types import (
     StatementInput,
     VerificationInput,
     VerificationState as V,
+    WithdrawInput,
 )
 
 
@@ -39,15 +41,38 @@ async def revoked_after_hearing(handle: Any, number: str = "湛撤〔2026〕1号
 
 
 async def test_untrue_during_processing_terminates(case: Harness) -> None:
-    handle, _ = await case.open([DURING, AFTER])
-    view = await handle.execute_update(W.commit, CommitInput(APPLICANT, DURING))
-    assert case.matter(view, DURING).verification == V.pending
-    view = await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, DURING, False, "协查回函：不符"))
-    assert view.status == S.terminated and view.closed_at is None  # follow-up measures may come
+    """The verifier finds; the organ decides 终止办理 (organ-terminates), and the record comes
+    with its decision, in the decider's name."""
+    handle, view = await terminated_on_finding(case, DURING)
     assert credit_kinds(case) == ["terminated"]
     view = await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "无需后续处理"))
     assert view.closed_at is not None
     assert await case.outcome(handle) == S.terminated
+
+
+async def test_a_finding_before_the_decision_awaits_the_organ(case: Harness) -> None:
+    handle, _ = await case.open([DURING, AFTER])
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, DURING))
+    await handle.execute_update(W.commit, CommitInput(APPLICANT, AFTER))
+    await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, DURING, False, "证书系伪造"))
+    await refused_saying(handle, W.decide, DecisionInput(CASEWORKER, True, "准予"), "应作出终止办理决定")
+    await refused_saying(handle, W.withdraw_commitment, WithdrawInput(APPLICANT, DURING, "撤回"), "不能撤回承诺")
+    await refused_saying(handle, W.cancel, CancelInput(APPLICANT, "不办了"), "不能撤回申请")
+    await refused_saying(handle, W.cancel, CancelInput(CASEWORKER, "不实"), "须选择终止事由")
+    await refused_saying(handle, W.cancel, CancelInput(CASEWORKER, "不实", "untrue_commitment"), "文号")
+    await refused_saying(handle, W.cancel, CancelInput(VERIFIER, "不实", "untrue_commitment", "湛终1号"), "无权", "Forbidden")
+    assert credit_kinds(case) == [] and (await case.state(handle)).status == S.reviewing
+    view = await handle.execute_update(W.cancel, CancelInput(SUPERVISOR, "伪造证书", "untrue_commitment", "湛终〔2026〕2号"))
+    assert view.status == S.terminated and view.decisions[-1].actor_id == SUPERVISOR.id
+    assert credit_kinds(case) == ["terminated"]
+
+
+async def test_a_ground_needing_a_finding_is_refused_without_one(case: Harness) -> None:
+    handle, _ = await case.open([AFTER])
+    await refused_saying(handle, W.cancel, CancelInput(CASEWORKER, "不实", "untrue_commitment", "湛终1号"), "须有事中核查")
+    view = await handle.execute_update(W.cancel, CancelInput(CASEWORKER, "申请人已注销", **CEASED))
+    assert view.status == S.terminated and view.closed_at is not None and view.follow_up_until is None
+    assert "参照《中华人民共和国行政许可法》第七十条" in view.decisions[-1].basis and credit_kinds(case) == []
 
 
 async def test_during_verification_true_allows_approval(case: Harness) -> None:
@@ -156,5 +181,6 @@ async def test_false_commitment_bars_next_application(case: Harness) -> None:
     for code in (AFTER, DURING):
         view = await handle.execute_update(W.submit_proof, ProofInput(APPLICANT, code, "营业执照及租赁合同"))
     assert view.status == S.reviewing
-    await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "证明材料齐全"))
-    assert await case.outcome(handle, skip_days=100) == S.no_finding
+    view = await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "证明材料齐全"))
+    assert view.status == S.granted and view.closed_at is not None  # nothing promised: closed at the decision
+    assert await case.outcome(handle) == S.granted

@@ -48,6 +48,7 @@ class CaseBase:
     """The search attributes as last upserted."""
     _continuable: bool
     _graded: bool
+    _terminates: bool
 
     # ---- the timeline ----------------------------------------------------------------------
 
@@ -140,6 +141,7 @@ class CaseBase:
         decision_no: str | None = None,
         receiving_organ: str | None = None,
         remedies: bool = True,
+        ground: str | None = None,
     ) -> str:
         """An adverse decision on record, with its basis and the applicant's remedies; returns
         the words the timeline adds."""
@@ -155,6 +157,7 @@ class CaseBase:
                 remedies=told,
                 decision_no=decision_no,
                 receiving_organ=receiving_organ,
+                ground=ground,
             )
         )
         return say.decision_words(basis, told, decision_no)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 
+from workflows.application import wording as say
 from workflows.application.notice import Notice
 
 with workflow.unsafe.imports_passed_through():
@@ -43,6 +44,19 @@ with workflow.unsafe.imports_passed_through():
 
 
 class BeforePatches(Notice):
+    # ---- before organ-terminates: the verifier's 事中 finding ended the case at once ---------
+
+    async def _terminated_before_organ(self, inp: VerificationInput) -> ApplicationView:
+        m, actor = self.case.matter(inp.matter), inp.actor
+        m.verification = V.untrue
+        self._set_status(S.terminated)
+        words = self._decided("terminate", actor, inp.findings, self.case.procedure.termination_basis)
+        self._by(actor, "verify", say.found_untrue_terminated(m.name, inp.findings, words))
+        self._start_follow_up()
+        self._mutated()
+        await self._record_credits(("terminated", m.code, f"事中核查承诺不实，终止办理：{inp.findings}"), by=actor)
+        return await self._changed()
+
     # ---- before lean-life: activities through the task queue, due dates at supervision -------
 
     async def _open_before_lean(self, inp: OpenApplicationInput) -> None:

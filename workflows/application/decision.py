@@ -29,7 +29,12 @@ class Decision(BeforePatches):
     @workflow.update
     async def decide(self, inp: DecisionInput) -> ApplicationView:
         self.case.decision_reason = inp.reason
-        if inp.approve:
+        if inp.approve and self._terminates and not any(m.mode == MatterMode.commitment for m in self.case.matters):
+            self.case.approved_at = workflow.now()  # nothing promised, nothing to verify: closed at the decision
+            self._set_status(S.granted)
+            self._by(inp.actor, "approve", say.approved_without_commitment(inp.reason))
+            self._mutated()
+        elif inp.approve:
             self.case.approved_at = workflow.now()
             self._set_status(S.approved)
             self._by(inp.actor, "approve", say.approved(inp.reason))
@@ -93,6 +98,9 @@ class Decision(BeforePatches):
 
     @workflow.update
     async def cancel(self, inp: CancelInput) -> ApplicationView:
+        if self._terminates and inp.actor.role != Role.applicant:  # 终止办理 on a ground, with its number
+            await self._terminate(inp)
+            return await self._changed()
         if self._legal and inp.actor.role != Role.applicant:  # the office ends it: 终止办理, not a withdrawal
             self._set_status(S.terminated)
             words = self._decided("terminate", inp.actor, inp.reason, inp.reason)
@@ -103,6 +111,27 @@ class Decision(BeforePatches):
         self._mutated()
         return await self._changed()
 
+    async def _terminate(self, inp: CancelInput) -> None:
+        """The organ's 终止办理 decision (organ-terminates): the ground's basis on record; on an
+        untrue finding, its credit record with the decision, and penalty or referral may follow."""
+        ground = self.case.procedure.ground(inp.ground)
+        assert ground is not None
+        self._set_status(S.terminated)
+        words = self._decided("terminate", inp.actor, inp.reason, ground.basis, inp.decision_no, ground=ground.id)
+        self._by(inp.actor, "terminate", say.terminated_on_ground(ground.label, inp.reason, words))
+        untrue = self._awaiting_disposition() if ground.finding else []
+        if untrue:
+            self._start_follow_up()
+        self._mutated()
+        if untrue:
+            await self._record_credits(
+                *(("terminated", m.code, f"事中核查承诺不实，终止办理：{m.findings}（{inp.decision_no}）") for m in untrue),
+                by=inp.actor,
+            )
+
     @cancel.validator
     def validate_cancel(self, inp: CancelInput) -> None:
         guards.cancel(self._view(), inp.actor, workflow.now())
+        if not self._terminates or inp.actor.role == Role.applicant:
+            return
+        guards.termination(self._view(), self.case.procedure.ground(inp.ground), inp.ground, inp.decision_no)

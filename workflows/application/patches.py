@@ -38,3 +38,8 @@ GRADED = "graded-measures"
 # Cases opened from here on take their measures from the credit office's rules (issue 18): the
 # grade at opening and at approval named with the rule version, the chance of verification by
 # grade and by the matter's risk level, the verification method.
+TERMINATES = "organ-terminates"
+# Cases opened from here on (issue 29, points 1 and 5): a verifier's untrue finding of 事中核查
+# awaits the organ's 终止办理 decision (caseworker or supervisor, with a number and a ground from
+# the procedure's list, each with its basis) instead of ending the case in the verifier's name;
+# the credit record comes with that decision; a case with no commitment closes at its approval.

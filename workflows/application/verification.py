@@ -14,7 +14,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case import NOT_YET_DUE, ROUTINE
     from workflows.rules import BEFORE_DECISION
     from workflows.types import (
-        ApplicationStatus as S,
         ApplicationView,
         ComplaintInput,
         MatterMode,
@@ -70,13 +69,11 @@ class Verification(BeforePatches):
                 await self._record_credits(("untrue_rectified", m.code, f"承诺不实，已按期整改到位：{inp.findings}"), by=actor)
             return await self._changed()
         if self.case.status in BEFORE_DECISION:
-            m.verification = V.untrue
-            self._set_status(S.terminated)
-            words = self._decided("terminate", actor, inp.findings, self.case.procedure.termination_basis)
-            self._by(actor, "verify", say.found_untrue_terminated(m.name, inp.findings, words))
-            self._start_follow_up()
+            if not self._terminates:
+                return await self._terminated_before_organ(inp)
+            m.verification = V.untrue  # the organ decides 终止办理 (cancel), with a number and a ground
+            self._by(actor, "verify", say.found_untrue_before_decision(m.name, inp.findings))
             self._mutated()
-            await self._record_credits(("terminated", m.code, f"事中核查承诺不实，终止办理：{inp.findings}"), by=actor)
             return await self._changed()
         if m.verification == V.reverifying:
             self._by(actor, "verify", say.reverification_failed(m.name, inp.findings))

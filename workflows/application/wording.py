@@ -98,6 +98,14 @@ def terminated_by_office(reason: str, words: str) -> str:
     return f"终止办理（未作出决定）。理由：{reason}。{words}"
 
 
+def terminated_on_ground(label: str, reason: str, words: str) -> str:
+    return f"作出终止办理决定（{label}）。理由：{reason}。{words}"
+
+
+def approved_without_commitment(reason: str) -> str:
+    return f"作出准予决定。理由：{reason}。各证明事项均已提交证明，未适用告知承诺，无需核查，办结"
+
+
 def cancelled(reason: str) -> str:
     return f"撤回申请。理由：{reason}"
 
@@ -167,6 +175,10 @@ def found_true(name: str, routine: bool, rectified: bool, findings: str) -> str:
 
 def found_untrue_terminated(name: str, findings: str, words: str = "") -> str:
     return f"「{name}」事中核查发现承诺不实，终止办理：{findings}" + (f"。{words}" if words else "")
+
+
+def found_untrue_before_decision(name: str, findings: str) -> str:
+    return f"「{name}」事中核查发现承诺不实：{findings}。已告知申请人；待本机关作出终止办理决定"
 
 
 def reverification_failed(name: str, findings: str) -> str:

@@ -25,7 +25,7 @@ from workflows.application import wording as say
 from workflows.application.commitments import Commitments
 from workflows.application.decision import Decision
 from workflows.application.dispositions import Dispositions
-from workflows.application.patches import CLOSE_AFTER_HANDLERS, CONTINUABLE, GRADED, LEGAL, SEARCHABLE
+from workflows.application.patches import CLOSE_AFTER_HANDLERS, CONTINUABLE, GRADED, LEGAL, SEARCHABLE, TERMINATES
 from workflows.application.timer import Timer
 from workflows.application.verification import Verification
 
@@ -54,6 +54,7 @@ class ApplicationWorkflow(Commitments, Decision, Verification, Dispositions):
         self._searched = {}
         self._continuable = self._follows(CONTINUABLE)
         self._graded = self._follows(GRADED)
+        self._terminates = self._follows(TERMINATES)
         self.case.patches = [
             p
             for p, on in (
@@ -61,6 +62,7 @@ class ApplicationWorkflow(Commitments, Decision, Verification, Dispositions):
                 (SEARCHABLE, self._searchable),
                 (CONTINUABLE, self._continuable),
                 (GRADED, self._graded),
+                (TERMINATES, self._terminates),
             )
             if on
         ]
@@ -70,7 +72,11 @@ class ApplicationWorkflow(Commitments, Decision, Verification, Dispositions):
         run's history); a run carried on keeps what the case's first run answered."""
         now = workflow.patched(patch)
         carried = self.case.patches
-        return now if carried is None else now and patch in carried
+        if self._inp.resume is None:
+            return now
+        if carried is None:  # a state carried before `patches` existed: a case opened before any later patch
+            return now and patch in (LEGAL, SEARCHABLE, CONTINUABLE, GRADED)
+        return now and patch in carried
 
     @workflow.run
     async def run(self, inp: OpenApplicationInput) -> str:
@@ -83,6 +89,8 @@ class ApplicationWorkflow(Commitments, Decision, Verification, Dispositions):
             await self._watch(lambda: self.case.status in BEFORE_DECISION)
         else:
             await workflow.wait_condition(lambda: self.case.status not in BEFORE_DECISION)
+        if self.case.status == S.granted:  # no commitment: closed at the decision (organ-terminates)
+            return await self._finish()
         if self.case.approved_at is not None and not (inp.resume and self.case.status in FOLLOW_UP):
             await self._supervise()  # approved, even if a complaint already moved the status on
         if self._in_follow_up():

@@ -33,7 +33,7 @@ from workflows.types.activities import (
     VerificationSchedule,
 )
 from workflows.types.enums import ApplicationStatus, DispositionAction, MatterMode, Role, VerificationState
-from workflows.types.parties import Actor, Applicant, CreditAssessment, MatterEntry, Procedure
+from workflows.types.parties import Actor, Applicant, CreditAssessment, MatterEntry, Procedure, TerminationGround
 from workflows.types.state import (
     AdverseDecision,
     ApplicationView,
@@ -54,6 +54,7 @@ __all__ = [
     "Applicant",
     "MatterEntry",
     "Procedure",
+    "TerminationGround",
     "CreditAssessment",
     "MatterCase",
     "Hearing",

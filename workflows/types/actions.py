@@ -114,3 +114,7 @@ class RecomputeInput:
 class CancelInput:
     actor: Actor
     reason: str
+    ground: str | None = None
+    """The office's 终止办理: the ground's id in the case's procedure (organ-terminates)."""
+    decision_no: str | None = None
+    """终止办理决定书文号 (organ-terminates)."""

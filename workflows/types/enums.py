@@ -34,6 +34,7 @@ class ApplicationStatus(StrEnum):
     hearing = "hearing"  # revocation proposed: statement period (陈述申辩), then the supervisor decides
     no_finding = "no_finding"  # window over, commitments not all verified, nothing untrue found
     sanctioned = "sanctioned"  # window over, an untrue promise dealt with by penalty or referral
+    granted = "granted"  # approved with no commitment (every matter proven): closed at the decision
     aborted = "aborted"  # read model only: the workflow was terminated or failed outside the process
 
 

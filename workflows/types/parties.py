@@ -43,6 +43,17 @@ class MatterEntry:
 
 
 @dataclass(frozen=True)
+class TerminationGround:
+    """A ground on which the office ends a case before its decision (终止办理), with its basis."""
+
+    id: str
+    label: str
+    basis: str
+    finding: bool = False
+    """It needs an untrue finding of 事中核查 on the case (and writes its credit record)."""
+
+
+@dataclass(frozen=True)
 class Procedure:
     """Procedure rules from the rules data (activities/data/procedure.json), kept by the case."""
 
@@ -54,6 +65,11 @@ class Procedure:
     referral_basis: str = ""
     termination_basis: str = ""
     remedies: str = ""
+    termination_grounds: list[TerminationGround] = field(default_factory=list)
+    """The grounds of 终止办理 (organ-terminates); empty in cases opened before."""
+
+    def ground(self, ground_id: str | None) -> TerminationGround | None:
+        return next((g for g in self.termination_grounds if g.id == ground_id), None)
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,8 @@ class AdverseDecision:
     remedies: str
     decision_no: str | None = None
     receiving_organ: str | None = None
+    ground: str | None = None
+    """终止办理: the ground's id (organ-terminates)."""
 
 
 @dataclass(frozen=True)
