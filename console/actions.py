@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from activities.procedure import termination_grounds
 from activities.projection import view_of
 from db.models import Application
 from workflows import guards
@@ -23,12 +24,14 @@ class Field:
 
     name: str
     label: str
-    kind: str = "textarea"  # textarea | text | number | yesno | hidden | consent
+    kind: str = "textarea"  # textarea | text | number | yesno | hidden | consent | select
     value: str = ""
     required: bool = True
     hint: str = ""
     yes: str = "是"
     no: str = "否"
+    options: tuple[tuple[str, str], ...] = ()
+    """select: (value, label) pairs."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,14 @@ def _case_offer(action: str, actor: Actor, case: ApplicationView) -> Offer:
     if action == "cancel":
         if actor.role == Role.applicant:
             return Offer(path, "撤回申请", "撤回申请", (_reason("撤回理由"),), grave=True)
-        return Offer(path, "终止办理（未作出决定）", "终止办理", (_reason("终止理由"),), grave=True)
+        grounds = termination_grounds().values()
+        bases = "；".join(f"{g.label}：{g.basis}" for g in grounds)
+        fields = (
+            Field("ground", "终止事由", "select", hint=f"依据——{bases}", options=tuple((g.id, g.label) for g in grounds)),
+            Field("decision_no", "终止办理决定书文号", "text"),
+            _reason("终止理由（事实）"),
+        )
+        return Offer(path, "终止办理（作出终止办理决定）", "终止办理", fields, grave=True)
     if action == "statement":
         return Offer(path, "陈述、申辩", "提交陈述申辩", (Field("text", "陈述申辩意见"),))
     if action == "revocation":

@@ -131,3 +131,46 @@ async def test_open_commit_decide_by_forms(app_of: object, case: Harness) -> Non
         assert empty.status_code == 422 and "「理由」不能为空" in empty.text
         missing = await staff.get("/cases/none-such")
         assert missing.status_code == 404 and "不存在" in missing.text
+
+
+async def test_termination_by_form_takes_a_ground_and_a_number(app_of: object, case: Harness) -> None:
+    """A 事中 finding awaits the organ: the caseworker's form offers the grounds (with their basis)."""
+    async with browser(app_of) as staff, browser(app_of) as applicant, browser(app_of) as verifier:
+        await sign_in(staff, "caseworker")
+        new = await staff.get("/cases/new")
+        await staff.post(
+            "/cases/new",
+            data={
+                "csrf": csrf(new.text),
+                "application_id": "c-end",
+                "kind": "company",
+                "applicant_id": COMPANY,
+                "applicant_name": "湛河测试商贸有限公司",
+                "service": "食品经营许可",
+                "matters": [DURING],
+            },
+        )
+        await track(case, "c-end")
+        await sign_in(applicant, "applicant", COMPANY)
+        view = await applicant.get("/cases/c-end")
+        sha = re.search(rf'id="form-commit-{DURING}".*?name="letter_sha256" value="([0-9a-f]{{64}})"', view.text, re.S)
+        assert sha
+        data = {"csrf": csrf(view.text), "matter": DURING, "letter_sha256": sha.group(1), "read": "yes"}
+        assert (await applicant.post("/cases/c-end/actions/commit", data=data)).status_code == 303
+        await sign_in(verifier, "verifier")
+        page = await verifier.get("/cases/c-end")
+        found = {"csrf": csrf(page.text), "matter": DURING, "truthful": "false", "findings": "协查回函：不符"}
+        assert (await verifier.post("/cases/c-end/actions/verification", data=found)).status_code == 303
+
+        page = await staff.get("/cases/c-end")
+        assert '<select id="f-cancel-ground" name="ground" required>' in page.text and "国办发〔2020〕42号" in page.text
+        assert "作出审批决定" not in page.text  # an untrue finding: no approval
+        form = {"csrf": csrf(page.text), "reason": "事中核查承诺不实", "form": "cancel"}
+        unnumbered = await staff.post("/cases/c-end/actions/cancel", data={**form, "ground": "untrue_commitment"})
+        assert unnumbered.status_code == 409 and "文号" in unnumbered.text
+        done = await staff.post(
+            "/cases/c-end/actions/cancel", data={**form, "ground": "untrue_commitment", "decision_no": "湛终〔2026〕4号"}
+        )
+        assert done.status_code == 303, done.text
+        page = await staff.get("/cases/c-end")
+        assert "终止办理" in page.text and "湛终〔2026〕4号" in page.text
