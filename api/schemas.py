@@ -181,6 +181,9 @@ class DispositionBody(BaseModel):
     """决定书文号: needed for a penalty or a referral."""
     receiving_organ: Name | None = None
     """移送机关: needed for a referral."""
+    keep_decision: Text | None = None
+    """A penalty on its own, while the decision stands: the ground for keeping it (public interest,
+    行政许可法 第六十九条第三款). Without it the finding stays open for rectification or revocation."""
 
     @model_validator(mode="after")
     def complete(self) -> DispositionBody:
@@ -191,6 +194,8 @@ class DispositionBody(BaseModel):
             raise ValueError("a penalty or a referral needs decision_no")
         if DispositionAction.refer in actions and not self.receiving_organ:
             raise ValueError("a referral needs receiving_organ")
+        if self.keep_decision and self.action != DispositionAction.penalize:
+            raise ValueError("keep_decision goes with a penalty as the main action")
         return self
 
 

@@ -117,7 +117,13 @@ def _measure_offer(measure: D) -> Offer:
         fields = (Field("action", "", "hidden", D.revoke), _reason("拟撤销的事实和理由（告知申请人）"))
         return Offer("disposition", "拟撤销行政决定（告知申请人，进入陈述申辩期）", "拟撤销", fields, grave=True)
     if measure == D.penalize:
-        fields = (Field("action", "", "hidden", D.penalize), Field("decision_no", "处罚决定书文号", "text"), _reason())
+        keep = Field(
+            "keep_decision",
+            "不予撤销、原决定继续有效的理由",
+            required=False,
+            hint="撤销可能对公共利益造成重大损害的（《行政许可法》第六十九条第三款）；不填则处罚后仍须责令整改或撤销",
+        )
+        fields = (Field("action", "", "hidden", D.penalize), Field("decision_no", "处罚决定书文号", "text"), keep, _reason())
         return Offer("disposition", DISPOSITION_LABELS[D.penalize], "作出处罚决定", fields, grave=True)
     fields = (
         Field("action", "", "hidden", D.refer),

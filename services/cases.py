@@ -340,7 +340,9 @@ ACTIONS: dict[str, Action] = {
             "disposition",
             schemas.DispositionBody,
             W.dispose,
-            lambda b, a: DispositionInput(a, b.action, b.reason, b.deadline_days, list(b.also), b.decision_no, b.receiving_organ),
+            lambda b, a: DispositionInput(
+                a, b.action, b.reason, b.deadline_days, list(b.also), b.decision_no, b.receiving_organ, b.keep_decision
+            ),
         ),
         Action(
             "rectification",

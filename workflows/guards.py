@@ -137,8 +137,11 @@ def verification(case: ApplicationView, actor: Actor, now: datetime, code: str, 
     return m
 
 
-def rectification(case: ApplicationView, actor: Actor, now: datetime, code: str) -> MatterCase:
+def rectification(case: ApplicationView, actor: Actor, now: datetime, code: str, kept: bool = True) -> MatterCase:
+    """`kept` (measures-keep-rights): also while another matter's revocation is heard."""
     m = _acting_on("rectification", case, actor, code)
+    if case.status == S.hearing and not kept:
+        raise conflict(f"申请当前状态为「{STATUS_LABELS[case.status]}」，不能执行此操作")
     if m.verification != V.rectifying:
         raise conflict(f"「{m.name}」没有待整改的事项")
     if m.rectify_by and now >= m.rectify_by:
@@ -182,10 +185,12 @@ def recompute(case: ApplicationView, actor: Actor, now: datetime) -> None:
     who("recompute", case, actor)
 
 
-def disposition(case: ApplicationView, actor: Actor, now: datetime, measure: D) -> None:
+def disposition(case: ApplicationView, actor: Actor, now: datetime, measure: D, kept: bool = True) -> None:
     """One measure on an untrue finding, as organ-decisions has it: penalty and referral stand
     alone on any untrue finding, also after 终止办理 or revocation while the follow-up period
-    runs; revoke proposes; rectify orders what awaits a measure."""
+    runs; revoke proposes; rectify orders what awaits a measure. `kept` (measures-keep-rights):
+    no proposal on a matter whose rectification runs, a proposal joins an open hearing, no fine
+    after a referral."""
     who("disposition", case, actor)
     if actor.role not in DISPOSITION_ROLES[measure]:
         raise forbidden(f"{DISPOSITION_LABELS[measure]}须由负责人作出")
@@ -198,9 +203,11 @@ def disposition(case: ApplicationView, actor: Actor, now: datetime, measure: D) 
     if measure == D.rectify and V.untrue not in states:
         raise conflict("没有待处置的不实承诺")
     if measure == D.revoke:
-        if case.hearing:
+        if case.hearing and not kept:
             raise conflict("撤销程序已启动，正在陈述申辩期，请在期满后作出决定")
-        if not states & {V.untrue, V.rectifying}:
+        if kept and V.untrue not in states and V.rectifying in states:
+            raise conflict("责令整改期限届满或者整改复核不合格之前，不能拟撤销：申请人有权在期限内整改")
+        if not states & ({V.untrue} if kept else {V.untrue, V.rectifying}):
             raise conflict("没有待处置的不实承诺")
     if not (states & FOUND_UNTRUE or (case.status == S.terminated and V.untrue in states)):
         raise conflict("本案没有核查不实的承诺，不能处置")
@@ -208,6 +215,19 @@ def disposition(case: ApplicationView, actor: Actor, now: datetime, measure: D) 
         raise conflict("已作出行政处罚")
     if measure == D.refer and case.referred:
         raise conflict("已移送司法机关")
+    if kept and measure == D.penalize and case.referred:
+        raise conflict(FINE_WAITS)
+
+
+FINE_WAITS = "已移送司法机关：行政处罚（罚款）待司法机关作出处理后再行决定（《中华人民共和国行政处罚法》第二十七条、第三十五条）"
+
+
+def measures_together(case: ApplicationView, main: D, actions: list[D], keep_decision: str | None) -> None:
+    """What one disposition may carry together (measures-keep-rights)."""
+    if D.penalize in actions and D.refer in actions:
+        raise conflict(FINE_WAITS)
+    if keep_decision and (main != D.penalize or case.status in FOLLOW_UP):
+        raise conflict("不予撤销、决定继续有效的理由只适用于行政许可有效期间单独作出的行政处罚")
 
 
 def statement(case: ApplicationView, actor: Actor, now: datetime) -> Hearing:

@@ -52,7 +52,7 @@ ACTIONS: dict[str, tuple[frozenset[Role], frozenset[S]]] = {
     ),
     "verification": (frozenset({Role.verifier}), BEFORE_DECISION | AFTER_APPROVAL),
     "disposition": (frozenset({Role.caseworker, Role.supervisor}), frozenset({S.verifying, S.rectifying, S.hearing}) | FOLLOW_UP),
-    "rectification": (frozenset({Role.applicant}), frozenset({S.rectifying})),
+    "rectification": (frozenset({Role.applicant}), frozenset({S.rectifying, S.hearing})),  # hearing: measures-keep-rights
     "cancel": (frozenset({Role.applicant, Role.caseworker, Role.supervisor}), BEFORE_DECISION),  # the office: 终止办理
     "recompute": (frozenset({Role.admin}), AFTER_APPROVAL),
     "statement": (frozenset({Role.applicant}), frozenset({S.hearing})),

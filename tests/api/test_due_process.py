@@ -64,3 +64,45 @@ async def test_a_case_with_nothing_promised_closes_at_its_decision(http: Client)
     case = granted.json()
     assert case["status"] == "granted" and case["status_label"] == "已批准办结（未适用承诺）"
     assert case["closed_at"] is not None and case["window_ends_at"] is None
+
+
+async def found_untrue_after_approval(http: Client, app_id: str) -> None:
+    await http.post("/applications", json=body(app_id, [AFTER]), headers=auth("applicant"))
+    await http.post(f"/applications/{app_id}/commit", json={"matter": AFTER}, headers=auth("applicant"))
+    await http.post(f"/applications/{app_id}/decision", json={"approve": True, "reason": "准予"}, headers=auth("caseworker"))
+    await http.post(f"/applications/{app_id}/complaints", json={"text": "举报：场所不存在"})
+    found = await http.post(
+        f"/applications/{app_id}/verification",
+        json={"matter": AFTER, "truthful": False, "findings": "场所不存在"},
+        headers=auth("verifier"),
+    )
+    assert found.json()["status"] == "verifying", found.text
+
+
+async def test_a_referral_leaves_the_organs_own_measures_open(http: Client) -> None:
+    await found_untrue_after_approval(http, "dp-3")
+    refer = {"action": "refer", "reason": "涉嫌伪造", "decision_no": "湛移〔2026〕9号", "receiving_organ": "公安分局"}
+    referred = (await http.post("/applications/dp-3/disposition", json=refer, headers=auth("supervisor"))).json()
+    assert referred["referred"] and referred["matters"][0]["verification"] == "untrue"
+    fine = {"action": "penalize", "reason": "罚款", "decision_no": "湛罚〔2026〕9号"}
+    waits = await http.post("/applications/dp-3/disposition", json=fine, headers=auth("supervisor"))
+    assert waits.status_code == 409 and "司法机关" in waits.json()["detail"]
+    misplaced = {"action": "rectify", "deadline_days": 10, "reason": "整改", "keep_decision": "公共利益"}
+    assert (await http.post("/applications/dp-3/disposition", json=misplaced, headers=auth("supervisor"))).status_code == 422
+    proposed = await http.post(
+        "/applications/dp-3/disposition", json={"action": "revoke", "reason": "虚假承诺"}, headers=auth("supervisor")
+    )
+    assert proposed.status_code == 200 and proposed.json()["status"] == "hearing"
+
+
+async def test_no_revocation_while_the_rectification_period_runs(http: Client) -> None:
+    await found_untrue_after_approval(http, "dp-4")
+    order = {"action": "rectify", "deadline_days": 15, "reason": "限期整改"}
+    assert (await http.post("/applications/dp-4/disposition", json=order, headers=auth("caseworker"))).status_code == 200
+    early = await http.post(
+        "/applications/dp-4/disposition", json={"action": "revoke", "reason": "虚假承诺"}, headers=auth("supervisor")
+    )
+    assert early.status_code == 409 and "有权在期限内整改" in early.json()["detail"]
+    kept = {"action": "penalize", "reason": "罚款", "decision_no": "湛罚〔2026〕5号", "keep_decision": "撤销将损害公共利益"}
+    penalized = (await http.post("/applications/dp-4/disposition", json=kept, headers=auth("supervisor"))).json()
+    assert penalized["decisions"][-1]["keeps_decision"] == "撤销将损害公共利益"

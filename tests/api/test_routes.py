@@ -106,9 +106,8 @@ async def test_whole_life_over_http(http: Client) -> None:
             {
                 "action": "revoke",
                 "reason": "虚假承诺",
-                "also": ["refer", "penalize"],
+                "also": ["penalize"],  # a fine never rides with a referral: it waits for the judiciary
                 "decision_no": "湛市监罚〔2026〕7号",
-                "receiving_organ": "平顶山市公安局湛河分局",
             },
             "hearing",
         ),
@@ -117,6 +116,17 @@ async def test_whole_life_over_http(http: Client) -> None:
             "supervisor",
             "revocation",
             {"revoke": True, "reason": "申辩理由不成立", "decision_no": "湛市监撤〔2026〕8号"},
+            "revoked",
+        ),
+        (
+            "supervisor",
+            "disposition",
+            {
+                "action": "refer",
+                "reason": "涉嫌伪造证明",
+                "decision_no": "湛市监移〔2026〕9号",
+                "receiving_organ": "平顶山市公安局湛河分局",
+            },
             "revoked",
         ),
         ("supervisor", "close", {"reason": "已移送公安机关，后续处理完毕"}, "revoked"),

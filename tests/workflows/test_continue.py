@@ -94,6 +94,7 @@ async def test_a_continued_run_keeps_the_case_wide_patches_of_its_first_run(case
         "continue-as-new",
         "graded-measures",
         "organ-terminates",
+        "measures-keep-rights",
     ]
 
     async def decided(patches: list[str], suffix: str) -> str:

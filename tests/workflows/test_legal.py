@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.support.factories import AFTER, APPLICANT, CASEWORKER, DURING, EXEMPT, PUBLIC, SUPERVISOR, VERIFIER
+from tests.support.factories import AFTER, AFTER2, APPLICANT, CASEWORKER, DURING, EXEMPT, PUBLIC, SUPERVISOR, VERIFIER
 from tests.support.harness import Harness
 from tests.support.lives import (
     CEASED,
@@ -61,9 +61,17 @@ async def test_statement_period_lapses_not_revoked_then_penalty_alone(case: Harn
     assert view.status == S.verifying and case.matter(view, AFTER).verification == V.untrue
     await refused(handle, W.dispose, DispositionInput(SUPERVISOR, D.penalize, "虚假承诺"), "文号")
     view = await handle.execute_update(
-        W.dispose, DispositionInput(SUPERVISOR, D.penalize, "虚假承诺，罚款", decision_no="湛税罚〔2026〕3号")
-    )
+        W.dispose,
+        DispositionInput(
+            SUPERVISOR,
+            D.penalize,
+            "虚假承诺，罚款",
+            decision_no="湛税罚〔2026〕3号",
+            keep_decision="撤销将使已入住的养老床位停止服务",
+        ),
+    )  # the decision kept on a recorded ground (行政许可法 第六十九条第三款): the finding closes
     assert view.penalized and case.matter(view, AFTER).verification == V.disposed and view.status == S.approved
+    assert view.decisions[-1].keeps_decision == "撤销将使已入住的养老床位停止服务"
     assert credit_kinds(case) == ["penalized"]
     assert await case.outcome(handle, skip_days=100) == S.sanctioned
 
@@ -186,3 +194,63 @@ async def test_labels_by_who_ended_it(case: Harness) -> None:
     assert view.status == S.terminated and view.closed_at is not None and view.follow_up_until is None
     assert view.decisions[-1].kind == "terminate"
     assert "终止办理" in (await case.timeline(ended))[-2].summary
+
+
+async def test_a_penalty_or_referral_alone_leaves_the_finding_open(case: Harness) -> None:
+    """measures-keep-rights: a licence got by an untrue promise is not left standing by a penalty
+    without a recorded ground, nor by a referral; a fine waits for the judiciary."""
+    handle = await approved_with_untrue_finding(case)
+    view = await handle.execute_update(
+        W.dispose,
+        DispositionInput(
+            SUPERVISOR, D.refer, "涉嫌伪造", decision_no="湛移〔2026〕8号", receiving_organ="平顶山市公安局湛河分局"
+        ),
+    )
+    assert view.referred and case.matter(view, AFTER).verification == V.untrue and view.status == S.verifying
+    await refused(
+        handle, W.dispose, DispositionInput(SUPERVISOR, D.penalize, "罚款", decision_no="湛罚1号"), "司法机关作出处理后"
+    )
+    view = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "虚假承诺"))  # 409 before
+    assert view.status == S.hearing and case.matter(view, AFTER).verification == V.proposed
+    assert "finding_open" in actions(await case.timeline(handle))
+
+
+async def test_a_penalty_without_a_ground_to_keep_the_decision_needs_rectification(case: Harness) -> None:
+    handle = await approved_with_untrue_finding(case)
+    await refused(
+        handle,
+        W.dispose,
+        DispositionInput(SUPERVISOR, D.penalize, "罚款", decision_no="湛罚2号", also=[D.refer], receiving_organ="公安"),
+        "司法机关作出处理后",
+    )
+    view = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.penalize, "罚款", decision_no="湛罚2号"))
+    assert view.penalized and case.matter(view, AFTER).verification == V.untrue  # still open: rectify or revoke
+    view = await handle.execute_update(W.dispose, DispositionInput(CASEWORKER, D.rectify, "限期整改", deadline_days=10))
+    assert view.status == S.rectifying
+
+
+async def test_the_right_to_rectify_is_kept(case: Harness) -> None:
+    """No proposal while a rectification period runs; a hearing on one matter does not stop the
+    other's rectification; a second proposal joins the hearing; "not revoked" keeps a deadline."""
+    handle = await approved_with_untrue_finding(case, [AFTER, AFTER2])
+    await handle.execute_update(W.dispose, DispositionInput(CASEWORKER, D.rectify, "限期整改", deadline_days=30))
+    await refused(handle, W.dispose, DispositionInput(SUPERVISOR, D.revoke, "虚假承诺"), "有权在期限内整改")
+    await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER2, False, "场所不符"))
+    view = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "第二项虚假承诺"))
+    assert view.status == S.hearing and case.matter(view, AFTER).verification == V.rectifying  # only AFTER2 proposed
+    assert view.hearing and view.hearing.matters == [AFTER2]
+    await handle.execute_update(W.state_case, StatementInput(APPLICANT, "第二项正在补办"))
+    view = await handle.execute_update(W.submit_rectification, RectificationInput(APPLICANT, AFTER, "新租赁合同"))
+    assert case.matter(view, AFTER).verification == V.reverifying and view.status == S.hearing
+    view = await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER, False, "复核仍不符"))
+    assert view.hearing and view.hearing.matters == [AFTER2, AFTER] and "；" in view.hearing.grounds  # joined
+    assert [s.text for s in view.hearing.statements] == ["第二项正在补办"] and view.hearing.statement is None
+    await refused(handle, W.decide_revocation, RevocationDecisionInput(SUPERVISOR, False, "再议"), "期满或申请人陈述申辩后")
+    await handle.execute_update(W.state_case, StatementInput(APPLICANT, "第一项正在整改"))
+    view = await handle.execute_update(
+        W.decide_revocation, RevocationDecisionInput(SUPERVISOR, False, "给予整改机会", finding_stands=True)
+    )
+    assert case.matter(view, AFTER).verification == V.rectifying  # its 30 days still run
+    assert case.matter(view, AFTER2).verification == V.untrue and view.status == S.rectifying
+    rows = await case.timeline(handle)
+    assert "第二项正在补办" in rows[-1].summary and "第一项正在整改" in rows[-1].summary  # every statement heard

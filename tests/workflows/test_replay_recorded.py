@@ -15,7 +15,10 @@ continued as new twice (one file per run; the later runs start from the carried 
 ordinary life. The `-v7-graded` ones carry `graded-measures` too: the grade at opening and at
 approval under the credit rules, the chance by grade and risk level. The `-v8-terminates` ones
 carry `organ-terminates` too: a 事中 finding awaiting the organ's 终止办理 (on a ground, with a
-number), a referral after it, and a case with nothing promised closed at its approval. A change that would break a running case fails here: guard it with
+number), a referral after it, and a case with nothing promised closed at its approval. The
+`-v9-measures` ones carry `measures-keep-rights` too: the right to rectify kept through a joined
+hearing, a penalty or referral alone leaving the finding open, a penalty keeping the decision on
+a recorded ground. A change that would break a running case fails here: guard it with
 `workflow.patched(...)` and record the new histories beside the old ones.
 """
 

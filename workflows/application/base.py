@@ -49,6 +49,7 @@ class CaseBase:
     _continuable: bool
     _graded: bool
     _terminates: bool
+    _measures: bool
 
     # ---- the timeline ----------------------------------------------------------------------
 
@@ -142,6 +143,7 @@ class CaseBase:
         receiving_organ: str | None = None,
         remedies: bool = True,
         ground: str | None = None,
+        keeps_decision: str | None = None,
     ) -> str:
         """An adverse decision on record, with its basis and the applicant's remedies; returns
         the words the timeline adds."""
@@ -158,6 +160,7 @@ class CaseBase:
                 decision_no=decision_no,
                 receiving_organ=receiving_organ,
                 ground=ground,
+                keeps_decision=keeps_decision,
             )
         )
         return say.decision_words(basis, told, decision_no)

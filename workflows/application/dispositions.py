@@ -10,7 +10,7 @@ from workflows.application.before_patches import BeforePatches
 
 with workflow.unsafe.imports_passed_through():
     from workflows import guards
-    from workflows.rules import DISPOSITION_LABELS, MAX_RECTIFY_DAYS, conflict
+    from workflows.rules import DISPOSITION_LABELS, FOLLOW_UP, MAX_RECTIFY_DAYS, conflict
     from workflows.types import (
         ApplicationView,
         DispositionAction as D,
@@ -31,16 +31,21 @@ class Dispositions(BeforePatches):
         actions = self._actions(inp)
         awaiting = self._awaiting_disposition()
         credits: list[tuple[str, str | None, str]] = []
-        if inp.action in (D.penalize, D.refer):  # alone: the measure closes the open untrue findings
+        closes = inp.action in (D.penalize, D.refer)  # alone: the measure closes the open untrue findings
+        if self._measures and c.status not in FOLLOW_UP:  # the decision stands: only a recorded ground keeps it
+            closes = inp.action == D.penalize and bool(inp.keep_decision)
+        if closes:
             for m in awaiting:
                 m.verification = V.disposed
+        left_open = awaiting and not closes and inp.action in (D.penalize, D.refer)
         for action in actions:
             if action == D.rectify:
                 self._order_rectification(inp, awaiting)
             elif action == D.penalize:
                 c.penalized = True
-                words = self._decided("penalize", actor, reason, c.procedure.penalty_basis, inp.decision_no)
-                self._by(actor, "penalize", say.penalized(reason, words))
+                kept = inp.keep_decision if self._measures else None
+                words = self._decided("penalize", actor, reason, c.procedure.penalty_basis, inp.decision_no, keeps_decision=kept)
+                self._by(actor, "penalize", say.penalized(reason, words) + (say.decision_kept(kept) if kept else ""))
                 credits.append(("penalized", None, f"{reason}（{inp.decision_no}）"))
             elif action == D.refer:
                 c.referred = True
@@ -49,9 +54,12 @@ class Dispositions(BeforePatches):
                 )
                 self._by(actor, "refer", say.referred(inp.receiving_organ, reason, words))
                 credits.append(("referred_pending", None, f"{reason}（{inp.decision_no}，移送{inp.receiving_organ}）"))
+        if left_open:
+            self._system("finding_open", say.FINDING_STAYS_OPEN)
         self._mutated()
-        if inp.action == D.revoke:
-            findings = [m for m in c.matters if m.verification in (V.untrue, V.rectifying)]
+        if inp.action == D.revoke:  # since measures-keep-rights never a matter whose rectification runs
+            states = (V.untrue,) if self._measures else (V.untrue, V.rectifying)
+            findings = [m for m in c.matters if m.verification in states]
             await self._propose(findings, reason, actor)
             self._mutated()
         if credits:
@@ -66,7 +74,9 @@ class Dispositions(BeforePatches):
             return
         view, now = self._view(), workflow.now()
         for action in actions:  # what the case allows now, measure by measure
-            guards.disposition(view, inp.actor, now, action)
+            guards.disposition(view, inp.actor, now, action, self._measures)
+        if self._measures:
+            guards.measures_together(view, inp.action, actions, inp.keep_decision)
         if any(a in (D.rectify, D.revoke) for a in inp.also):  # then what was sent
             raise conflict("整改与撤销只能作为主处置措施")
         if inp.action == D.rectify and not (inp.deadline_days and 1 <= inp.deadline_days <= MAX_RECTIFY_DAYS):

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
         MatterCase,
         RevocationDecisionInput,
         ScheduleInput,
+        Statement,
         StatementInput,
         VerificationState as V,
     )
@@ -28,19 +29,30 @@ with workflow.unsafe.imports_passed_through():
 
 class Hearings(Effects):
     async def _propose(self, matters: list[MatterCase], grounds: str, actor: Actor | None = None) -> None:
-        """Revocation proposed (拟撤销): the grounds told, a statement period in working days."""
+        """Revocation proposed (拟撤销): the grounds told, a statement period in working days.
+        Since measures-keep-rights a proposal while a hearing is open joins it: the grounds added,
+        the statements kept, a statement period on the new grounds."""
         now = workflow.now()
         for m in matters:
             m.verification = V.proposed
-        self.case.hearing = Hearing(grounds=grounds, matters=[m.code for m in matters], proposed_at=now)
+        joined = self._measures and self.case.hearing is not None
+        if joined and (open_hearing := self.case.hearing):
+            open_hearing.matters.extend(m.code for m in matters)
+            open_hearing.grounds = f"{open_hearing.grounds}；{grounds}"
+            open_hearing.statement, open_hearing.stated_at, open_hearing.period_over = None, None, False
+        else:
+            self.case.hearing = Hearing(grounds=grounds, matters=[m.code for m in matters], proposed_at=now)
         self._refresh_status()  # before the first await: no handler sees matters and status disagree
         hearing, procedure = self.case.hearing, self.case.procedure
+        assert hearing is not None
         sched = await self._call(  # to the end of the last working day of the period
             CalendarActivities.schedule_verification,
             ScheduleInput(start=now, working_days=0, deadline_working_days=procedure.statement_working_days),
         )
-        hearing.statement_until = sched.deadline_at
+        hearing.statement_until = max(hearing.statement_until or sched.deadline_at, sched.deadline_at)
         text = say.revocation_proposed(grounds, procedure.revoke_basis, sched.deadline_at, procedure.statement_basis)
+        if joined:
+            text += say.JOINED_HEARING
         if actor:
             self._by(actor, "propose_revoke", text)
         else:
@@ -51,6 +63,7 @@ class Hearings(Effects):
         """The applicant's statement and defence (陈述、申辩) against a proposed revocation."""
         assert self.case.hearing is not None
         self.case.hearing.statement, self.case.hearing.stated_at = inp.text, workflow.now()
+        self.case.hearing.statements.append(Statement(inp.text, workflow.now()))
         self._by(inp.actor, "statement", say.statement(inp.text))
         self._mutated()
         return await self._changed()
@@ -66,7 +79,7 @@ class Hearings(Effects):
         assert h is not None
         self.case.hearing = None
         proposed = [m for m in self.case.matters if m.verification == V.proposed]
-        heard = say.heard(h.statement)
+        heard = say.heard("；".join(s.text for s in h.statements) or None if self._measures else h.statement)
         if inp.revoke:
             for m in self._open_findings():
                 m.verification = V.revoked
@@ -79,6 +92,8 @@ class Hearings(Effects):
             return await self._changed()
         for m in proposed:
             m.verification = V.untrue if inp.finding_stands else V.true
+            if self._measures and inp.finding_stands and m.rectify_by and m.rectify_by > workflow.now():
+                m.verification = V.rectifying  # its ordered rectification period still runs
         self._by(actor, "not_revoke", say.not_revoked(heard, inp.finding_stands, inp.reason))
         self._mutated()
         return await self._changed()

@@ -43,3 +43,9 @@ TERMINATES = "organ-terminates"
 # awaits the organ's 终止办理 decision (caseworker or supervisor, with a number and a ground from
 # the procedure's list, each with its basis) instead of ending the case in the verifier's name;
 # the credit record comes with that decision; a case with no commitment closes at its approval.
+MEASURES = "measures-keep-rights"
+# Cases opened from here on (issue 29, points 2 and 4): no revocation proposed on a matter whose
+# rectification period runs; a hearing does not stop rectifying another matter; a second
+# proposal joins the open hearing (every statement kept); "not revoked" gives a matter back its
+# running rectification period; a penalty alone keeps the decision only on a recorded ground
+# (行政许可法 第六十九条第三款), a referral alone closes nothing, and a fine waits for the judiciary.

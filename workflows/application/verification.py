@@ -102,4 +102,4 @@ class Verification(BeforePatches):
 
     @submit_rectification.validator
     def validate_submit_rectification(self, inp: RectificationInput) -> None:
-        guards.rectification(self._view(), inp.actor, workflow.now(), inp.matter)
+        guards.rectification(self._view(), inp.actor, workflow.now(), inp.matter, self._measures)

@@ -212,6 +212,13 @@ def referred(organ: str | None, reason: str, words: str) -> str:
     return f"移送{organ}。理由：{reason}。{words}"
 
 
+def decision_kept(ground: str) -> str:
+    return f"不予撤销、原行政决定继续有效的理由（《中华人民共和国行政许可法》第六十九条第三款）：{ground}"
+
+
+FINDING_STAYS_OPEN = "承诺不实的认定仍待本机关处理：行政许可不因处罚或移送而继续有效，须责令限期整改或者撤销"
+
+
 def rectification_missed(name: str) -> str:
     """The grounds of a revocation proposed when a rectification period passes."""
     return f"「{name}」逾期未整改"
@@ -229,6 +236,9 @@ def revocation_proposed(grounds: str, revoke_basis: str, until: datetime | None,
         f"拟撤销行政决定：{grounds}。已告知申请人拟作出决定的事实、理由及依据（{revoke_basis}），"
         f"申请人可于{china_time(until)}前陈述、申辩（{statement_basis}）"
     )
+
+
+JOINED_HEARING = "（并入正在进行的陈述申辩程序：已提出的陈述申辩意见继续有效，申请人可就新增事实和理由再行陈述申辩）"
 
 
 def statement(text: str) -> str:

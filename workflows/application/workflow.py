@@ -25,7 +25,7 @@ from workflows.application import wording as say
 from workflows.application.commitments import Commitments
 from workflows.application.decision import Decision
 from workflows.application.dispositions import Dispositions
-from workflows.application.patches import CLOSE_AFTER_HANDLERS, CONTINUABLE, GRADED, LEGAL, SEARCHABLE, TERMINATES
+from workflows.application.patches import CLOSE_AFTER_HANDLERS, CONTINUABLE, GRADED, LEGAL, MEASURES, SEARCHABLE, TERMINATES
 from workflows.application.timer import Timer
 from workflows.application.verification import Verification
 
@@ -55,6 +55,7 @@ class ApplicationWorkflow(Commitments, Decision, Verification, Dispositions):
         self._continuable = self._follows(CONTINUABLE)
         self._graded = self._follows(GRADED)
         self._terminates = self._follows(TERMINATES)
+        self._measures = self._follows(MEASURES)
         self.case.patches = [
             p
             for p, on in (
@@ -63,6 +64,7 @@ class ApplicationWorkflow(Commitments, Decision, Verification, Dispositions):
                 (CONTINUABLE, self._continuable),
                 (GRADED, self._graded),
                 (TERMINATES, self._terminates),
+                (MEASURES, self._measures),
             )
             if on
         ]

@@ -41,6 +41,7 @@ from workflows.types.state import (
     Hearing,
     MatterCase,
     OpenApplicationInput,
+    Statement,
     TimelineEntry,
 )
 
@@ -58,6 +59,7 @@ __all__ = [
     "CreditAssessment",
     "MatterCase",
     "Hearing",
+    "Statement",
     "AdverseDecision",
     "TimelineEntry",
     "ApplicationView",

@@ -71,6 +71,9 @@ class DispositionInput:
     """决定书文号 of a penalty or referral."""
     receiving_organ: str | None = None
     """Where a referral goes (移送机关)."""
+    keep_decision: str | None = None
+    """A penalty on its own: the recorded ground for keeping the decision (public interest,
+    行政许可法 第六十九条第三款); without it the finding stays open (measures-keep-rights)."""
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,14 @@ class MatterCase:
     risk_level: str | None = None
 
 
+@dataclass(frozen=True)
+class Statement:
+    """One statement and defence (陈述、申辩) on record."""
+
+    text: str
+    at: datetime
+
+
 @dataclass
 class Hearing:
     """A revocation proposed: grounds told to the applicant, a statement period, a statement."""
@@ -60,6 +68,8 @@ class Hearing:
     statement: str | None = None
     stated_at: datetime | None = None
     period_over: bool = False
+    statements: list[Statement] = field(default_factory=list)
+    """Every statement made in this hearing, also those on grounds a later proposal joined."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,8 @@ class AdverseDecision:
     receiving_organ: str | None = None
     ground: str | None = None
     """终止办理: the ground's id (organ-terminates)."""
+    keeps_decision: str | None = None
+    """A penalty that keeps the decision: the recorded ground (measures-keep-rights)."""
 
 
 @dataclass(frozen=True)
