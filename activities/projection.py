@@ -25,6 +25,7 @@ from workflows.types import (
     ApplicationView,
     Hearing,
     MatterCase,
+    Notice,
     ProjectionInput,
     TimelineEntry,
 )
@@ -34,6 +35,7 @@ JSON_COLUMNS: dict[str, TypeAdapter[Any]] = {  # view fields kept as JSON in the
     "matters": MATTERS,
     "hearing": TypeAdapter(Hearing | None),
     "decisions": TypeAdapter(list[AdverseDecision]),
+    "notices": TypeAdapter(list[Notice]),
 }
 VIEW = TypeAdapter(ApplicationView)
 QUOTED_NAME = re.compile(r"「([^」]*)」")
@@ -47,6 +49,7 @@ def workflow_id(application_id: str) -> str:
 def view_of(row: Application) -> ApplicationView:
     """The row read back as the workflow's view (what workflows/guards.py reads)."""
     data = {f.name: getattr(row, f.name) for f in fields(ApplicationView) if f.name not in IDENTITY}
+    data["notices"] = row.notices or []  # rows projected before notices-served
     applicant = {"id": row.applicant_id, "name": row.applicant_name, "kind": row.applicant_kind}
     return VIEW.validate_python({**data, "application_id": row.application_id, "applicant": applicant, "service": row.service})
 

@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from activities.procedure import termination_grounds
 from credit import identity
@@ -244,6 +244,19 @@ class CancelBody(BaseModel):
     """终止办理决定书文号."""
 
 
+class ServiceBody(BaseModel):
+    """A notice served in person (直接送达) or by post (邮寄送达), with the date of receipt."""
+
+    notice: int = Field(ge=1, le=10_000)
+    method: Literal["in_person", "post"]
+    served_at: AwareDatetime
+    """When the applicant received it: the 送达回证's signature or the postal receipt's date."""
+
+
+class NoticeBody(BaseModel):
+    notice: int = Field(ge=1, le=10_000)
+
+
 class ActionOut(BaseModel):
     """Something the caller may do on the case now: POST /applications/{id}/{action}."""
 
@@ -274,6 +287,8 @@ class ApplicationOut(BaseModel):
     decision_overdue: bool = False
     hearing: dict[str, Any] | None = None
     decisions: list[dict[str, Any]] = []
+    notices: list[dict[str, Any]] = []
+    """What was served on the applicant, and how (without the texts: GET …/notices/{no} opens one)."""
     follow_up_until: datetime | None = None
     departments: list[str] = []
     next_deadline: datetime | None = None

@@ -12,7 +12,7 @@ import sys
 
 from temporalio import workflow
 
-STEPS = 9  # bench.load.LIFE_LENGTH: bench.lifecycle refuses to compare lives of different lengths
+STEPS = 12  # bench.load.LIFE_LENGTH: bench.lifecycle refuses to compare lives of different lengths
 
 
 @workflow.defn

@@ -17,7 +17,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -82,9 +82,16 @@ def life_steps(app_id: str, applicant: str) -> list[tuple[str, str, dict[str, An
         ),
         (f"{url}/commit", "applicant", {"matter": MATTER}, "reviewing"),
         (f"{url}/decision", "caseworker", {"approve": True, "reason": "符合法定条件"}, "approved"),
+        (
+            f"{url}/service",
+            "caseworker",
+            {"notice": 1, "method": "in_person", "served_at": None},
+            "approved",
+        ),  # 送达 at the window
         (f"{url}/complaints", "public", {"text": "举报：承诺内容与事实不符"}, None),
         (f"{url}/verification", "verifier", {"matter": MATTER, "truthful": False, "findings": "实地核查不符"}, "verifying"),
         (f"{url}/disposition", "supervisor", {"action": "revoke", "reason": "虚假承诺，拟撤销准予决定"}, "hearing"),
+        (f"{url}/service", "caseworker", {"notice": 2, "method": "in_person", "served_at": None}, "hearing"),
         (f"{url}/statement", "applicant", {"text": "场所正在装修，并非虚假"}, "hearing"),
         (
             f"{url}/revocation",
@@ -92,6 +99,7 @@ def life_steps(app_id: str, applicant: str) -> list[tuple[str, str, dict[str, An
             {"revoke": True, "reason": "申辩理由不成立", "decision_no": "压测撤字1号"},
             "revoked",
         ),
+        (f"{url}/service", "caseworker", {"notice": 3, "method": "in_person", "served_at": None}, "revoked"),
         (f"{url}/close", "supervisor", {"reason": "无后续处理"}, "revoked"),
     ]
 
@@ -113,6 +121,8 @@ async def life(http: httpx.AsyncClient, tally: Tally, app_id: str) -> None:
     start = time.perf_counter()
     try:
         for n, (path, role, body, expected) in enumerate(life_steps(app_id, applicant)):
+            if "served_at" in body:  # a notice served in person: now, by the receipt
+                body = {**body, "served_at": datetime.now(timezone.utc).isoformat()}
             r = await send(http, tally, path, body, headers(role, applicant, key=f"{app_id}-{n}"))
             ok = r.status_code in (200, 201)
             if not ok or (expected and r.json()["status"] != expected):

@@ -31,8 +31,9 @@ from console.queues import Ask, calendar, queues_for
 from console.web import SignedIn, now, page, signed_form, signed_in, to_login
 from console.wording import next_step, working_days_left
 from db.models import Application, CaseEvent, Letter, Matter
-from services import cases
-from workflows.rules import READS, in_scope
+from services import cases, notices
+from workflows.case import CHINA
+from workflows.rules import ACTIONS, READS, in_scope
 from workflows.types import Actor, Role, VerificationState
 
 router = APIRouter(tags=["console"], include_in_schema=False)
@@ -191,6 +192,9 @@ def case_context(db: Session, actor: Actor, application_id: str, at: datetime, n
         "claims": held,
         "claim_items": claim_items(actor, row),
         "may_release_any": actor.role in claims.ASSIGNERS,
+        "notices": notices.listed(row),
+        "may_serve": actor.role in ACTIONS["serve"][0],
+        "now_iso": at.astimezone(CHINA).isoformat(timespec="minutes"),
     }
 
 
@@ -295,6 +299,20 @@ async def act(request: Request, application_id: str, path: str) -> Response:
     except HTTPException as err:
         return refuse(refusal_message(err), err.status_code)
     return RedirectResponse(f"/cases/{quote(application_id, safe='')}?done={path}", status_code=303)
+
+
+@router.get("/cases/{application_id}/notices/{no}", response_class=HTMLResponse)
+async def notice_page(request: Request, application_id: str, no: int) -> Response:
+    """One notice served on the applicant; the applicant's first opening serves it (送达)."""
+    user = signed_in(request)
+    if user is None:
+        return to_login()
+    state = request.app.state
+    try:
+        n = await notices.opened(application_id, no, user.actor, Db(state.engine), state.temporal, state.pseudonyms)
+    except HTTPException as err:
+        return page(request, "error.html", {"message": refusal_message(err)}, err.status_code, user)
+    return page(request, "notice.html", {"application_id": application_id, "notice": n}, user=user)
 
 
 @router.get("/cases/{application_id}/letters/{matter}", response_class=HTMLResponse)

@@ -105,8 +105,9 @@ def next_step(row: Application, now: datetime) -> NextStep:
         names = [m["name"] for m in matters if m["verification"] == V.rectifying]
         bys = [d for m in matters if m["verification"] == V.rectifying if (d := moment(m.get("rectify_by")))]
         by = min(bys, default=None)
+        when = by_when(by) if by else "收到《责令限期整改通知书》之日起的整改期限内（请先打开本页「送达文书」中的通知书）"
         return NextStep(
-            f"请在{by_when(by)}对{'、'.join(f'「{n}」' for n in names)}整改到位，并在本页提交整改材料。"
+            f"请在{when}对{'、'.join(f'「{n}」' for n in names)}整改到位，并在本页提交整改材料。"
             "逾期未整改或整改不到位的，本机关将拟撤销行政决定。",
             by,
             yours=True,
@@ -114,9 +115,9 @@ def next_step(row: Application, now: datetime) -> NextStep:
     if status == S.hearing:
         h = hearing_of(row)
         if h is not None and statement_open(h, now):
+            when = by_when(h.statement_until) if h.statement_until else "收到《拟撤销行政许可告知书》之日起的陈述申辩期内"
             return NextStep(
-                f"本机关拟撤销行政决定（理由：{h.grounds}）。您有权陈述、申辩：请在{by_when(h.statement_until)}在本页提出；"
-                "期满后由负责人作出决定。",
+                f"本机关拟撤销行政决定（理由：{h.grounds}）。您有权陈述、申辩：请在{when}在本页提出；期满后由负责人作出决定。",
                 h.statement_until,
                 yours=True,
             )

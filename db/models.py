@@ -100,6 +100,8 @@ class Application(SQLModel, table=True):
     departments: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     next_deadline: datetime | None = At(default=None, index=True)
     escalated: bool = False
+    notices: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    """What was served on the applicant (送达), with the texts; the case's answer leaves the texts out."""
     statement_until: datetime | None = At(default=None)
     """The end of the statement period (陈述申辩) of a proposed revocation: the hearings queue's order."""
     updated_at: datetime | None = At(default=None)

@@ -42,11 +42,13 @@ from workflows.types import (
     DecisionInput,
     DispositionInput,
     MatterMode,
+    NoticeOpened,
     OpenApplicationInput,
     ProofInput,
     RectificationInput,
     RevocationDecisionInput,
     Role,
+    ServiceInput,
     StatementInput,
     VerificationInput,
     VerificationState,
@@ -70,7 +72,8 @@ def application_out(row: Application, actor: Actor | None = None) -> schemas.App
         id=row.application_id,
         applicant={"id": row.applicant_id, "name": row.applicant_name, "kind": row.applicant_kind},
         matters=matters,
-        **row.model_dump(exclude={"application_id", "applicant_id", "applicant_name", "applicant_kind", "matters"}),
+        notices=[{k: v for k, v in n.items() if k != "text"} for n in row.notices or []],
+        **row.model_dump(exclude={"application_id", "applicant_id", "applicant_name", "applicant_kind", "matters", "notices"}),
         actions=None if actor is None else actions_out(row, actor),
     )
 
@@ -359,5 +362,8 @@ ACTIONS: dict[str, Action] = {
             lambda b, a: RevocationDecisionInput(a, b.revoke, b.reason, b.decision_no, b.finding_stands),
         ),
         Action("close", schemas.CloseBody, W.close_case, lambda b, a: CloseInput(a, b.reason)),
+        Action("service", schemas.ServiceBody, W.serve_notice, lambda b, a: ServiceInput(a, b.notice, b.method, b.served_at)),
     )
 }
+OPEN_NOTICE = Action("open-notice", schemas.NoticeBody, W.open_notice, lambda b, a: NoticeOpened(a, b.notice))
+"""Sent by GET …/notices/{no} the first time the applicant opens a notice (no POST of its own)."""

@@ -19,6 +19,7 @@ from db.models import ApplicantGrade, ApplicantIdentity, Application, CaseEvent,
 from db.session import session_factory
 from tests.support.factories import AFTER, APPLICANT, CASEWORKER, DURING, PUBLIC, SUPERVISOR, VERIFIER
 from tests.support.harness import Harness
+from tests.support.lives import read_notices
 from tests.support.postgres import on_postgres
 from tests.support.projections import late_older_lean_projection_ignored, thrown_away_task_overwritten
 from tests.support.replay import replay_all, stop_all
@@ -66,6 +67,8 @@ async def test_life_projected_to_postgres(pg_case: Harness) -> None:
     await handle.execute_update(W.state_case, StatementInput(APPLICANT, "申辩"))
     await handle.execute_update(W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "撤销", "湛撤1号"))
     await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "办结"))
+    served = await read_notices(handle)  # 办结 once every notice is served
+    assert served.closed_at and {n.method for n in served.notices} == {"electronic"}
     assert await case.outcome(handle) == S.revoked
     view = await case.state(handle)
     with Session(case.engine) as s:
@@ -177,6 +180,8 @@ async def test_pseudonyms_and_kept_texts_on_postgres(pg_case: Harness) -> None:
             json={"matter": DURING, "truthful": False, "findings": "协查回函：经营场所不符"},
         )
         assert found.status_code == 200 and found.json()["status"] == "reviewing"  # the organ decides
+        opened = await http.get("/applications/pg-pseudo-1/notices/1", headers=applicant)  # the applicant is told
+        assert opened.json()["method"] == "electronic" and "协查回函：经营场所不符" in opened.json()["text"]
         ended = await http.post(
             "/applications/pg-pseudo-1/cancel",
             headers=staff,

@@ -36,6 +36,7 @@ from workflows.types import (
     Hearing,
     MatterCase,
     MatterMode,
+    Notice,
     Role,
     TerminationGround,
     VerificationState as V,
@@ -171,14 +172,51 @@ def cancel(case: ApplicationView, actor: Actor, now: datetime) -> None:
         raise conflict(f"事中核查发现「{'、'.join(untrue)}」承诺不实，待本机关作出终止办理决定，不能撤回申请")
 
 
-def termination(case: ApplicationView, ground: TerminationGround | None, ground_id: str | None, decision_no: str | None) -> None:
-    """What the office's 终止办理 must carry (organ-terminates): a ground of the case's list and a number."""
+def termination(
+    case: ApplicationView, ground: TerminationGround | None, ground_id: str | None, decision_no: str | None, told: bool = False
+) -> None:
+    """What the office's 终止办理 must carry (organ-terminates): a ground of the case's list and a
+    number; `told` (notices-served): a finding only once its notice is served on the applicant."""
     if ground is None:
         raise conflict(f"终止办理须选择终止事由（{ground_id or '未选择'}不在本案适用的终止事由目录中）")
     if not decision_no:
         raise conflict("终止办理决定须注明决定书文号")
     if ground.finding and not _awaiting_termination(case):
         raise conflict(f"「{ground.label}」须有事中核查发现承诺不实的结论")
+    unserved = [n for n in case.notices if n.kind == "finding" and n.served_at is None]
+    if told and ground.finding and unserved:
+        raise conflict(f"《{unserved[0].title}》（第{unserved[0].no}号）尚未送达申请人，送达后方可作出终止办理决定")
+
+
+SERVICE_METHODS = ("in_person", "post")  # the office records these; electronic is the applicant's opening
+
+
+def _notice(case: ApplicationView, no: int) -> Notice:
+    if not 1 <= no <= len(case.notices):
+        raise conflict(f"本案没有第{no}号文书")
+    return case.notices[no - 1]
+
+
+def service(case: ApplicationView, actor: Actor, now: datetime, no: int, method: str, at: datetime) -> Notice:
+    """The office records a notice served in person or by post, with the date of receipt."""
+    who("serve", case, actor)
+    n = _notice(case, no)
+    if n.served_at is not None:
+        raise conflict(f"第{no}号文书已于{china_time(n.served_at)}送达")
+    if method not in SERVICE_METHODS:
+        raise conflict("送达方式须为直接送达（in_person）或邮寄送达（post）；电子送达以申请人首次打开为准")
+    if not n.issued_at.replace(second=0, microsecond=0) <= at <= now:  # a receipt says the minute at most
+        raise conflict(f"送达时间须在文书发出（{china_time(n.issued_at)}）之后、不晚于现在")
+    return n
+
+
+def opening_notice(case: ApplicationView, actor: Actor, now: datetime, no: int) -> Notice:
+    """The applicant opens a notice of their own case (the first opening serves it)."""
+    who("read_notice", case, actor)
+    n = _notice(case, no)
+    if n.read_at is not None:
+        raise conflict(f"第{no}号文书已于{china_time(n.read_at)}打开")
+    return n
 
 
 def recompute(case: ApplicationView, actor: Actor, now: datetime) -> None:

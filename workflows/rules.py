@@ -58,6 +58,8 @@ ACTIONS: dict[str, tuple[frozenset[Role], frozenset[S]]] = {
     "statement": (frozenset({Role.applicant}), frozenset({S.hearing})),
     "revocation": (frozenset({Role.supervisor}), frozenset({S.hearing})),
     "close": (frozenset({Role.supervisor}), FOLLOW_UP),
+    "serve": (frozenset({Role.caseworker, Role.supervisor}), frozenset(S) - {S.opening, S.aborted}),  # notices-served
+    "read_notice": (frozenset({Role.applicant}), frozenset(S) - {S.opening, S.aborted}),
 }
 
 # Revocation, penalty and referral are signed off by the 负责人; rectification may be ordered
@@ -149,7 +151,7 @@ def check_role(action: str, role: Role) -> None:
 
 
 # Actions an applicant may take only on their own application (nobody commits on their behalf).
-OWN_CASE_ONLY = frozenset({"commit", "proof", "withdraw", "rectification", "cancel", "statement"})
+OWN_CASE_ONLY = frozenset({"commit", "proof", "withdraw", "rectification", "cancel", "statement", "read_notice"})
 
 
 def check_action(action: str, actor: Actor, status: S, applicant_id: str) -> None:

@@ -14,7 +14,7 @@ from api.deps import CurrentActor, DbDep, OptionalActor, PseudonymsDep, SessionD
 from api.ratelimits import limit_complaints
 from audit import archive
 from db.queries import Listing, applications, paged
-from services import cases
+from services import cases, notices
 from workflows.types import ApplicationStatus
 
 router = APIRouter(prefix="/applications", tags=["applications"])
@@ -83,6 +83,22 @@ def get_letter(application_id: str, matter: str, session: SessionDep, actor: Cur
     """The commitment letter (告知承诺书) the applicant was notified of, with its hash (the one a
     commitment is bound to), and its PDF's own digest once the PDF has been rendered (`….pdf`)."""
     return cases.letter_of(application_id, matter, session, actor)
+
+
+@router.get("/{application_id}/notices", dependencies=[Reader])
+def list_notices(application_id: str, session: SessionDep, actor: CurrentActor) -> list[dict[str, Any]]:
+    """What was served on the applicant (送达), unserved and unread first: each decision,
+    proposal, order and finding, how and when it was served, when the applicant first opened it."""
+    return notices.listed(cases.case_row(application_id, session, actor))
+
+
+@router.get("/{application_id}/notices/{no}", dependencies=[Reader])
+async def open_notice(
+    application_id: str, no: int, actor: CurrentActor, db: DbDep, temporal: TemporalDep, pseudonyms: PseudonymsDep
+) -> dict[str, Any]:
+    """One notice with its text. The applicant's first opening is recorded and, if it was not
+    served yet, serves it electronically (the periods that run 自收到之日起 start then)."""
+    return await notices.opened(application_id, no, actor, db, temporal, pseudonyms)
 
 
 @router.get("/{application_id}/timeline", dependencies=[Reader])

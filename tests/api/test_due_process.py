@@ -29,6 +29,8 @@ async def test_a_verifiers_finding_awaits_the_organs_termination(http: Client, c
     seen = (await http.get("/applications/dp-1", headers=auth("caseworker"))).json()
     assert {"action": "cancel", "matter": None, "measure": None} in seen["actions"]
     assert not any(a["action"] == "decision" for a in seen["actions"])
+    [finding] = seen["notices"]
+    assert finding["title"] == "事中核查结果告知书" and finding["served_at"] is None and "text" not in finding
 
     unknown = await http.post(
         "/applications/dp-1/cancel", json={"reason": "不实", "ground": "dislike", "decision_no": "1"}, headers=auth("caseworker")
@@ -40,11 +42,17 @@ async def test_a_verifiers_finding_awaits_the_organs_termination(http: Client, c
     assert unnumbered.status_code == 409 and "文号" in unnumbered.json()["detail"]
     approve = await http.post("/applications/dp-1/decision", json={"approve": True, "reason": "准予"}, headers=auth("caseworker"))
     assert approve.status_code == 409 and "终止办理" in approve.json()["detail"]
-    ended = await http.post(
-        "/applications/dp-1/cancel",
-        json={"reason": "事中核查承诺不实", "ground": "untrue_commitment", "decision_no": "湛终〔2026〕7号"},
-        headers=auth("caseworker"),
-    )
+    terminate = {"reason": "事中核查承诺不实", "ground": "untrue_commitment", "decision_no": "湛终〔2026〕7号"}
+    untold = await http.post("/applications/dp-1/cancel", json=terminate, headers=auth("caseworker"))
+    assert untold.status_code == 409 and "尚未送达" in untold.json()["detail"]  # the applicant is told first
+    staff_read = (await http.get("/applications/dp-1/notices/1", headers=auth("caseworker"))).json()
+    assert staff_read["served_at"] is None and "协查回函：不符" in staff_read["text"]  # staff reading serves nothing
+    opened = (await http.get("/applications/dp-1/notices/1", headers=auth("applicant"))).json()
+    assert opened["method"] == "electronic" and opened["served_at"] == opened["read_at"] and "协查回函：不符" in opened["text"]
+    again = (await http.get("/applications/dp-1/notices/1", headers=auth("applicant"))).json()
+    assert again["read_at"] == opened["read_at"]  # counted once, the first time
+    assert (await http.get("/applications/dp-1/notices/9", headers=auth("applicant"))).status_code == 404
+    ended = await http.post("/applications/dp-1/cancel", json=terminate, headers=auth("caseworker"))
     assert ended.status_code == 200, ended.text
     [decision] = ended.json()["decisions"]
     assert ended.json()["status"] == "terminated" and decision["decision_no"] == "湛终〔2026〕7号"
@@ -63,7 +71,19 @@ async def test_a_case_with_nothing_promised_closes_at_its_decision(http: Client)
     )
     case = granted.json()
     assert case["status"] == "granted" and case["status_label"] == "已批准办结（未适用承诺）"
-    assert case["closed_at"] is not None and case["window_ends_at"] is None
+    assert case["closed_at"] is None and case["window_ends_at"] is None  # closed once the decision is served
+    [approval] = case["notices"]
+    wrong = {"notice": 1, "method": "fax", "served_at": approval["issued_at"]}
+    assert (await http.post("/applications/dp-2/service", json=wrong, headers=auth("caseworker"))).status_code == 422
+    naive = {"notice": 1, "method": "post", "served_at": "2026-01-01T10:00:00"}
+    assert (await http.post("/applications/dp-2/service", json=naive, headers=auth("caseworker"))).status_code == 422
+    early = {"notice": 1, "method": "post", "served_at": "2020-01-01T10:00:00+08:00"}
+    too_early = await http.post("/applications/dp-2/service", json=early, headers=auth("caseworker"))
+    assert too_early.status_code == 409 and "文书发出" in too_early.json()["detail"]
+    by_post = {"notice": 1, "method": "post", "served_at": approval["issued_at"]}
+    assert (await http.post("/applications/dp-2/service", json=by_post, headers=auth("applicant"))).status_code == 403
+    served = (await http.post("/applications/dp-2/service", json=by_post, headers=auth("caseworker"))).json()
+    assert served["closed_at"] is not None and served["notices"][0]["method"] == "post"
 
 
 async def found_untrue_after_approval(http: Client, app_id: str) -> None:

@@ -101,6 +101,8 @@ def test_a_whole_life_with_real_processes(catalogue: list[dict[str, Any]], data_
             "revoked",
             "revoked",
         ]
+        for n in stack.call("GET", f"{url}/notices", "applicant").json():  # read: served, and then 办结
+            assert stack.call("GET", f"{url}/notices/{n['no']}", "applicant").json()["served_at"]
         timeline = stack.call("GET", f"{url}/timeline", "auditor").json()
         assert timeline[-1]["action"] == "close" and "撤销行政决定" in timeline[-1]["summary"]
         code, out = stack.stop()

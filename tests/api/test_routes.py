@@ -138,8 +138,13 @@ async def test_whole_life_over_http(http: Client) -> None:
             assert r.json()["received"] is True
             r = await http.get(url, headers=auth("caseworker"))
         assert r.json()["status"] == status, (action, r.json()["status"])
+    listed = (await http.get(f"{url}/notices", headers=auth("applicant"))).json()
+    assert [n["no"] for n in listed] == sorted((n["no"] for n in listed), reverse=True)  # none served yet: the newest first
+    for n in listed:  # the applicant reads them: each served electronically, the case then closes
+        assert (await http.get(f"{url}/notices/{n['no']}", headers=auth("applicant"))).json()["read_at"]
     final = (await http.get(url, headers=auth("caseworker"))).json()
     assert final["penalized"] and final["referred"] and final["closed_at"]
+    assert {n["kind"] for n in final["notices"]} == {"approval", "proposal", "penalize", "revoke", "refer"}
     assert sorted(d["kind"] for d in final["decisions"]) == ["penalize", "refer", "revoke"]
     assert all("行政复议" in d["remedies"] for d in final["decisions"] if d["kind"] != "refer")
     credit = (await http.get(f"/applicants/{COMPANY}/credit", headers=auth("caseworker"))).json()

@@ -27,7 +27,8 @@ T = TypeVar("T")
 
 FIGURES: list[str] = []  # "<fault>: N tried, 0 lost" lines, shown in pytest's summary (conftest.py)
 
-# A life as bench.load drives it (open → commit → approve → complaint → untrue → revoke), in
+# A life as bench.load drives it (open → commit → approve → complaint → untrue → revoke, each
+# notice served at the window), in
 # the timeline's words; "schedule" appears when the approval computed a due date; "credit" is
 # the grade at opening and at approval.
 LIFE_ACTIONS = [
@@ -39,11 +40,15 @@ LIFE_ACTIONS = [
     "credit",
     "sampling",
     "schedule",
+    "served",  # the approval, at the window
     "complaint",
     "verify",
     "propose_revoke",
+    "served",  # the proposal: the statement period from service
+    "statement_period",
     "statement",
     "revoke",
+    "served",  # the revocation
     "close_follow_up",
     "close",
 ]

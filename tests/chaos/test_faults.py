@@ -60,7 +60,7 @@ Plan = list[tuple[str, str | None]]  # (decision, Idempotency-Key) per request
 # the read model of a case decided once: its timeline, and whether its row is closed
 DECIDED = {
     "approve": (["open", "notify", "credit", "commit", "approve", "credit", "sampling", "schedule"], False),
-    "reject": (["open", "notify", "credit", "commit", "reject", "close"], True),
+    "reject": (["open", "notify", "credit", "commit", "reject"], False),  # 办结 once the rejection is served
 }
 
 

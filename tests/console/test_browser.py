@@ -194,6 +194,11 @@ def test_a_whole_life_by_clicks(browser: Browser, tmp_path: Path) -> None:
 
         # the applicant sees what to do and by when, and submits the evidence
         applicant.goto(f"/cases/{case_id}")
+        assert "收到《责令限期整改通知书》之日起" in applicant.locator("#next-step").inner_text()  # the period runs from service
+        applicant.locator("#notices").get_by_role("link", name="责令限期整改通知书").click()
+        assert "电子送达" in applicant.locator("#served").inner_text()  # the first opening serves it
+        screenshot(applicant, "notice-applicant")
+        applicant.goto(f"/cases/{case_id}")
         assert "整改到位" in applicant.locator("#next-step").inner_text() and "前" in applicant.locator("#next-step").inner_text()
         submit(applicant, f"rectification-{code}", {"整改材料（整改情况说明、所附材料）": "整改报告及现场照片"})
         assert status(applicant) == "核查中"
@@ -204,8 +209,13 @@ def test_a_whole_life_by_clicks(browser: Browser, tmp_path: Path) -> None:
         submit(verifier, f"verification-{code}", {"核查情况": "复核：已整改到位"}, choice="承诺属实")
         assert "整改到位" in verifier.locator(f"#matter-{code}").inner_text()
 
-        # every window over, every verification settled: the case closes as rectified
+        # every window over, every verification settled: rectified; 办结 once the applicant has the approval too
         wait_for_status(caseworker, f"/cases/{case_id}", "整改到位办结")
+        applicant.goto(f"/cases/{case_id}")
+        assert applicant.locator("#notices").get_by_text("未读").count() == 1
+        applicant.locator("#notices").get_by_role("link", name="准予行政许可决定书").click()
+        assert "电子送达" in applicant.locator("#served").inner_text()
+        caseworker.goto(f"/cases/{case_id}")
         timeline = caseworker.locator("#timeline").inner_text()
         assert "整改复核通过" in timeline and "办结：整改到位办结" in timeline
         assert caseworker.locator("#deadlines").get_by_text("办结时间").count() == 1

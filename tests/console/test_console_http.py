@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 
+from activities.projection import workflow_id
 from console import session as sessions
 from tests.support.console import browser, csrf, sign_in, track
 from tests.support.factories import AFTER, DURING
 from tests.support.harness import Harness
 from tests.support.http import COMPANY
+from workflows.application import ApplicationWorkflow as W
 
 
 async def test_sign_in_and_out(app_of: object) -> None:
@@ -165,7 +167,17 @@ async def test_termination_by_form_takes_a_ground_and_a_number(app_of: object, c
         page = await staff.get("/cases/c-end")
         assert '<select id="f-cancel-ground" name="ground" required>' in page.text and "国办发〔2020〕42号" in page.text
         assert "作出审批决定" not in page.text  # an untrue finding: no approval
+        assert "事中核查结果告知书" in page.text and "未送达" in page.text and 'id="form-service-1"' in page.text
         form = {"csrf": csrf(page.text), "reason": "事中核查承诺不实", "form": "cancel"}
+        untold = await staff.post(
+            "/cases/c-end/actions/cancel", data={**form, "ground": "untrue_commitment", "decision_no": "湛终〔2026〕4号"}
+        )
+        assert untold.status_code == 409 and "尚未送达" in untold.text
+        assert "尚未送达" in (await staff.get("/cases/c-end/notices/1")).text  # staff reading serves nothing
+        mine = await applicant.get("/cases/c-end")
+        assert "未读" in mine.text and "事中核查结果告知书" in mine.text
+        opened = await applicant.get("/cases/c-end/notices/1")  # the applicant's first opening serves it
+        assert opened.status_code == 200 and "协查回函：不符" in opened.text and "电子送达" in opened.text
         unnumbered = await staff.post("/cases/c-end/actions/cancel", data={**form, "ground": "untrue_commitment"})
         assert unnumbered.status_code == 409 and "文号" in unnumbered.text
         done = await staff.post(
@@ -174,3 +186,11 @@ async def test_termination_by_form_takes_a_ground_and_a_number(app_of: object, c
         assert done.status_code == 303, done.text
         page = await staff.get("/cases/c-end")
         assert "终止办理" in page.text and "湛终〔2026〕4号" in page.text
+        bad = {"csrf": csrf(page.text), "notice": "2", "method": "post", "served_at": "昨天"}
+        assert (await staff.post("/cases/c-end/actions/service", data=bad)).status_code == 422
+        assert re.search(r'name="served_at" value="\d{4}-\d\d-\d\dT\d\d:\d\d\+08:00"', page.text)  # prefilled: now
+        state = await case.env.client.get_workflow_handle(workflow_id("c-end")).query(W.state)
+        served = {**bad, "served_at": state.notices[1].issued_at.isoformat()}  # the test server's clock, not the wall's
+        r = await staff.post("/cases/c-end/actions/service", data=served)
+        assert r.status_code == 303, re.findall(r"未能办理[^<]*", r.text)
+        assert "邮寄送达" in (await staff.get("/cases/c-end")).text

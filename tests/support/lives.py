@@ -3,6 +3,7 @@ untrue, or revoked after a missed rectification; and what the read model then ho
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session, select
@@ -21,7 +22,9 @@ from workflows.types import (
     DecisionInput,
     DispositionAction as D,
     DispositionInput,
+    NoticeOpened,
     RevocationDecisionInput,
+    ServiceInput,
     StatementInput,
     VerificationInput,
     VerificationState as V,
@@ -49,6 +52,15 @@ async def approved_with_untrue_finding(case: Harness, matters: list[str] | None 
     return handle
 
 
+async def read_notices(handle: Any, actor: Any = APPLICANT) -> Any:
+    """The applicant opens every notice not opened yet (the first opening serves it: notices-served)."""
+    view = await handle.query(W.state)
+    for n in view.notices:
+        if n.read_at is None:
+            view = await handle.execute_update(W.open_notice, NoticeOpened(actor, n.no))
+    return view
+
+
 CEASED = {"ground": "applicant_ceased", "decision_no": "湛终〔2026〕9号"}
 """The office's 终止办理 on a ground that needs no finding (CancelInput keywords)."""
 
@@ -61,6 +73,11 @@ async def terminated_on_finding(case: Harness, code: str, findings: str = "协�
     view = await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, code, False, findings))
     assert view.status == S.reviewing and case.matter(view, code).verification == V.untrue and not view.decisions
     assert credit_kinds(case) == []  # the verifier's finding is not the organ's decision
+    await refused_saying(  # the applicant is told first
+        handle, W.cancel, CancelInput(CASEWORKER, "事中核查承诺不实", "untrue_commitment", "湛终〔2026〕1号"), "尚未送达"
+    )
+    view = await read_notices(handle)
+    assert view.notices[-1].kind == "finding" and view.notices[-1].method == "electronic"
     view = await handle.execute_update(
         W.cancel, CancelInput(CASEWORKER, "事中核查承诺不实", "untrue_commitment", "湛终〔2026〕1号")
     )
@@ -86,9 +103,19 @@ async def revoked_after_missed_rectification(case: Harness) -> None:
     tests/audit exports and replays the history it leaves)."""
     handle = await approved_with_untrue_finding(case)
     assert credit_kinds(case) == []  # no record on the verifier's click: the finding is not final
-    await handle.execute_update(W.dispose, DispositionInput(CASEWORKER, D.rectify, "限期整改", deadline_days=5))
+    view = await handle.execute_update(W.dispose, DispositionInput(CASEWORKER, D.rectify, "限期整改", deadline_days=5))
+    order = view.notices[-1]
+    assert order.kind == "order" and case.matter(view, AFTER).rectify_by is None  # 自收到通知书之日起
+    served_at = await case.env.get_current_time()
+    await refused_saying(handle, W.serve_notice, ServiceInput(CASEWORKER, order.no, "fax", served_at), "送达方式")
+    view = await handle.execute_update(W.serve_notice, ServiceInput(CASEWORKER, order.no, "in_person", served_at))
+    assert view.notices[-1].method == "in_person" and case.matter(view, AFTER).rectify_by == served_at + timedelta(days=5)
+    await refused_saying(handle, W.serve_notice, ServiceInput(CASEWORKER, order.no, "post", served_at), "已于")
     await case.skip(6)
-    view = await case.until(handle, lambda v: v.status == S.hearing and v.hearing and v.hearing.statement_until)
+    view = await case.until(handle, lambda v: v.status == S.hearing)
+    assert view.hearing and view.hearing.statement_until is None  # the statement period runs from service
+    view = await read_notices(handle)
+    assert view.hearing and view.hearing.statement_until and view.notices[-1].method == "electronic"
     assert case.matter(view, AFTER).verification == V.proposed
     assert view.closed_at is None and credit_kinds(case) == []  # nothing revoked by the timer
     await refused_saying(
@@ -122,6 +149,8 @@ async def revoked_after_missed_rectification(case: Harness) -> None:
         handle, W.dispose, DispositionInput(SUPERVISOR, D.refer, "再次", decision_no="x", receiving_organ="y"), "已移送"
     )
     view = await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "后续处理完毕"))
+    assert view.closed_at is None and [n.kind for n in view.notices if n.served_at is None] == ["revoke", "refer"]
+    view = await read_notices(handle)  # 办结 once the decisions are served
     assert view.closed_at is not None
     assert await case.outcome(handle) == S.revoked
     rows = await case.timeline(handle)

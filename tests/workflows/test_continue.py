@@ -95,6 +95,7 @@ async def test_a_continued_run_keeps_the_case_wide_patches_of_its_first_run(case
         "graded-measures",
         "organ-terminates",
         "measures-keep-rights",
+        "notices-served",
     ]
 
     async def decided(patches: list[str], suffix: str) -> str:

@@ -4,6 +4,7 @@ deadlines before the decision, counter commitments, labels by who acted."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tests.support.factories import AFTER, AFTER2, APPLICANT, CASEWORKER, DURING, EXEMPT, PUBLIC, SUPERVISOR, VERIFIER
@@ -13,6 +14,7 @@ from tests.support.lives import (
     actions,
     approved_with_untrue_finding,
     credit_kinds,
+    read_notices,
     revoked_after_missed_rectification,
     terminated_on_finding,
 )
@@ -28,6 +30,7 @@ from workflows.types import (
     DispositionInput,
     RectificationInput,
     RevocationDecisionInput,
+    ServiceInput,
     StatementInput,
     VerificationInput,
     VerificationState as V,
@@ -51,8 +54,13 @@ async def test_missed_rectification_proposes_then_statement_then_revocation(case
 async def test_statement_period_lapses_not_revoked_then_penalty_alone(case: Harness) -> None:
     handle = await approved_with_untrue_finding(case)
     view = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "虚假承诺"))
-    assert view.status == S.hearing and view.hearing and view.hearing.statement_until  # proposed, not revoked
-    await case.skip(20)  # three working days pass, even across a Golden Week
+    assert view.status == S.hearing and view.hearing and view.hearing.statement_until is None  # proposed, not revoked
+    await case.skip(12)  # never opened: deemed served 10 days after issue (procedure.json service_deemed_days)
+    view = await case.until(handle, lambda v: bool(v.hearing and v.hearing.statement_until))
+    proposal = next(n for n in view.notices if n.kind == "proposal")
+    assert proposal.method == "deemed" and proposal.served_at == proposal.deemed_at == proposal.issued_at + timedelta(days=10)
+    assert view.hearing and view.hearing.statement_until and view.hearing.statement_until > proposal.served_at
+    await case.skip(20)  # then three working days pass, even across a Golden Week
     view = await case.until(handle, lambda v: bool(v.hearing and v.hearing.period_over))
     await refused(handle, W.state_case, StatementInput(APPLICANT, "迟到的申辩"), "期已满")
     view = await handle.execute_update(
@@ -191,7 +199,9 @@ async def test_labels_by_who_ended_it(case: Harness) -> None:
     assert view.status == S.cancelled and view.closed_at is not None
     ended, _ = await case.open([AFTER])
     view = await ended.execute_update(W.cancel, CancelInput(CASEWORKER, "申请人已死亡", **CEASED))
-    assert view.status == S.terminated and view.closed_at is not None and view.follow_up_until is None
+    assert view.status == S.terminated and view.closed_at is None and view.follow_up_until is None  # until served
+    view = await ended.execute_update(W.serve_notice, ServiceInput(CASEWORKER, 1, "post", view.notices[0].issued_at))
+    assert view.closed_at is not None and view.notices[0].method == "post"
     assert view.decisions[-1].kind == "terminate"
     assert "终止办理" in (await case.timeline(ended))[-2].summary
 
@@ -234,11 +244,13 @@ async def test_the_right_to_rectify_is_kept(case: Harness) -> None:
     other's rectification; a second proposal joins the hearing; "not revoked" keeps a deadline."""
     handle = await approved_with_untrue_finding(case, [AFTER, AFTER2])
     await handle.execute_update(W.dispose, DispositionInput(CASEWORKER, D.rectify, "限期整改", deadline_days=30))
+    await read_notices(handle)  # the order served: its 30 days run
     await refused(handle, W.dispose, DispositionInput(SUPERVISOR, D.revoke, "虚假承诺"), "有权在期限内整改")
     await handle.execute_update(W.record_verification, VerificationInput(VERIFIER, AFTER2, False, "场所不符"))
     view = await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "第二项虚假承诺"))
     assert view.status == S.hearing and case.matter(view, AFTER).verification == V.rectifying  # only AFTER2 proposed
     assert view.hearing and view.hearing.matters == [AFTER2]
+    await read_notices(handle)
     await handle.execute_update(W.state_case, StatementInput(APPLICANT, "第二项正在补办"))
     view = await handle.execute_update(W.submit_rectification, RectificationInput(APPLICANT, AFTER, "新租赁合同"))
     assert case.matter(view, AFTER).verification == V.reverifying and view.status == S.hearing
@@ -246,6 +258,7 @@ async def test_the_right_to_rectify_is_kept(case: Harness) -> None:
     assert view.hearing and view.hearing.matters == [AFTER2, AFTER] and "；" in view.hearing.grounds  # joined
     assert [s.text for s in view.hearing.statements] == ["第二项正在补办"] and view.hearing.statement is None
     await refused(handle, W.decide_revocation, RevocationDecisionInput(SUPERVISOR, False, "再议"), "期满或申请人陈述申辩后")
+    await read_notices(handle)  # the joined grounds' notice: a statement period on them from service
     await handle.execute_update(W.state_case, StatementInput(APPLICANT, "第一项正在整改"))
     view = await handle.execute_update(
         W.decide_revocation, RevocationDecisionInput(SUPERVISOR, False, "给予整改机会", finding_stands=True)

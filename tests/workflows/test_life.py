@@ -64,7 +64,7 @@ async def test_sampled_out_closes_without_verification(case: Harness) -> None:
     assert await case.outcome(handle, skip_days=100) == S.no_finding  # never verified: no claim it was kept
     history = await handle.fetch_history()
     timers = [e for e in history.events if e.HasField("timer_started_event_attributes")]
-    assert len(timers) == 1  # the supervision window only; no verification timer
+    assert len(timers) == 2  # the supervision window, the approval's deemed service; no verification timer
 
 
 async def test_exempt_matters_are_not_verified(case: Harness) -> None:

@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from db.models import CreditRecord
 from tests.support.factories import AFTER, APPLICANT, CASEWORKER, DURING, EXCLUDED, PUBLIC, SUPERVISOR, VERIFIER, applicant
 from tests.support.harness import Harness
-from tests.support.lives import CEASED
+from tests.support.lives import CEASED, read_notices
 from tests.support.refusals import refused
 from tests.support.replay import replay_all, stop_all
 from worker import build_worker
@@ -46,7 +46,9 @@ async def test_withdrawal_before_decision_then_proof(case: Harness) -> None:
     view = await handle.execute_update(W.submit_proof, ProofInput(APPLICANT, AFTER, "房产证复印件"))
     assert view.status == S.reviewing
     view = await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "证明齐全"))
-    assert view.status == S.granted and view.closed_at is not None  # no promise made: nothing to supervise
+    assert view.status == S.granted and view.closed_at is None  # no promise made: nothing to supervise
+    view = await read_notices(handle)  # 办结 once the decision is served
+    assert view.closed_at is not None and view.notices[0].title == "准予行政许可决定书"
     assert await case.outcome(handle) == S.granted
 
 
@@ -66,7 +68,10 @@ async def test_rejection(case: Harness) -> None:
     await handle.execute_update(W.submit_proof, ProofInput(CASEWORKER, AFTER, "窗口收取原件"))
     view = await handle.execute_update(W.decide, DecisionInput(CASEWORKER, False, "不符合法定条件"))
     assert view.status == S.rejected and view.decision_reason == "不符合法定条件"
-    assert await case.outcome(handle) == S.rejected
+    assert await case.outcome(handle, skip_days=11) == S.rejected  # deemed served after 10 days, then closed
+    view = await case.state(handle)
+    served_at = view.notices[0].served_at
+    assert view.notices[0].method == "deemed" and served_at and view.closed_at and view.closed_at >= served_at
 
 
 async def test_cancellation(case: Harness) -> None:

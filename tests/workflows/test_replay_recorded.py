@@ -18,7 +18,8 @@ carry `organ-terminates` too: a 事中 finding awaiting the organ's 终止办理
 number), a referral after it, and a case with nothing promised closed at its approval. The
 `-v9-measures` ones carry `measures-keep-rights` too: the right to rectify kept through a joined
 hearing, a penalty or referral alone leaving the finding open, a penalty keeping the decision on
-a recorded ground. A change that would break a running case fails here: guard it with
+a recorded ground. The `-v10-served` ones carry `notices-served` too: notices served in person,
+opened by the applicant or deemed served, the periods from service, the close once served. A change that would break a running case fails here: guard it with
 `workflow.patched(...)` and record the new histories beside the old ones.
 """
 

@@ -9,7 +9,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from tests.support.factories import AFTER, AFTER2, APPLICANT, CASEWORKER, DURING, PUBLIC, SUPERVISOR, VERIFIER
 from tests.support.harness import Harness
-from tests.support.lives import CEASED, approved_with_untrue_finding, credit_kinds, terminated_on_finding
+from tests.support.lives import CEASED, approved_with_untrue_finding, credit_kinds, read_notices, terminated_on_finding
 from tests.support.refusals import refused as refused_update, refused_saying
 from workflows.application import ApplicationWorkflow as W
 from workflows.types import (
@@ -24,6 +24,7 @@ from workflows.types import (
     ProofInput,
     RectificationInput,
     RevocationDecisionInput,
+    ServiceInput,
     StatementInput,
     VerificationInput,
     VerificationState as V,
@@ -34,10 +35,12 @@ from workflows.types import (
 async def revoked_after_hearing(handle: Any, number: str = "湛撤〔2026〕1号") -> Any:
     """Revocation proposed, the applicant heard, the supervisor revokes and closes the follow-up."""
     await handle.execute_update(W.dispose, DispositionInput(SUPERVISOR, D.revoke, "虚假承诺"))
+    await read_notices(handle)
     await handle.execute_update(W.state_case, StatementInput(APPLICANT, "无异议"))
     view = await handle.execute_update(W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "虚假承诺", number))
     assert view.status == S.revoked
-    return await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "无后续处理"))
+    await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "无后续处理"))
+    return await read_notices(handle)
 
 
 async def test_untrue_during_processing_terminates(case: Harness) -> None:
@@ -46,6 +49,8 @@ async def test_untrue_during_processing_terminates(case: Harness) -> None:
     handle, view = await terminated_on_finding(case, DURING)
     assert credit_kinds(case) == ["terminated"]
     view = await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "无需后续处理"))
+    assert view.closed_at is None  # the decision is not served yet
+    view = await read_notices(handle)
     assert view.closed_at is not None
     assert await case.outcome(handle) == S.terminated
 
@@ -62,6 +67,10 @@ async def test_a_finding_before_the_decision_awaits_the_organ(case: Harness) -> 
     await refused_saying(handle, W.cancel, CancelInput(CASEWORKER, "不实", "untrue_commitment"), "文号")
     await refused_saying(handle, W.cancel, CancelInput(VERIFIER, "不实", "untrue_commitment", "湛终1号"), "无权", "Forbidden")
     assert credit_kinds(case) == [] and (await case.state(handle)).status == S.reviewing
+    await refused_saying(
+        handle, W.cancel, CancelInput(SUPERVISOR, "伪造证书", "untrue_commitment", "湛终〔2026〕2号"), "尚未送达"
+    )
+    await read_notices(handle)
     view = await handle.execute_update(W.cancel, CancelInput(SUPERVISOR, "伪造证书", "untrue_commitment", "湛终〔2026〕2号"))
     assert view.status == S.terminated and view.decisions[-1].actor_id == SUPERVISOR.id
     assert credit_kinds(case) == ["terminated"]
@@ -71,7 +80,9 @@ async def test_a_ground_needing_a_finding_is_refused_without_one(case: Harness) 
     handle, _ = await case.open([AFTER])
     await refused_saying(handle, W.cancel, CancelInput(CASEWORKER, "不实", "untrue_commitment", "湛终1号"), "须有事中核查")
     view = await handle.execute_update(W.cancel, CancelInput(CASEWORKER, "申请人已注销", **CEASED))
-    assert view.status == S.terminated and view.closed_at is not None and view.follow_up_until is None
+    assert view.status == S.terminated and view.closed_at is None and view.follow_up_until is None
+    view = await handle.execute_update(W.serve_notice, ServiceInput(CASEWORKER, 1, "in_person", view.notices[0].issued_at))
+    assert view.closed_at is not None  # 办结 once the decision is served
     assert "参照《中华人民共和国行政许可法》第七十条" in view.decisions[-1].basis and credit_kinds(case) == []
 
 
@@ -112,10 +123,12 @@ async def test_revoke_and_refer(case: Harness) -> None:
     )
     assert view.status == S.hearing and view.referred and not view.penalized  # the referral is made, the revocation proposed
     assert credit_kinds(case) == ["referred_pending"]  # not serious before any judicial finding
+    await read_notices(handle)  # the statement period runs from the opening
     await case.skip(20)  # three working days, even across a Golden Week
     await case.until(handle, lambda v: bool(v.hearing and v.hearing.period_over))
     await handle.execute_update(W.decide_revocation, RevocationDecisionInput(SUPERVISOR, True, "申请人未申辩", "湛撤〔2026〕2号"))
     await handle.execute_update(W.close_case, CloseInput(SUPERVISOR, "已移送，办结"))
+    await read_notices(handle)
     assert await case.outcome(handle) == S.revoked
     assert credit_kinds(case) == ["referred_pending", "revoked"]
 
@@ -142,6 +155,7 @@ async def test_penalize_with_rectification(case: Harness) -> None:
 async def test_penalty_follows_while_rectification_runs(case: Harness) -> None:
     handle = await approved_with_untrue_finding(case)
     await handle.execute_update(W.dispose, DispositionInput(CASEWORKER, D.rectify, "限期整改", deadline_days=10))
+    await read_notices(handle)  # the order served: its ten days run
     view = await handle.execute_update(
         W.dispose, DispositionInput(SUPERVISOR, D.penalize, "整改期间另处罚款", decision_no="湛罚〔2026〕3号")
     )
@@ -182,5 +196,7 @@ async def test_false_commitment_bars_next_application(case: Harness) -> None:
         view = await handle.execute_update(W.submit_proof, ProofInput(APPLICANT, code, "营业执照及租赁合同"))
     assert view.status == S.reviewing
     view = await handle.execute_update(W.decide, DecisionInput(CASEWORKER, True, "证明材料齐全"))
-    assert view.status == S.granted and view.closed_at is not None  # nothing promised: closed at the decision
+    assert view.status == S.granted and view.approved_at  # nothing promised: closed once the decision is served
+    view = await read_notices(handle)
+    assert view.closed_at is not None
     assert await case.outcome(handle) == S.granted

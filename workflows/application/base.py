@@ -15,7 +15,7 @@ from workflows.application.timer import Timer
 
 with workflow.unsafe.imports_passed_through():
     from workflows.case import OPEN_FINDINGS, derived_status, next_deadline
-    from workflows.rules import BEFORE_DECISION, DECISION_LABELS, check_transition
+    from workflows.rules import BEFORE_DECISION, DECISION_LABELS, FINAL_STATUSES, check_transition
     from workflows.types import (
         Actor,
         AdverseDecision,
@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         DispositionAction as D,
         DispositionInput,
         MatterCase,
+        Notice,
         OpenApplicationInput,
         TimelineEntry,
         VerificationState as V,
@@ -50,6 +51,7 @@ class CaseBase:
     _graded: bool
     _terminates: bool
     _measures: bool
+    _serves: bool
 
     # ---- the timeline ----------------------------------------------------------------------
 
@@ -110,6 +112,13 @@ class CaseBase:
     def _in_follow_up(self) -> bool:
         return self.case.follow_up_until is not None and not self.case.follow_up_closed
 
+    def _unserved(self) -> list[Notice]:
+        return [n for n in self.case.notices if n.served_at is None]
+
+    def _settled(self) -> bool:
+        """A final status, nothing more to follow up or to serve: the case may close."""
+        return self.case.status in FINAL_STATUSES and not self._in_follow_up() and not self._unserved()
+
     def _escalated(self) -> bool:
         return self.case.decision_overdue or any(m.escalated for m in self.case.matters)
 
@@ -125,6 +134,7 @@ class CaseBase:
                 times.append(c.hearing.statement_until)
             if self._in_follow_up():
                 times.append(c.follow_up_until)
+            times.extend(n.deemed_at for n in self._unserved())
         return min((t for t in times if t), default=None)
 
     @staticmethod

@@ -16,7 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
     from workflows import guards
     from workflows.case import AWAITING_VERIFIER
-    from workflows.rules import BEFORE_DECISION, DISPOSITION_LABELS, FINAL_STATUSES
+    from workflows.rules import BEFORE_DECISION, DISPOSITION_LABELS
     from workflows.types import (
         ApplicationStatus as S,
         ApplicationView,
@@ -33,13 +33,15 @@ with workflow.unsafe.imports_passed_through():
 class Deadlines(Hearings):
     async def _until(self, deadline: datetime | None) -> None:
         """Sleep until the deadline or the next action."""
-        await self._timer.until(deadline, lambda: self._wake or (self.case.status in FINAL_STATUSES and not self._in_follow_up()))
+        await self._timer.until(deadline, lambda: self._wake or self._settled())
 
     async def _fire_deadlines(self) -> bool:
         now = workflow.now()
         fired = False
         if self._legal:
             fired = self._fire_case_deadlines(now)
+        if self._serves:
+            fired = await self._fire_service(now) or fired
         for m in self.case.matters:
             if m.verification == V.scheduled and m.due_at and m.due_at <= now:
                 m.verification = V.due
@@ -127,12 +129,12 @@ class Deadlines(Hearings):
     def _order_rectification(self, inp: DispositionInput, awaiting: list[MatterCase]) -> None:
         """责令限期整改: every untrue matter awaiting a measure, one deadline in calendar days."""
         assert inp.deadline_days is not None
-        by = workflow.now() + timedelta(days=inp.deadline_days)
+        by = None if self._serves else workflow.now() + timedelta(days=inp.deadline_days)  # notices-served: from service
         for m in awaiting:
             m.verification, m.rectify_by = V.rectifying, by
-        self._by(
-            inp.actor, "rectify", say.rectification_ordered(DISPOSITION_LABELS[D.rectify], inp.deadline_days, by, inp.reason)
-        )
+        text = say.rectification_ordered(DISPOSITION_LABELS[D.rectify], inp.deadline_days, by, inp.reason)
+        self._by(inp.actor, "rectify", text)
+        self._issue("order", text, [m.code for m in awaiting], days=inp.deadline_days)
 
     @workflow.update
     async def recompute_deadlines(self, inp: RecomputeInput) -> ApplicationView:

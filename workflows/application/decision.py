@@ -33,11 +33,13 @@ class Decision(BeforePatches):
             self.case.approved_at = workflow.now()  # nothing promised, nothing to verify: closed at the decision
             self._set_status(S.granted)
             self._by(inp.actor, "approve", say.approved_without_commitment(inp.reason))
+            self._issue("approval", say.approved_without_commitment(inp.reason))
             self._mutated()
         elif inp.approve:
             self.case.approved_at = workflow.now()
             self._set_status(S.approved)
             self._by(inp.actor, "approve", say.approved(inp.reason))
+            self._issue("approval", say.approved(inp.reason))
             if self._graded and inp.credit:  # the grade as it stands now decides the draw
                 self.case.credit = inp.credit
                 self._system("credit", say.grade_at_decision(inp.credit))
@@ -49,6 +51,7 @@ class Decision(BeforePatches):
             self._set_status(S.rejected)
             words = self._decided("reject", inp.actor, inp.reason, inp.reason) if self._legal else ""
             self._by(inp.actor, "reject", say.rejected(inp.reason, words))
+            self._issue("reject", say.rejected(inp.reason, words))
             self._mutated()
         return await self._changed()
 
@@ -119,6 +122,7 @@ class Decision(BeforePatches):
         self._set_status(S.terminated)
         words = self._decided("terminate", inp.actor, inp.reason, ground.basis, inp.decision_no, ground=ground.id)
         self._by(inp.actor, "terminate", say.terminated_on_ground(ground.label, inp.reason, words))
+        self._issue("terminate", say.terminated_on_ground(ground.label, inp.reason, words), decision_no=inp.decision_no)
         untrue = self._awaiting_disposition() if ground.finding else []
         if untrue:
             self._start_follow_up()
@@ -134,4 +138,4 @@ class Decision(BeforePatches):
         guards.cancel(self._view(), inp.actor, workflow.now())
         if not self._terminates or inp.actor.role == Role.applicant:
             return
-        guards.termination(self._view(), self.case.procedure.ground(inp.ground), inp.ground, inp.decision_no)
+        guards.termination(self._view(), self.case.procedure.ground(inp.ground), inp.ground, inp.decision_no, self._serves)

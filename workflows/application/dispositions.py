@@ -45,7 +45,9 @@ class Dispositions(BeforePatches):
                 c.penalized = True
                 kept = inp.keep_decision if self._measures else None
                 words = self._decided("penalize", actor, reason, c.procedure.penalty_basis, inp.decision_no, keeps_decision=kept)
-                self._by(actor, "penalize", say.penalized(reason, words) + (say.decision_kept(kept) if kept else ""))
+                text = say.penalized(reason, words) + (say.decision_kept(kept) if kept else "")
+                self._by(actor, "penalize", text)
+                self._issue("penalize", text, [m.code for m in awaiting], inp.decision_no)
                 credits.append(("penalized", None, f"{reason}（{inp.decision_no}）"))
             elif action == D.refer:
                 c.referred = True
@@ -53,6 +55,9 @@ class Dispositions(BeforePatches):
                     "refer", actor, reason, c.procedure.referral_basis, inp.decision_no, inp.receiving_organ, remedies=False
                 )
                 self._by(actor, "refer", say.referred(inp.receiving_organ, reason, words))
+                self._issue(
+                    "refer", say.referred(inp.receiving_organ, reason, words), [m.code for m in awaiting], inp.decision_no
+                )
                 credits.append(("referred_pending", None, f"{reason}（{inp.decision_no}，移送{inp.receiving_organ}）"))
         if left_open:
             self._system("finding_open", say.FINDING_STAYS_OPEN)

@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.credit import CreditActivities
     from activities.projection import ProjectionActivities
     from workflows.case import china_time
-    from workflows.rules import CREDIT_KINDS, FINAL_STATUSES, STATUS_LABELS
+    from workflows.rules import CREDIT_KINDS, STATUS_LABELS
     from workflows.search import CASE_STATUS, DEPARTMENTS, ESCALATED, MATTER_CODES, NEXT_DEADLINE
     from workflows.types import Actor, ApplicationView, CreditRecordInput, ProjectionInput, RecordCreditsInput
 
@@ -41,7 +41,7 @@ class Effects(CaseBase):
         """After an action's effects: close the case if the action ended it, wake the
         supervisor, project, and answer with the case as it now stands."""
         self._wake = True
-        if self._lean and self.case.status in FINAL_STATUSES and self.case.closed_at is None and not self._in_follow_up():
+        if self._lean and self.case.closed_at is None and self._settled():
             self._close()
         await self._sync()
         return self._view()
@@ -107,6 +107,7 @@ class Effects(CaseBase):
             hearing=c.hearing,
             decisions=list(c.decisions),
             follow_up_until=c.follow_up_until if self._in_follow_up() else None,
+            notices=list(c.notices),
             departments=self._departments(),
             next_deadline=self._next_deadline() if c.closed_at is None else None,
             escalated=self._escalated(),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 from workflows.application import wording as say
-from workflows.application.effects import Effects
+from workflows.application.service import Service
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 
-class Hearings(Effects):
+class Hearings(Service):
     async def _propose(self, matters: list[MatterCase], grounds: str, actor: Actor | None = None) -> None:
         """Revocation proposed (拟撤销): the grounds told, a statement period in working days.
         Since measures-keep-rights a proposal while a hearing is open joins it: the grounds added,
@@ -40,11 +40,22 @@ class Hearings(Effects):
             open_hearing.matters.extend(m.code for m in matters)
             open_hearing.grounds = f"{open_hearing.grounds}；{grounds}"
             open_hearing.statement, open_hearing.stated_at, open_hearing.period_over = None, None, False
+            if self._serves:  # the period on the new grounds starts when their notice is served
+                open_hearing.statement_until = None
         else:
             self.case.hearing = Hearing(grounds=grounds, matters=[m.code for m in matters], proposed_at=now)
         self._refresh_status()  # before the first await: no handler sees matters and status disagree
         hearing, procedure = self.case.hearing, self.case.procedure
         assert hearing is not None
+        if self._serves:  # the statement period runs from the notice's service
+            text = say.revocation_proposed_to_serve(grounds, procedure.revoke_basis, procedure.statement_working_days)
+            text += say.JOINED_HEARING if joined else ""
+            self._issue("proposal", text, [m.code for m in matters])
+            if actor:
+                self._by(actor, "propose_revoke", text)
+            else:
+                self._system("propose_revoke", text)
+            return
         sched = await self._call(  # to the end of the last working day of the period
             CalendarActivities.schedule_verification,
             ScheduleInput(start=now, working_days=0, deadline_working_days=procedure.statement_working_days),
@@ -86,6 +97,7 @@ class Hearings(Effects):
             self._set_status(S.revoked)
             words = self._decided("revoke", actor, inp.reason, self.case.procedure.revoke_basis, inp.decision_no)
             self._by(actor, "revoke", say.revoked(heard, inp.reason, words))
+            self._issue("revoke", say.revoked(heard, inp.reason, words), h.matters, inp.decision_no)
             self._start_follow_up()
             self._mutated()
             await self._record_credits(("revoked", None, f"{h.grounds}；{inp.reason}（{inp.decision_no}）"), by=actor)
@@ -95,6 +107,7 @@ class Hearings(Effects):
             if self._measures and inp.finding_stands and m.rectify_by and m.rectify_by > workflow.now():
                 m.verification = V.rectifying  # its ordered rectification period still runs
         self._by(actor, "not_revoke", say.not_revoked(heard, inp.finding_stands, inp.reason))
+        self._issue("not_revoke", say.not_revoked(heard, inp.finding_stands, inp.reason), h.matters)
         self._mutated()
         return await self._changed()
 

@@ -49,3 +49,9 @@ MEASURES = "measures-keep-rights"
 # proposal joins the open hearing (every statement kept); "not revoked" gives a matter back its
 # running rectification period; a penalty alone keeps the decision only on a recorded ground
 # (行政许可法 第六十九条第三款), a referral alone closes nothing, and a fine waits for the judiciary.
+SERVED = "notices-served"
+# Cases opened from here on (issue 29, point 3): every decision, proposal, order and 事中 finding
+# is a notice served on the applicant (in person, by post, electronically at the first opening,
+# or deemed served by the procedure's rule); the statement period and a rectification period
+# run from service; a 终止办理 on a finding waits until the finding is served; a case closes only
+# once its notices are served.

@@ -73,6 +73,7 @@ class Verification(BeforePatches):
                 return await self._terminated_before_organ(inp)
             m.verification = V.untrue  # the organ decides 终止办理 (cancel), with a number and a ground
             self._by(actor, "verify", say.found_untrue_before_decision(m.name, inp.findings))
+            self._issue("finding", say.found_untrue_before_decision(m.name, inp.findings), [m.code])
             self._mutated()
             return await self._changed()
         if m.verification == V.reverifying:

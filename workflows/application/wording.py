@@ -196,8 +196,41 @@ def rectification_submitted(name: str, evidence: str) -> str:
 # ---- measures on an untrue promise ---------------------------------------------------------
 
 
-def rectification_ordered(label: str, days: int, by: datetime, reason: str) -> str:
-    return f"{label}，限{days}日内（{china_time(by)}前）整改。理由：{reason}"
+def rectification_ordered(label: str, days: int, by: datetime | None, reason: str) -> str:
+    when = f"（{china_time(by)}前）" if by else "（自收到本通知书之日起计算）"
+    return f"{label}，限{days}日内{when}整改。理由：{reason}"
+
+
+# ---- notices served (送达) ----------------------------------------------------------------
+
+NOTICE_TITLES = {
+    "approval": "准予行政许可决定书",
+    "reject": "不予批准决定书",
+    "terminate": "终止办理决定书",
+    "finding": "事中核查结果告知书",
+    "proposal": "拟撤销行政许可告知书",
+    "revoke": "撤销行政许可决定书",
+    "not_revoke": "不予撤销决定书",
+    "order": "责令限期整改通知书",
+    "penalize": "行政处罚决定书",
+    "refer": "涉嫌犯罪案件移送告知书",
+}
+SERVICE_METHODS = {"in_person": "直接送达", "post": "邮寄送达", "electronic": "电子送达（申请人首次打开）", "deemed": "视为送达"}
+
+
+def served(no: int, title: str, method: str, at: datetime) -> str:
+    return f"第{no}号文书《{title}》已{SERVICE_METHODS[method]}，送达时间{china_time(at)}"
+
+
+def statement_period_from_service(title: str, until: datetime) -> str:
+    return f"陈述申辩期自《{title}》送达之日起计算，至{china_time(until)}"
+
+
+def revocation_proposed_to_serve(grounds: str, revoke_basis: str, days: int) -> str:
+    return (
+        f"拟撤销行政决定：{grounds}。以《拟撤销行政许可告知书》告知申请人拟作出决定的事实、理由及依据（{revoke_basis}），"
+        f"申请人可自收到告知书之日起{days}个工作日内陈述、申辩"
+    )
 
 
 def measure(label: str, reason: str) -> str:

@@ -25,7 +25,16 @@ from workflows.application import wording as say
 from workflows.application.commitments import Commitments
 from workflows.application.decision import Decision
 from workflows.application.dispositions import Dispositions
-from workflows.application.patches import CLOSE_AFTER_HANDLERS, CONTINUABLE, GRADED, LEGAL, MEASURES, SEARCHABLE, TERMINATES
+from workflows.application.patches import (
+    CLOSE_AFTER_HANDLERS,
+    CONTINUABLE,
+    GRADED,
+    LEGAL,
+    MEASURES,
+    SEARCHABLE,
+    SERVED,
+    TERMINATES,
+)
 from workflows.application.timer import Timer
 from workflows.application.verification import Verification
 
@@ -56,6 +65,7 @@ class ApplicationWorkflow(Commitments, Decision, Verification, Dispositions):
         self._graded = self._follows(GRADED)
         self._terminates = self._follows(TERMINATES)
         self._measures = self._follows(MEASURES)
+        self._serves = self._follows(SERVED)
         self.case.patches = [
             p
             for p, on in (
@@ -65,6 +75,7 @@ class ApplicationWorkflow(Commitments, Decision, Verification, Dispositions):
                 (GRADED, self._graded),
                 (TERMINATES, self._terminates),
                 (MEASURES, self._measures),
+                (SERVED, self._serves),
             )
             if on
         ]
@@ -91,12 +102,14 @@ class ApplicationWorkflow(Commitments, Decision, Verification, Dispositions):
             await self._watch(lambda: self.case.status in BEFORE_DECISION)
         else:
             await workflow.wait_condition(lambda: self.case.status not in BEFORE_DECISION)
-        if self.case.status == S.granted:  # no commitment: closed at the decision (organ-terminates)
-            return await self._finish()
-        if self.case.approved_at is not None and not (inp.resume and self.case.status in FOLLOW_UP):
+        supervised = self.case.status != S.granted  # granted: nothing promised, closed at the decision
+        if supervised and self.case.approved_at is not None and not (inp.resume and self.case.status in FOLLOW_UP):
             await self._supervise()  # approved, even if a complaint already moved the status on
         if self._in_follow_up():
             await self._watch(self._in_follow_up)
+        if self._serves and self._unserved():  # 办结 once every notice is served (deemed served at the latest)
+            await self._sync()  # the outcome on record meanwhile
+            await self._watch(lambda: bool(self._unserved()))
         return await self._finish()
 
     async def _open(self, inp: OpenApplicationInput) -> None:

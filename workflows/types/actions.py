@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from workflows.types.enums import DispositionAction
 from workflows.types.parties import Actor, CreditAssessment
@@ -111,6 +112,27 @@ class RecomputeInput:
     actor: Actor
     source: str
     """The notice the calendar days were entered from."""
+
+
+@dataclass(frozen=True)
+class ServiceInput:
+    """A notice served in person or by post, recorded by the office (送达回证, the receipt)."""
+
+    actor: Actor
+    notice: int
+    method: str
+    """in_person | post"""
+    served_at: datetime
+    """When the applicant received it (the date on the receipt)."""
+
+
+@dataclass(frozen=True)
+class NoticeOpened:
+    """The applicant opened a notice (in the console or through the API): the first time, it is
+    served electronically."""
+
+    actor: Actor
+    notice: int
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,10 @@ class Procedure:
     referral_basis: str = ""
     termination_basis: str = ""
     remedies: str = ""
+    service_deemed_days: int = 0
+    """A notice neither served in person or by post nor opened is deemed served this many
+    calendar days after its issue (notices-served); 0: never."""
+    service_basis: str = ""
     termination_grounds: list[TerminationGround] = field(default_factory=list)
     """The grounds of 终止办理 (organ-terminates); empty in cases opened before."""
 

@@ -91,6 +91,31 @@ class AdverseDecision:
     """A penalty that keeps the decision: the recorded ground (measures-keep-rights)."""
 
 
+@dataclass
+class Notice:
+    """A document the office serves on the applicant (送达): a decision, a proposal, an order, a
+    finding; how and when it was served, and when the applicant first opened it."""
+
+    no: int
+    kind: str
+    """approval | reject | terminate | finding | proposal | revoke | not_revoke | order | penalize | refer"""
+    title: str
+    issued_at: datetime
+    text: str
+    matters: list[str] = field(default_factory=list)
+    decision_no: str | None = None
+    period_days: int | None = None
+    """An order's period in calendar days, counted from service (自收到之日起)."""
+    deemed_at: datetime | None = None
+    """Not served otherwise by then, it is deemed served then (the procedure's rule)."""
+    served_at: datetime | None = None
+    method: str | None = None
+    """in_person (直接送达) | post (邮寄送达) | electronic (opened in the console or the API) | deemed"""
+    served_by: str | None = None
+    read_at: datetime | None = None
+    """The applicant first opened it."""
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     seq: int
@@ -128,6 +153,8 @@ class ApplicationView:
     next_deadline: datetime | None = None
     escalated: bool = False
     """A deadline was missed and reported to the supervisor (a verification or the 办理时限)."""
+    notices: list[Notice] = field(default_factory=list)
+    """What was served on the applicant, and how (notices-served)."""
 
 
 @dataclass
@@ -166,6 +193,7 @@ class CaseState:
     follow_up_closed: bool = False
     run: int = 1
     """This state starts the case's run number `run` (the first run is 1)."""
+    notices: list[Notice] = field(default_factory=list)
     patches: list[str] | None = None
     """The case-wide patches the case follows, as its first run answered them: a later run (a
     new history, where `patched` is True) keeps them. None: a state carried before this field."""
